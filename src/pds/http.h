@@ -1,0 +1,64 @@
+// The HTTP transport under the XRPC client (internal): libcurl easy handles kept in a pool.
+//
+// Thread safety: perform() may be called from any number of threads at once. Each call checks
+// an easy handle out of the pool, so a handle is never used by two threads; the handle keeps its
+// connections open when it goes back, which is how connections are reused. DNS and TLS sessions
+// are shared between the handles through one CURLSH guarded by a mutex per data kind. (libcurl
+// does not support sharing the connection cache itself between concurrent threads.)
+//
+// TLS: peer and host verification are always on; there is no way to turn them off. `ca_file`
+// only adds trust anchors. HTTP/2 is negotiated over TLS when the server offers it; plain http
+// is HTTP/1.1. Redirects are never followed; only http and https are allowed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "pds/pds_error.h"
+#include "pds/xrpc_parse.h"
+
+namespace acid::pds::detail {
+
+struct HttpRequest {
+  std::string url;
+  bool post = false;
+  std::string body;           // sent as application/json when post
+  std::string authorization;  // full Authorization header value, or empty
+  std::int64_t connect_timeout_ms = 5'000;
+  std::int64_t timeout_ms = 30'000;
+  std::size_t max_body_bytes = 16u << 20;
+  std::string ca_file;
+  std::string user_agent;
+};
+
+struct HttpOutcome {
+  int curl_code = 0;  // CURLE_OK when a complete HTTP response arrived
+  std::string curl_message;
+  bool request_sent = false;  // false: the request provably never left (connect/DNS failure)
+  bool body_too_large = false;
+  long new_connections = 0;
+  HttpReply reply;
+};
+
+// The error kind of a failed transfer (curl_code != CURLE_OK).
+ErrorKind classify_curl(int curl_code, bool body_too_large);
+
+class HttpTransport {
+ public:
+  static Result<std::unique_ptr<HttpTransport>> create(std::size_t max_idle_handles);
+  ~HttpTransport();
+  HttpTransport(const HttpTransport &) = delete;
+  HttpTransport &operator=(const HttpTransport &) = delete;
+
+  HttpOutcome perform(const HttpRequest &request);
+
+ private:
+  struct Impl;
+  explicit HttpTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace acid::pds::detail
