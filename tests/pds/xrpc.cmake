@@ -1,0 +1,9 @@
+# The XRPC client. Unit tests need nothing; the live tests run against the local PDS fixture
+# (scripts/pds) and put a fault-injecting proxy in front of it.
+acid_add_test(test_pds_xrpc
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/xrpc_error_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/xrpc_retry_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/xrpc_parse_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/xrpc_session_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/xrpc_test_support.cpp)
