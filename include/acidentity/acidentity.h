@@ -1,0 +1,184 @@
+/*
+ * libacidentity: user codes, account provisioning and ATProto PDS sync for aesthetic.computer.
+ *
+ * This header is the library's only public surface. Conventions (see docs/abi.md):
+ *
+ *  - Every fallible call returns an int: ACID_OK (0) on success, a negative ACID_E* code on
+ *    failure. Details of the last failure on the calling thread are in acid_error_last().
+ *  - Objects are opaque and come in create/destroy pairs; destroy functions accept NULL.
+ *  - Option structs start with an `unsigned int version`; initialise them with the matching
+ *    ACID_*_OPTIONS_INIT macro or acid_*_options_init(). Fields are only ever appended.
+ *  - Strings returned through `char **` out-parameters are allocated by the library and must be
+ *    released with acid_free(). Strings returned as `const char *` belong to the library.
+ *  - Rich results (summaries, reports) are UTF-8 JSON documents.
+ *  - The library never prints, never aborts, and never lets a C++ exception cross this boundary.
+ *
+ * Compiles as C99 and as C++.
+ */
+#ifndef ACIDENTITY_H
+#define ACIDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(ACID_BUILDING_LIBRARY)
+#define ACID_EXTERN __declspec(dllexport)
+#else
+#define ACID_EXTERN __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define ACID_EXTERN __attribute__((visibility("default")))
+#else
+#define ACID_EXTERN
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ------------------------------------------------------------------------------- */
+
+#define ACID_VERSION_MAJOR 0
+#define ACID_VERSION_MINOR 1
+#define ACID_VERSION_PATCH 0
+#define ACID_VERSION_STRING "0.1.0"
+/* A single comparable number: major * 10000 + minor * 100 + patch. */
+#define ACID_VERSION_NUMBER \
+  (ACID_VERSION_MAJOR * 10000 + ACID_VERSION_MINOR * 100 + ACID_VERSION_PATCH)
+
+/*
+ * The version of the library actually loaded (which may differ from the header's macros when a
+ * program runs against a newer shared library). Any out-parameter may be NULL. Returns the
+ * version string, e.g. "0.1.0"; never NULL.
+ */
+ACID_EXTERN const char *acid_version(int *major, int *minor, int *patch);
+
+/* ---- Status codes and errors --------------------------------------------------------------- */
+
+/* Values are part of the ABI: never renumbered, only appended. */
+typedef enum acid_status {
+  ACID_OK = 0,
+  ACID_EINVAL = -1,       /* an argument, input document or option is invalid; nothing changed */
+  ACID_ENOMEM = -2,       /* out of memory */
+  ACID_ENOTFOUND = -3,    /* the thing asked for does not exist */
+  ACID_EEXISTS = -4,      /* it already exists (a duplicate) */
+  ACID_ECONFLICT = -5,    /* a concurrent change won (compare-and-set failed, value taken) */
+  ACID_ESTORE = -6,       /* the store failed permanently (I/O error, corruption, bad schema) */
+  ACID_EUNAVAILABLE = -7, /* transient: store busy, network down, 5xx; retrying may succeed */
+  ACID_EEXHAUSTED = -8,   /* every user code of a signup year is allocated */
+  ACID_ECONFIG = -9,      /* configuration missing or malformed; the message names the setting */
+  ACID_EPDS = -10,        /* the PDS refused the request permanently (detail has the XRPC error) */
+  ACID_EAUTH = -11,       /* authentication failed (token, password, admin secret) */
+  ACID_ERATELIMIT = -12,  /* rate limited; detail carries retry_after_ms when known */
+  ACID_ETIMEOUT = -13,    /* a deadline passed */
+  ACID_EVERSION = -14,    /* an options struct carries a version this library does not know */
+  ACID_EINTERNAL = -15    /* a bug in the library; the message says where */
+} acid_status;
+
+/*
+ * The last error raised on the calling thread. Never NULL. The pointed-to object stays valid
+ * until the next acid_* call on the same thread. Only meaningful right after a call returned a
+ * negative status: a successful call does not clear it.
+ */
+typedef struct acid_error {
+  int code;                /* an acid_status value */
+  const char *message;     /* human-readable, never NULL, never contains a secret */
+  const char *detail_json; /* a JSON object with machine-readable detail, never NULL ("{}") */
+} acid_error;
+
+ACID_EXTERN const acid_error *acid_error_last(void);
+
+/* Resets the calling thread's last error to ACID_OK / "" / "{}". */
+ACID_EXTERN void acid_error_clear(void);
+
+/* A short constant name for a status code ("ACID_EINVAL"), never NULL. */
+ACID_EXTERN const char *acid_status_name(int status);
+
+/* Releases memory the library handed out through a `char **` out-parameter. NULL is a no-op. */
+ACID_EXTERN void acid_free(void *ptr);
+
+/* ---- Client -------------------------------------------------------------------------------- */
+
+typedef struct acid_client acid_client;
+
+#define ACID_CLIENT_OPTIONS_VERSION 1
+
+typedef struct acid_client_options {
+  unsigned int version; /* ACID_CLIENT_OPTIONS_VERSION */
+  /*
+   * Where state lives: "sqlite:PATH" (embedded, the default) or "mongodb://..." (production).
+   * NULL means the ACID_STORE environment variable, then "sqlite:acidentity.db".
+   */
+  const char *store_uri;
+} acid_client_options;
+
+#define ACID_CLIENT_OPTIONS_INIT \
+  { ACID_CLIENT_OPTIONS_VERSION, NULL }
+
+/* Fills `opts` with defaults for `version`. ACID_EVERSION if the version is unknown. */
+ACID_EXTERN int acid_client_options_init(acid_client_options *opts, unsigned int version);
+
+/*
+ * Opens the store (creating and migrating an embedded one as needed) and returns a client in
+ * *out. `opts` may be NULL for all defaults. A client is safe to use from several threads.
+ */
+ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options *opts);
+
+/* Closes the store and frees the client. NULL is a no-op. */
+ACID_EXTERN void acid_client_destroy(acid_client *client);
+
+/* ---- User codes ---------------------------------------------------------------------------- */
+
+/*
+ * A user code is "ac" + the last two digits of the signup year (UTC) + consonant, vowel,
+ * consonant, vowel, consonant (consonants "bcdfghjkmnprstvwxyz", vowels "aeou"), e.g.
+ * "ac25xadeh". Buffers for one code need ACID_USER_CODE_SIZE bytes (9 characters + NUL).
+ */
+#define ACID_USER_CODE_LENGTH 9
+#define ACID_USER_CODE_SIZE 10
+/* Codes per signup year: 19 * 4 * 19 * 4 * 19. */
+#define ACID_USER_CODES_PER_YEAR 109744
+
+/*
+ * ACID_OK if `code` is a valid user code (exactly the rule the deployed system applies:
+ * ^ac[0-9]{2}[a-z]{5}$ with at least one vowel and one consonant in the suffix), otherwise
+ * ACID_EINVAL with the reason in acid_error_last().
+ */
+ACID_EXTERN int acid_user_code_check(const char *code);
+
+/*
+ * Finds the first "ac" + 2 digits + 5 letters in `text` (case-insensitive, `len` bytes) and
+ * writes it, lowercased, to `out`. ACID_ENOTFOUND if there is none.
+ */
+ACID_EXTERN int acid_user_code_parse(const char *text, size_t len, char out[ACID_USER_CODE_SIZE]);
+
+/*
+ * A random code in the format for a signup at `signup_unix_ms` (milliseconds since the epoch),
+ * drawn with a CSPRNG. A preview only: it is not reserved and may already be taken.
+ */
+ACID_EXTERN int acid_user_code_generate(int64_t signup_unix_ms, char out[ACID_USER_CODE_SIZE]);
+
+/*
+ * Allocates a code for a signup at `signup_unix_ms` from the client's store: unique by
+ * construction (a per-year counter through a keyed permutation), skipping codes already taken
+ * and blocklisted suffixes. ACID_EEXHAUSTED when the year has no code left.
+ */
+ACID_EXTERN int acid_user_code_allocate(acid_client *client, int64_t signup_unix_ms,
+                                        char out[ACID_USER_CODE_SIZE]);
+
+/*
+ * Allocation statistics as JSON, for one two-digit year (0-99) or every year seen (year < 0):
+ * {"years":[{"year":25,"allocated":N,"legacy":N,"blocked":N,"remaining":N,"capacity":109744,
+ *            "counter":N,"skipped":N}]}
+ * allocated: handed out by the allocator; legacy: taken by the old random scheme; blocked:
+ * blocklisted suffixes; remaining: still available; counter: positions consumed; skipped:
+ * positions passed over. Free *out_json with acid_free().
+ */
+ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_json);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ACIDENTITY_H */

@@ -1,0 +1,49 @@
+// The C ABI boundary: the thread-local last error and the guard every exported function runs
+// its body in, so no C++ exception ever crosses into C and every failure becomes a status.
+#pragma once
+
+#include <exception>
+#include <new>
+#include <string>
+#include <type_traits>
+
+#include "core/status.h"
+
+namespace acid::capi {
+
+// Records `error` as the calling thread's last error and returns its status code. Never throws:
+// if even the message cannot be stored, the error becomes ACID_ENOMEM with a fixed message.
+int set_error(const Error &error) noexcept;
+int set_error(Code code, const char *message) noexcept;
+
+// Runs `body` (returning Status) and maps the outcome, including any exception, to a status.
+template <typename Body>
+int guard(const char *function, Body &&body) noexcept {
+  try {
+    Status st = body();
+    if (st) return ACID_OK;
+    return set_error(st.error());
+  } catch (const std::bad_alloc &) {
+    return set_error(Code::no_memory, "out of memory");
+  } catch (const std::exception &e) {
+    try {
+      return set_error(
+          Error(Code::internal, std::string(function) + ": unexpected exception: " + e.what()));
+    } catch (const std::bad_alloc &) {
+      return set_error(Code::no_memory, "out of memory");
+    }
+  } catch (...) {
+    return set_error(Code::internal, "unexpected non-standard exception inside libacidentity");
+  }
+}
+
+// Argument checks shared by the exported functions.
+inline Status require(bool ok, const char *what) {
+  if (!ok) return Error(Code::invalid, what);
+  return Status::ok();
+}
+
+// A malloc'd NUL-terminated copy for `char **` out-parameters (released with acid_free).
+Result<char *> dup_for_caller(const std::string &text);
+
+}  // namespace acid::capi

@@ -1,0 +1,35 @@
+// Small JSON helpers over RapidJSON, shared by every concern that builds or reads JSON.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace acid::json {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// A JSON string literal for `text` (quoted and escaped).
+std::string quote(std::string_view text);
+
+// Parses a complete JSON document (exactly one value, UTF-8 validated).
+Result<rapidjson::Document> parse(std::string_view text);
+
+// Serialises a value compactly.
+std::string to_string(const rapidjson::Value &value);
+
+// Typed member lookups: nullopt when the member is missing or has another type.
+std::optional<std::string_view> get_string(const rapidjson::Value &obj, const char *name);
+std::optional<std::int64_t> get_int(const rapidjson::Value &obj, const char *name);
+std::optional<bool> get_bool(const rapidjson::Value &obj, const char *name);
+const rapidjson::Value *get_object(const rapidjson::Value &obj, const char *name);
+const rapidjson::Value *get_array(const rapidjson::Value &obj, const char *name);
+
+}  // namespace acid::json

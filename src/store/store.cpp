@@ -1,0 +1,38 @@
+#include "store/store.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "store/sqlite_store.h"
+
+namespace acid::store {
+
+std::string default_store_uri() {
+  const char *env = std::getenv("ACID_STORE");
+  if (env != nullptr && *env != '\0') return env;
+  return "sqlite:acidentity.db";
+}
+
+Result<std::unique_ptr<Store>> open_store(std::string_view uri) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (uri.substr(0, kSqlite.size()) == kSqlite) {
+    std::string_view rest = uri.substr(kSqlite.size());
+    // "sqlite://PATH" is accepted too, as people write URIs that way.
+    if (rest.substr(0, 2) == "//") rest.remove_prefix(2);
+    const std::size_t q = rest.find('?');
+    auto options =
+        parse_sqlite_options(q == std::string_view::npos ? std::string_view() : rest.substr(q + 1));
+    if (!options) return std::move(options).error();
+    return open_sqlite_store(std::string(rest.substr(0, q)), *options);
+  }
+  if (uri.rfind("mongodb://", 0) == 0 || uri.rfind("mongodb+srv://", 0) == 0) {
+    return Error(Code::config,
+                 "the MongoDB store adapter is not built into this version of libacidentity");
+  }
+  // Only the scheme is echoed: a URI may carry a password.
+  const std::string scheme(uri.substr(0, std::min<std::size_t>(uri.find(':'), 32)));
+  return Error(Code::config, "unknown store URI scheme \"" + scheme +
+                                 "\": expected sqlite:PATH or mongodb://...");
+}
+
+}  // namespace acid::store
