@@ -34,6 +34,8 @@ install(FILES
   ${PROJECT_BINARY_DIR}/acidentityConfigVersion.cmake
   DESTINATION ${ACID_INSTALL_CMAKEDIR})
 
+# The .pc file finds its prefix relative to itself, so an installed tree can be moved.
+file(RELATIVE_PATH ACID_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(cmake/acidentity.pc.in ${PROJECT_BINARY_DIR}/acidentity.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/acidentity.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Drives the acidentity CLI as a user would and checks output and exit statuses.
+# Usage: test_cli.sh PATH_TO_ACIDENTITY
+set -uo pipefail
+cli=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+store="sqlite:$work/cli.db"
+pass=0 fail=0
+
+expect() {  # expect NAME WANT_STATUS WANT_REGEX -- command...
+  local name=$1 want=$2 regex=$3
+  shift 4
+  local out status
+  out=$("$@" 2>&1)
+  status=$?
+  if [[ $status -ne $want ]]; then
+    echo "FAIL $name: exit $status, wanted $want; output: $out"
+    fail=$((fail + 1))
+  elif [[ -n "$regex" ]] && ! grep -Eq "$regex" <<<"$out"; then
+    echo "FAIL $name: output does not match /$regex/: $out"
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+
+expect generate 0 '^ac25[bcdfghjkmnprstvwxyz][aeou][bcdfghjkmnprstvwxyz][aeou][bcdfghjkmnprstvwxyz]$' -- \
+  "$cli" code generate --date 2025-10-14
+[[ $("$cli" code generate --date 2024-01-01 --count 7 | grep -c '^ac24') == 7 ]] && pass=$((pass + 1)) ||
+  { echo "FAIL generate --count"; fail=$((fail + 1)); }
+expect generate-bad-date 64 'invalid date' -- "$cli" code generate --date 2025-13-40
+expect check-valid 0 'valid' -- "$cli" code check ac25xadeh
+expect check-invalid 1 'invalid: .*vowel' -- "$cli" code check ac25bcdfg
+expect check-short 1 'invalid' -- "$cli" code check ac25bad
+expect parse-found 0 '^ac25xadeh$' -- "$cli" code parse "Hi @jeffrey AC25XADEH!"
+expect parse-none 1 'no user code' -- "$cli" code parse "nothing here"
+expect allocate 0 '^ac26' -- "$cli" --store "$store" code allocate --date 2026-03-01 --count 3
+[[ $("$cli" --store "$store" code allocate --date 2026-03-01 --count 500 | sort -u | wc -l) == 500 ]] &&
+  pass=$((pass + 1)) || { echo "FAIL allocate 500 unique"; fail=$((fail + 1)); }
+expect allocate-needs-date 64 'date' -- "$cli" --store "$store" code allocate
+expect stats-table 0 'ac26 +503 ' -- "$cli" --store "$store" code stats --year 2026
+expect stats-json 0 '"allocated":503' -- "$cli" --store "$store" code stats --json
+expect bad-store 2 'ACID_ECONFIG' -- "$cli" --store "nosuch:x" code stats
+expect no-command 64 '' -- "$cli"
+expect version 0 '0\.1\.0' -- "$cli" --version
+
+# Two processes allocating into one store at once get disjoint codes.
+"$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/a" &
+"$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/b" &
+wait
+if [[ $(cat "$work/a" "$work/b" | sort -u | wc -l) == 800 ]]; then
+  pass=$((pass + 1))
+else
+  echo "FAIL concurrent CLI allocation produced duplicates or errors"
+  fail=$((fail + 1))
+fi
+
+echo "cli: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
