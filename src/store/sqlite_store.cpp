@@ -16,7 +16,7 @@ using sqlite::Transaction;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit a
 // shipped migration: append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,
@@ -49,6 +49,53 @@ CREATE TABLE code_claims (
   claimed_ms INTEGER NOT NULL
 );
 CREATE INDEX code_claims_yy ON code_claims (yy);
+)sql",
+    // 2: provisioning (facts, state machine, intents, PDS account, jobs, processed log ids).
+    R"sql(
+CREATE TABLE processed_events (
+  log_id     TEXT PRIMARY KEY,
+  sub        TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  applied_ms INTEGER NOT NULL
+);
+CREATE TABLE accounts (
+  sub            TEXT PRIMARY KEY,
+  signed_up_ms   INTEGER,
+  verified_ms    INTEGER,
+  deleted_ms     INTEGER,
+  email          TEXT,
+  state          TEXT NOT NULL DEFAULT 'none'
+                 CHECK (state IN ('none','pending','creating','active','failed','deleting','deleted')),
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  last_error     TEXT NOT NULL DEFAULT '',
+  intent_handle  TEXT,
+  intent_password TEXT,
+  intent_email   TEXT,
+  intent_attempt INTEGER,
+  intent_ms      INTEGER,
+  did            TEXT UNIQUE,
+  pds_handle     TEXT,
+  password       TEXT,
+  pds_created_at TEXT,
+  synced_at      TEXT,
+  version        INTEGER NOT NULL DEFAULT 0,
+  updated_ms     INTEGER NOT NULL
+);
+CREATE INDEX accounts_state ON accounts (state);
+CREATE TABLE jobs (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  sub            TEXT NOT NULL,
+  kind           TEXT NOT NULL CHECK (kind IN ('provision','update_handle','delete_account')),
+  status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','failed')),
+  due_ms         INTEGER NOT NULL,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  lease_owner    TEXT,
+  lease_until_ms INTEGER,
+  last_error     TEXT NOT NULL DEFAULT '',
+  created_ms     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX jobs_one_open_per_kind ON jobs (sub, kind) WHERE status = 'open';
+CREATE INDEX jobs_due ON jobs (status, due_ms);
 )sql",
 };
 
@@ -113,83 +160,12 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
-
-    std::int64_t position = 0;
-    std::int64_t skipped_before = 0;
-    {
-      auto read = conn_.prepare("SELECT next_position, skipped FROM code_counters WHERE yy = ?1");
-      if (!read) return std::move(read).error();
-      read->bind(1, static_cast<std::int64_t>(yy));
-      auto row = read->step();
-      if (!row) return std::move(row).error();
-      if (*row) {
-        position = read->column_int(0);
-        skipped_before = read->column_int(1);
-      }
-    }
-
-    auto taken = conn_.prepare(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE code = ?1) OR "
-        "EXISTS (SELECT 1 FROM code_claims WHERE code = ?1)");
-    if (!taken) return std::move(taken).error();
-
-    std::uint32_t skipped = 0;
-    std::optional<std::string> chosen;
-    std::int64_t chosen_position = 0;
-    while (position < static_cast<std::int64_t>(capacity)) {
-      const auto pos = static_cast<std::uint32_t>(position);
-      ++position;
-      std::optional<std::string> code = candidate(pos);
-      if (!code) {
-        ++skipped;
-        continue;
-      }
-      ACID_TRY(taken->reset());
-      taken->bind(1, *code);
-      auto row = taken->step();
-      if (!row) return std::move(row).error();
-      if (*row && taken->column_int(0) != 0) {
-        ++skipped;
-        continue;
-      }
-      chosen = std::move(code);
-      chosen_position = pos;
-      break;
-    }
-
+    auto claimed = claim_in_tx(yy, capacity, candidate, sub);
+    if (!claimed) return std::move(claimed).error();
     // The counter moves even when the year turns out exhausted, so the skips are not redone.
-    auto save = conn_.prepare(
-        "INSERT INTO code_counters (yy, next_position, skipped) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (yy) DO UPDATE SET next_position = excluded.next_position, "
-        "skipped = excluded.skipped");
-    if (!save) return std::move(save).error();
-    ACID_TRY(save->bind(1, static_cast<std::int64_t>(yy))
-                 .bind(2, position)
-                 .bind(3, skipped_before + skipped)
-                 .run());
-
-    if (!chosen) {
-      ACID_TRY(tx->commit());
-      return Error(Code::exhausted, "no user code left for two-digit year " + year_prefix(yy),
-                   "{\"yy\":" + std::to_string(yy) + "}");
-    }
-
-    auto claim = conn_.prepare(
-        "INSERT INTO code_claims (code, yy, position, sub, claimed_ms) VALUES (?1, ?2, ?3, ?4, "
-        "?5)");
-    if (!claim) return std::move(claim).error();
-    claim->bind(1, *chosen)
-        .bind(2, static_cast<std::int64_t>(yy))
-        .bind(3, chosen_position)
-        .bind(5, now_unix_ms());
-    if (sub.empty()) {
-      claim->bind_null(4);
-    } else {
-      claim->bind(4, sub);
-    }
-    ACID_TRY(claim->run());
     ACID_TRY(tx->commit());
-    return ClaimedCode{std::move(*chosen), static_cast<std::uint32_t>(chosen_position), skipped};
+    if (!*claimed) return exhausted(yy);
+    return std::move(**claimed);
   }
 
   Result<std::vector<CodeYearState>> code_year_states(std::optional<int> yy) override {
@@ -368,7 +344,625 @@ class SqliteStore final : public Store {
     return stmt->column_text(0);
   }
 
+  // ---- Provisioning ------------------------------------------------------------------------
+
+  Result<ApplyOutcome> apply_event(const EventFact &event, std::uint32_t capacity,
+                                   const CodeCandidates &candidates) override {
+    if (event.sub.empty() || event.log_id.empty()) {
+      return Error(Code::invalid, "an event needs a log_id and a sub");
+    }
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    const UnixMillis now = now_unix_ms();
+    ApplyOutcome outcome;
+
+    auto record = conn_.prepare(
+        "INSERT INTO processed_events (log_id, sub, type, applied_ms) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (log_id) DO NOTHING");
+    if (!record) return std::move(record).error();
+    ACID_TRY(record->bind(1, event.log_id)
+                 .bind(2, event.sub)
+                 .bind(3, std::string_view(to_string(event.type)))
+                 .bind(4, now)
+                 .run());
+    if (sqlite3_changes(conn_.raw()) == 0) {
+      outcome.duplicate = true;
+      return outcome;  // rolled back: nothing to write
+    }
+
+    auto ensure = conn_.prepare(
+        "INSERT INTO accounts (sub, updated_ms) VALUES (?1, ?2) ON CONFLICT (sub) DO NOTHING");
+    if (!ensure) return std::move(ensure).error();
+    ACID_TRY(ensure->bind(1, event.sub).bind(2, now).run());
+
+    auto state = current_state(event.sub);
+    if (!state) return std::move(state).error();
+    const AccountState before = state->first;
+    const bool has_did = state->second;
+
+    switch (event.type) {
+      case EventType::signup: {
+        ACID_TRY(update_fact("signed_up_ms", event.sub, event.date, event.email));
+        auto code = ensure_code(event.sub, event.code_time, event.date, capacity, candidates);
+        if (!code) return std::move(code).error();
+        outcome.new_code = std::move(*code);
+        auto v = conn_.prepare(
+            "INSERT INTO verifications (sub, count) VALUES (?1, 0) ON CONFLICT (sub) DO NOTHING");
+        if (!v) return std::move(v).error();
+        ACID_TRY(v->bind(1, event.sub).run());
+        break;
+      }
+      case EventType::verified: {
+        ACID_TRY(update_fact("verified_ms", event.sub, event.date, event.email));
+        auto v = conn_.prepare(
+            "INSERT INTO verifications (sub, count) VALUES (?1, 1) "
+            "ON CONFLICT (sub) DO UPDATE SET count = count + 1");
+        if (!v) return std::move(v).error();
+        ACID_TRY(v->bind(1, event.sub).run());
+        auto code = ensure_code(event.sub, event.code_time, event.code_time, capacity, candidates);
+        if (!code) return std::move(code).error();
+        outcome.new_code = std::move(*code);
+        if (before == AccountState::none) {
+          ACID_TRY(set_state(event.sub, AccountState::pending));
+          auto scheduled = schedule_in_tx(event.sub, JobKind::provision, now);
+          if (!scheduled) return std::move(scheduled).error();
+          outcome.job_scheduled = true;
+        }
+        break;
+      }
+      case EventType::email_changed: {
+        if (event.email) {
+          auto upd = conn_.prepare("UPDATE accounts SET email = ?2 WHERE sub = ?1");
+          if (!upd) return std::move(upd).error();
+          ACID_TRY(upd->bind(1, event.sub).bind(2, *event.email).run());
+        }
+        break;
+      }
+      case EventType::deleted: {
+        auto upd = conn_.prepare(
+            "UPDATE accounts SET deleted_ms = coalesce(deleted_ms, ?2) WHERE sub = ?1");
+        if (!upd) return std::move(upd).error();
+        ACID_TRY(upd->bind(1, event.sub).bind(2, event.date).run());
+        if (before == AccountState::deleting || before == AccountState::deleted) break;
+        // An account that may exist on the PDS (created, or createAccount possibly in flight)
+        // is deleted by a job; otherwise there is nothing on the PDS and deletion is immediate.
+        auto intent = has_intent(event.sub);
+        if (!intent) return std::move(intent).error();
+        const bool may_exist = has_did || before == AccountState::active ||
+                               before == AccountState::creating || *intent;
+        auto drop = conn_.prepare(
+            "DELETE FROM jobs WHERE sub = ?1 AND status = 'open' AND kind <> 'delete_account'");
+        if (!drop) return std::move(drop).error();
+        ACID_TRY(drop->bind(1, event.sub).run());
+        if (may_exist) {
+          ACID_TRY(set_state(event.sub, AccountState::deleting));
+          auto scheduled = schedule_in_tx(event.sub, JobKind::delete_account, now);
+          if (!scheduled) return std::move(scheduled).error();
+          outcome.job_scheduled = true;
+        } else {
+          ACID_TRY(set_state(event.sub, AccountState::deleted));
+        }
+        break;
+      }
+    }
+    ACID_TRY(bump(event.sub));
+    ACID_TRY(tx->commit());
+    return outcome;
+  }
+
+  Result<Account> get_account(std::string_view sub) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "SELECT u.code, u.when_ms, v.count, a.signed_up_ms, a.verified_ms, a.deleted_ms, "
+        "  a.email, h.handle, a.state, a.attempts, a.last_error, a.intent_handle, "
+        "  a.intent_password, a.intent_email, a.intent_attempt, a.intent_ms, a.did, "
+        "  a.pds_handle, a.password, a.pds_created_at, a.synced_at, a.version, "
+        "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL "
+        "FROM (SELECT ?1 AS sub) s "
+        "LEFT JOIN users u ON u.sub = s.sub LEFT JOIN verifications v ON v.sub = s.sub "
+        "LEFT JOIN accounts a ON a.sub = s.sub LEFT JOIN handles h ON h.sub = s.sub");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, sub);
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return Error(Code::internal, "account query returned no row");
+    if (stmt->column_int(22) == 0 && stmt->column_int(23) == 0 && stmt->column_int(24) == 0) {
+      return Error(Code::not_found, "no user " + std::string(sub));
+    }
+    auto text = [&](int col) -> std::optional<std::string> {
+      if (stmt->column_is_null(col)) return std::nullopt;
+      return stmt->column_text(col);
+    };
+    auto integer = [&](int col) -> std::optional<std::int64_t> {
+      if (stmt->column_is_null(col)) return std::nullopt;
+      return stmt->column_int(col);
+    };
+    Account a;
+    a.sub = std::string(sub);
+    a.code = text(0);
+    a.when = integer(1);
+    a.has_verifications = stmt->column_int(23) != 0;
+    a.verification_count = integer(2).value_or(0);
+    a.signed_up_at = integer(3);
+    a.verified_at = integer(4);
+    a.deleted_at = integer(5);
+    a.email = text(6);
+    a.ac_handle = text(7);
+    if (auto st = text(8)) {
+      auto parsed = parse_account_state(*st);
+      if (!parsed) return Error(Code::store, "unknown account state \"" + *st + "\"");
+      a.state = *parsed;
+    }
+    a.attempts = static_cast<int>(integer(9).value_or(0));
+    a.last_error = text(10).value_or("");
+    if (auto h = text(11)) {
+      a.intent = AccountIntent{*h, text(12).value_or(""), text(13).value_or(""),
+                               static_cast<int>(integer(14).value_or(0)), integer(15).value_or(0)};
+    }
+    a.did = text(16);
+    a.pds_handle = text(17);
+    a.password = text(18);
+    a.pds_created_at = text(19);
+    a.synced_at = text(20);
+    a.version = integer(21).value_or(0);
+    return a;
+  }
+
+  Status save_intent(std::string_view sub, const AccountIntent &intent,
+                     std::int64_t expected_version) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE accounts SET intent_handle = ?3, intent_password = ?4, intent_email = ?5, "
+        "  intent_attempt = ?6, intent_ms = ?7, state = 'creating', version = version + 1, "
+        "  updated_ms = ?7 "
+        "WHERE sub = ?1 AND version = ?2 AND state IN ('pending', 'creating')");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, sub)
+                 .bind(2, expected_version)
+                 .bind(3, intent.handle)
+                 .bind(4, intent.sealed_password)
+                 .bind(5, intent.email)
+                 .bind(6, static_cast<std::int64_t>(intent.attempt))
+                 .bind(7, intent.at)
+                 .run());
+    if (sqlite3_changes(conn_.raw()) == 0) {
+      return Error(Code::conflict, "account " + std::string(sub) +
+                                       " changed since it was read (or is not being provisioned)");
+    }
+    return Status::ok();
+  }
+
+  Status mark_account_created(std::string_view sub, std::string_view did,
+                              std::string_view pds_handle, std::string_view password,
+                              std::string_view created_at_iso) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE accounts SET did = ?2, pds_handle = ?3, password = ?4, pds_created_at = ?5, "
+        "  synced_at = ?5, state = 'active', last_error = '', intent_handle = NULL, "
+        "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, intent_ms = NULL, "
+        "  version = version + 1, updated_ms = ?6 "
+        "WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    Status st = stmt->bind(1, sub)
+                    .bind(2, did)
+                    .bind(3, pds_handle)
+                    .bind(4, password)
+                    .bind(5, created_at_iso)
+                    .bind(6, now_unix_ms())
+                    .run();
+    if (!st && st.code() == Code::conflict) {
+      return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
+                   "{\"index\":\"did\"}");
+    }
+    ACID_TRY(st);
+    return require_changed(sub);
+  }
+
+  Status record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
+                                bool give_up) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE accounts SET attempts = ?2, last_error = ?3, "
+        "  state = CASE WHEN ?4 THEN 'failed' ELSE state END, version = version + 1, "
+        "  updated_ms = ?5 WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, sub)
+                 .bind(2, static_cast<std::int64_t>(attempts))
+                 .bind(3, error_json)
+                 .bind(4, static_cast<std::int64_t>(give_up ? 1 : 0))
+                 .bind(5, now_unix_ms())
+                 .run());
+    return require_changed(sub);
+  }
+
+  Status reset_failed(std::string_view sub, UnixMillis now) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto read = conn_.prepare("SELECT state, deleted_ms IS NOT NULL FROM accounts WHERE sub = ?1");
+    if (!read) return std::move(read).error();
+    read->bind(1, sub);
+    auto row = read->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return Error(Code::not_found, "no account for " + std::string(sub));
+    if (read->column_text(0) != "failed") {
+      return Error(Code::conflict,
+                   "account " + std::string(sub) + " is " + read->column_text(0) + ", not failed");
+    }
+    const bool deleting = read->column_int(1) != 0;
+    ACID_TRY(set_state(sub, deleting ? AccountState::deleting : AccountState::pending));
+    auto reset = conn_.prepare("UPDATE accounts SET attempts = 0 WHERE sub = ?1");
+    if (!reset) return std::move(reset).error();
+    ACID_TRY(reset->bind(1, sub).run());
+    // The failed job stays as history; a fresh open one does the work.
+    auto scheduled =
+        schedule_in_tx(sub, deleting ? JobKind::delete_account : JobKind::provision, now);
+    if (!scheduled) return std::move(scheduled).error();
+    ACID_TRY(bump(sub));
+    return tx->commit();
+  }
+
+  Status mark_account_deleted(std::string_view sub) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE accounts SET state = 'deleted', did = NULL, pds_handle = NULL, password = NULL, "
+        "  pds_created_at = NULL, synced_at = NULL, intent_handle = NULL, "
+        "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
+        "  intent_ms = NULL, last_error = '', version = version + 1, updated_ms = ?2 "
+        "WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, sub).bind(2, now_unix_ms()).run());
+    return require_changed(sub);
+  }
+
+  Status set_pds_handle(std::string_view sub, std::string_view pds_handle,
+                        std::string_view synced_at_iso) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE accounts SET pds_handle = ?2, synced_at = ?3, version = version + 1, "
+        "  updated_ms = ?4 WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(
+        stmt->bind(1, sub).bind(2, pds_handle).bind(3, synced_at_iso).bind(4, now_unix_ms()).run());
+    return require_changed(sub);
+  }
+
+  Status replace_password(std::string_view sub, std::string_view expected,
+                          std::string_view replacement) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE accounts SET password = ?3, version = version + 1 WHERE sub = ?1 AND "
+        "password = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, sub).bind(2, expected).bind(3, replacement).run());
+    if (sqlite3_changes(conn_.raw()) == 0) {
+      return Error(Code::conflict, "the stored password of " + std::string(sub) + " changed");
+    }
+    return Status::ok();
+  }
+
+  // ---- Jobs --------------------------------------------------------------------------------
+
+  Result<bool> schedule_job(std::string_view sub, JobKind kind, UnixMillis due_at) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto created = schedule_in_tx(sub, kind, due_at);
+    if (!created) return std::move(created).error();
+    ACID_TRY(tx->commit());
+    return *created;
+  }
+
+  Result<std::optional<Job>> lease_job(std::string_view owner, UnixMillis now,
+                                       std::int64_t lease_ms) override {
+    if (owner.empty()) return Error(Code::invalid, "a lease needs an owner");
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto pick = conn_.prepare(std::string(kJobColumns) +
+                              " WHERE status = 'open' AND due_ms <= ?1 AND "
+                              "(lease_until_ms IS NULL OR lease_until_ms <= ?1) "
+                              "ORDER BY due_ms, id LIMIT 1");
+    if (!pick) return std::move(pick).error();
+    pick->bind(1, now);
+    auto row = pick->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<Job>();
+    auto job = read_job(*pick);
+    if (!job) return std::move(job).error();
+    auto take =
+        conn_.prepare("UPDATE jobs SET lease_owner = ?2, lease_until_ms = ?3 WHERE id = ?1");
+    if (!take) return std::move(take).error();
+    ACID_TRY(take->bind(1, job->id).bind(2, owner).bind(3, now + lease_ms).run());
+    ACID_TRY(tx->commit());
+    job->lease_owner = std::string(owner);
+    job->lease_until = now + lease_ms;
+    return std::optional<Job>(std::move(*job));
+  }
+
+  Status complete_job(const Job &job, std::string_view owner) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare("DELETE FROM jobs WHERE id = ?1 AND lease_owner = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).run());
+    return require_lease(job.id, owner);
+  }
+
+  Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
+                        std::string_view error_json) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE jobs SET due_ms = ?3, attempts = attempts + 1, last_error = ?4, "
+        "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND lease_owner = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).bind(3, due_at).bind(4, error_json).run());
+    return require_lease(job.id, owner);
+  }
+
+  Status fail_job(const Job &job, std::string_view owner, std::string_view error_json) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?3, "
+        "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND lease_owner = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).bind(3, error_json).run());
+    return require_lease(job.id, owner);
+  }
+
+  Status release_job(const Job &job, std::string_view owner) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL "
+        "WHERE id = ?1 AND lease_owner = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).run());
+    return require_lease(job.id, owner);
+  }
+
+  Result<std::vector<Job>> list_jobs(std::string_view sub) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(std::string(kJobColumns) + " WHERE ?1 = '' OR sub = ?1 ORDER BY id");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, sub);
+    std::vector<Job> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      auto job = read_job(*stmt);
+      if (!job) return std::move(job).error();
+      out.push_back(std::move(*job));
+    }
+    return out;
+  }
+
  private:
+  static constexpr std::string_view kJobColumns =
+      "SELECT id, sub, kind, status, due_ms, attempts, lease_owner, lease_until_ms, last_error "
+      "FROM jobs";
+
+  static Result<Job> read_job(sqlite::Statement &stmt) {
+    Job job;
+    job.id = stmt.column_int(0);
+    job.sub = stmt.column_text(1);
+    auto kind = parse_job_kind(stmt.column_text(2));
+    if (!kind) return Error(Code::store, "unknown job kind \"" + stmt.column_text(2) + "\"");
+    job.kind = *kind;
+    job.failed = stmt.column_text(3) == "failed";
+    job.due_at = stmt.column_int(4);
+    job.attempts = static_cast<int>(stmt.column_int(5));
+    if (!stmt.column_is_null(6)) job.lease_owner = stmt.column_text(6);
+    if (!stmt.column_is_null(7)) job.lease_until = stmt.column_int(7);
+    job.last_error = stmt.column_text(8);
+    return job;
+  }
+
+  // After a lease-guarded job update: Code::conflict when it matched nothing (lease lost).
+  Status require_lease(std::int64_t id, std::string_view owner) {
+    if (sqlite3_changes(conn_.raw()) == 0) {
+      return Error(Code::conflict, "job " + std::to_string(id) + " is no longer leased by " +
+                                       std::string(owner) + " (its lease expired and was taken)");
+    }
+    return Status::ok();
+  }
+
+  Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at) {
+    auto find = conn_.prepare(
+        "SELECT id, due_ms FROM jobs WHERE sub = ?1 AND kind = ?2 AND status = 'open'");
+    if (!find) return std::move(find).error();
+    find->bind(1, sub).bind(2, std::string_view(to_string(kind)));
+    auto row = find->step();
+    if (!row) return std::move(row).error();
+    if (*row) {
+      if (find->column_int(1) > due_at) {
+        auto earlier = conn_.prepare("UPDATE jobs SET due_ms = ?2 WHERE id = ?1");
+        if (!earlier) return std::move(earlier).error();
+        ACID_TRY(earlier->bind(1, find->column_int(0)).bind(2, due_at).run());
+      }
+      return false;
+    }
+    auto insert =
+        conn_.prepare("INSERT INTO jobs (sub, kind, due_ms, created_ms) VALUES (?1, ?2, ?3, ?4)");
+    if (!insert) return std::move(insert).error();
+    ACID_TRY(insert->bind(1, sub)
+                 .bind(2, std::string_view(to_string(kind)))
+                 .bind(3, due_at)
+                 .bind(4, now_unix_ms())
+                 .run());
+    return true;
+  }
+
+  // (state, has a DID) of an account row that exists.
+  Result<std::pair<AccountState, bool>> current_state(std::string_view sub) {
+    auto stmt = conn_.prepare("SELECT state, did IS NOT NULL FROM accounts WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, sub);
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return Error(Code::internal, "account row missing inside its transaction");
+    auto state = parse_account_state(stmt->column_text(0));
+    if (!state) return Error(Code::store, "unknown account state \"" + stmt->column_text(0) + "\"");
+    return std::make_pair(*state, stmt->column_int(1) != 0);
+  }
+
+  Result<bool> has_intent(std::string_view sub) {
+    auto stmt = conn_.prepare("SELECT intent_handle IS NOT NULL FROM accounts WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, sub);
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    return *row && stmt->column_int(0) != 0;
+  }
+
+  Status set_state(std::string_view sub, AccountState state) {
+    auto stmt = conn_.prepare("UPDATE accounts SET state = ?2 WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, sub).bind(2, std::string_view(to_string(state))).run();
+  }
+
+  Status bump(std::string_view sub) {
+    auto stmt =
+        conn_.prepare("UPDATE accounts SET version = version + 1, updated_ms = ?2 WHERE sub = ?1");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, sub).bind(2, now_unix_ms()).run();
+  }
+
+  // Sets a first-seen fact column to the earliest date seen, and the email when given.
+  Status update_fact(const char *column, std::string_view sub, UnixMillis date,
+                     const std::optional<std::string> &email) {
+    const std::string sql = std::string("UPDATE accounts SET ") + column + " = min(coalesce(" +
+                            column + ", ?2), ?2), email = coalesce(?3, email) WHERE sub = ?1";
+    auto stmt = conn_.prepare(sql);
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, sub).bind(2, date);
+    if (email) {
+      stmt->bind(3, *email);
+    } else {
+      stmt->bind_null(3);
+    }
+    return stmt->run();
+  }
+
+  // Gives the user a users record with a code if they have none (legacy records without a code
+  // included). Returns the code claimed now, if any.
+  Result<std::optional<ClaimedCode>> ensure_code(std::string_view sub, UnixMillis code_time,
+                                                 UnixMillis when, std::uint32_t capacity,
+                                                 const CodeCandidates &candidates) {
+    auto read = conn_.prepare("SELECT code FROM users WHERE sub = ?1");
+    if (!read) return std::move(read).error();
+    read->bind(1, sub);
+    auto row = read->step();
+    if (!row) return std::move(row).error();
+    if (*row && !read->column_is_null(0)) {
+      // Already has a code; still record the signup time if it was missing.
+      auto when_upd =
+          conn_.prepare("UPDATE users SET when_ms = coalesce(when_ms, ?2) WHERE sub = ?1");
+      if (!when_upd) return std::move(when_upd).error();
+      ACID_TRY(when_upd->bind(1, sub).bind(2, when).run());
+      return std::optional<ClaimedCode>();
+    }
+    const int yy = ((utc_year(code_time) % 100) + 100) % 100;
+    auto candidate = candidates(yy);
+    if (!candidate) return std::move(candidate).error();
+    auto claimed = claim_in_tx(yy, capacity, *candidate, sub);
+    if (!claimed) return std::move(claimed).error();
+    if (!*claimed) return exhausted(yy);
+    auto upsert = conn_.prepare(
+        "INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3) ON CONFLICT (sub) DO UPDATE "
+        "SET code = excluded.code, when_ms = coalesce(users.when_ms, excluded.when_ms)");
+    if (!upsert) return std::move(upsert).error();
+    ACID_TRY(upsert->bind(1, sub).bind(2, (*claimed)->code).bind(3, when).run());
+    return claimed;
+  }
+
+  Status require_changed(std::string_view sub) {
+    if (sqlite3_changes(conn_.raw()) == 0) {
+      return Error(Code::not_found, "no account for " + std::string(sub));
+    }
+    return Status::ok();
+  }
+
+  static Error exhausted(int yy) {
+    return Error(Code::exhausted, "no user code left for two-digit year " + year_prefix(yy),
+                 "{\"yy\":" + std::to_string(yy) + "}");
+  }
+
+  // The body of claim_next_code, inside the caller's transaction. nullopt: the year is
+  // exhausted (the counter has still been saved, so the caller should commit).
+  Result<std::optional<ClaimedCode>> claim_in_tx(int yy, std::uint32_t capacity,
+                                                 const CodeCandidate &candidate,
+                                                 std::string_view sub) {
+    std::int64_t position = 0;
+    std::int64_t skipped_before = 0;
+    {
+      auto read = conn_.prepare("SELECT next_position, skipped FROM code_counters WHERE yy = ?1");
+      if (!read) return std::move(read).error();
+      read->bind(1, static_cast<std::int64_t>(yy));
+      auto row = read->step();
+      if (!row) return std::move(row).error();
+      if (*row) {
+        position = read->column_int(0);
+        skipped_before = read->column_int(1);
+      }
+    }
+    auto taken = conn_.prepare(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE code = ?1) OR "
+        "EXISTS (SELECT 1 FROM code_claims WHERE code = ?1)");
+    if (!taken) return std::move(taken).error();
+
+    std::uint32_t skipped = 0;
+    std::optional<std::string> chosen;
+    std::int64_t chosen_position = 0;
+    while (position < static_cast<std::int64_t>(capacity)) {
+      const auto pos = static_cast<std::uint32_t>(position);
+      ++position;
+      std::optional<std::string> code = candidate(pos);
+      if (!code) {
+        ++skipped;
+        continue;
+      }
+      ACID_TRY(taken->reset());
+      taken->bind(1, *code);
+      auto row = taken->step();
+      if (!row) return std::move(row).error();
+      if (*row && taken->column_int(0) != 0) {
+        ++skipped;
+        continue;
+      }
+      chosen = std::move(code);
+      chosen_position = pos;
+      break;
+    }
+    auto save = conn_.prepare(
+        "INSERT INTO code_counters (yy, next_position, skipped) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (yy) DO UPDATE SET next_position = excluded.next_position, "
+        "skipped = excluded.skipped");
+    if (!save) return std::move(save).error();
+    ACID_TRY(save->bind(1, static_cast<std::int64_t>(yy))
+                 .bind(2, position)
+                 .bind(3, skipped_before + skipped)
+                 .run());
+    if (!chosen) return std::optional<ClaimedCode>();
+
+    auto claim = conn_.prepare(
+        "INSERT INTO code_claims (code, yy, position, sub, claimed_ms) VALUES (?1, ?2, ?3, ?4, "
+        "?5)");
+    if (!claim) return std::move(claim).error();
+    claim->bind(1, *chosen)
+        .bind(2, static_cast<std::int64_t>(yy))
+        .bind(3, chosen_position)
+        .bind(5, now_unix_ms());
+    if (sub.empty()) {
+      claim->bind_null(4);
+    } else {
+      claim->bind(4, sub);
+    }
+    ACID_TRY(claim->run());
+    return std::optional<ClaimedCode>(
+        ClaimedCode{std::move(*chosen), static_cast<std::uint32_t>(chosen_position), skipped});
+  }
+
   static Error code_taken(const std::string &code) {
     return Error(Code::conflict, "user code " + code + " is already taken", "{\"index\":\"code\"}");
   }

@@ -7,6 +7,68 @@
 
 namespace acid::store {
 
+const char *to_string(AccountState state) {
+  switch (state) {
+    case AccountState::none:
+      return "none";
+    case AccountState::pending:
+      return "pending";
+    case AccountState::creating:
+      return "creating";
+    case AccountState::active:
+      return "active";
+    case AccountState::failed:
+      return "failed";
+    case AccountState::deleting:
+      return "deleting";
+    case AccountState::deleted:
+      return "deleted";
+  }
+  return "unknown";
+}
+
+std::optional<AccountState> parse_account_state(std::string_view text) {
+  for (AccountState s :
+       {AccountState::none, AccountState::pending, AccountState::creating, AccountState::active,
+        AccountState::failed, AccountState::deleting, AccountState::deleted}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const char *to_string(EventType type) {
+  switch (type) {
+    case EventType::signup:
+      return "ss";
+    case EventType::verified:
+      return "sv";
+    case EventType::email_changed:
+      return "sce";
+    case EventType::deleted:
+      return "sdu";
+  }
+  return "unknown";
+}
+
+const char *to_string(JobKind kind) {
+  switch (kind) {
+    case JobKind::provision:
+      return "provision";
+    case JobKind::update_handle:
+      return "update_handle";
+    case JobKind::delete_account:
+      return "delete_account";
+  }
+  return "unknown";
+}
+
+std::optional<JobKind> parse_job_kind(std::string_view text) {
+  for (JobKind k : {JobKind::provision, JobKind::update_handle, JobKind::delete_account}) {
+    if (text == to_string(k)) return k;
+  }
+  return std::nullopt;
+}
+
 std::string default_store_uri() {
   const char *env = std::getenv("ACID_STORE");
   if (env != nullptr && *env != '\0') return env;

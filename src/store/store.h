@@ -40,6 +40,100 @@ struct CodeYearState {
   std::uint64_t allocated = 0;      // codes claimed by the allocator
 };
 
+// ---- Provisioning ----------------------------------------------------------------------------
+
+// Where a person's PDS account is. Derived from facts and job outcomes; see docs/provisioning.md.
+enum class AccountState {
+  none,      // not verified yet: nothing to do on the PDS
+  pending,   // verified: a provision job will create the PDS account
+  creating,  // an intent is persisted and createAccount may be in flight
+  active,    // the PDS account exists and the store knows its DID
+  failed,    // gave up after the configured attempts; `retry` resets it
+  deleting,  // deleted in Auth0: the PDS account is being deleted
+  deleted,   // deleted: no PDS account; the code is kept forever
+};
+const char *to_string(AccountState state);
+std::optional<AccountState> parse_account_state(std::string_view text);
+
+// What the provisioning job is about to do, persisted before createAccount so that a crash or
+// timeout can be told apart from someone else's account (see Provisioner).
+struct AccountIntent {
+  std::string handle;           // full PDS handle asked for
+  std::string sealed_password;  // sealed (or plaintext in compatibility mode)
+  std::string email;
+  int attempt = 0;
+  UnixMillis at = 0;
+};
+
+struct Account {
+  std::string sub;
+  // users
+  std::optional<std::string> code;
+  std::optional<UnixMillis> when;
+  // verifications
+  bool has_verifications = false;
+  std::int64_t verification_count = 0;
+  // facts from Auth0 events
+  std::optional<UnixMillis> signed_up_at;
+  std::optional<UnixMillis> verified_at;
+  std::optional<UnixMillis> deleted_at;
+  std::optional<std::string> email;
+  // @handles
+  std::optional<std::string> ac_handle;
+  // provisioning
+  AccountState state = AccountState::none;
+  int attempts = 0;
+  std::string last_error;  // JSON object of the last failure, "" if none
+  std::optional<AccountIntent> intent;
+  // users.atproto
+  std::optional<std::string> did;
+  std::optional<std::string> pds_handle;
+  std::optional<std::string> password;  // sealed, or legacy plaintext
+  std::optional<std::string> pds_created_at;
+  std::optional<std::string> synced_at;
+  std::int64_t version = 0;  // compare-and-set token, bumped by every change
+};
+
+enum class EventType { signup, verified, email_changed, deleted };
+const char *to_string(EventType type);
+
+// One Auth0 log event, reduced to the facts the store records.
+struct EventFact {
+  std::string log_id;
+  EventType type = EventType::signup;
+  std::string sub;  // stored form ("sotce-" prefixed for the sotce tenant)
+  UnixMillis date = 0;
+  std::optional<std::string> email;
+  // The instant whose UTC year names the user's code if one is assigned now: the signup date
+  // for ss, Auth0's created_at (or the event date) for a verification seen before any signup.
+  UnixMillis code_time = 0;
+};
+
+// Gives the code candidate function of a two-digit year (the allocator's permutation).
+using CodeCandidates = std::function<Result<CodeCandidate>(int yy)>;
+
+struct ApplyOutcome {
+  bool duplicate = false;               // the log_id was applied before: nothing changed
+  std::optional<ClaimedCode> new_code;  // a code was assigned by this event
+  bool job_scheduled = false;           // a provision or delete job was scheduled
+};
+
+enum class JobKind { provision, update_handle, delete_account };
+const char *to_string(JobKind kind);
+std::optional<JobKind> parse_job_kind(std::string_view text);
+
+struct Job {
+  std::int64_t id = 0;
+  std::string sub;
+  JobKind kind = JobKind::provision;
+  int attempts = 0;  // attempts finished before this lease
+  UnixMillis due_at = 0;
+  std::string lease_owner;
+  UnixMillis lease_until = 0;
+  std::string last_error;
+  bool failed = false;  // gave up; kept for the audit
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -88,6 +182,72 @@ class Store {
   // case-insensitively, as handles are).
   virtual Status set_handle(std::string_view sub, std::string_view handle) = 0;
   virtual Result<std::string> get_handle(std::string_view sub) = 0;
+
+  // ---- Provisioning --------------------------------------------------------------------------
+
+  // Applies one event atomically: records its log_id (once: a second time is `duplicate` and
+  // changes nothing), updates the facts, assigns a code when the person needs one (through
+  // `candidates`, `capacity` codes a year), keeps the verifications count, and schedules the
+  // provision / delete job the new facts call for. Any order of events converges.
+  virtual Result<ApplyOutcome> apply_event(const EventFact &event, std::uint32_t capacity,
+                                           const CodeCandidates &candidates) = 0;
+
+  // Everything known about a sub. Code::not_found when the store has never heard of it.
+  virtual Result<Account> get_account(std::string_view sub) = 0;
+
+  // Persists the intent and moves the account to `creating`, if its version is still
+  // `expected_version` (Code::conflict otherwise).
+  virtual Status save_intent(std::string_view sub, const AccountIntent &intent,
+                             std::int64_t expected_version) = 0;
+
+  // The PDS account exists: stores DID, handle and (sealed) password, state `active`, clears the
+  // intent and the error. Code::conflict if the DID belongs to another sub.
+  virtual Status mark_account_created(std::string_view sub, std::string_view did,
+                                      std::string_view pds_handle, std::string_view password,
+                                      std::string_view created_at_iso) = 0;
+
+  // Records a failed attempt: attempts and last_error; `give_up` moves the state to `failed`.
+  virtual Status record_attempt_failure(std::string_view sub, int attempts,
+                                        std::string_view error_json, bool give_up) = 0;
+
+  // failed -> pending, attempts reset, a provision job due at `now`. Code::conflict when the
+  // account is not failed, Code::not_found when unknown.
+  virtual Status reset_failed(std::string_view sub, UnixMillis now) = 0;
+
+  // The PDS account was deleted: state `deleted`, atproto fields cleared, code kept.
+  virtual Status mark_account_deleted(std::string_view sub) = 0;
+
+  // The PDS handle changed (updateHandle succeeded, or a fallback was chosen).
+  virtual Status set_pds_handle(std::string_view sub, std::string_view pds_handle,
+                                std::string_view synced_at_iso) = 0;
+
+  // Re-seals a stored password (legacy plaintext or an old key) if it is still `expected`.
+  virtual Status replace_password(std::string_view sub, std::string_view expected,
+                                  std::string_view replacement) = 0;
+
+  // ---- Jobs ----------------------------------------------------------------------------------
+
+  // Schedules a job; at most one open job per (sub, kind): an existing one is moved earlier if
+  // `due_at` is earlier. Returns true when a new job was created.
+  virtual Result<bool> schedule_job(std::string_view sub, JobKind kind, UnixMillis due_at) = 0;
+
+  // Takes the open job due first (due_at <= now) whose lease is free or expired, for `owner`
+  // until now + lease_ms. nullopt when nothing is due. Several workers never hold one job.
+  virtual Result<std::optional<Job>> lease_job(std::string_view owner, UnixMillis now,
+                                               std::int64_t lease_ms) = 0;
+
+  // Finishes a leased job: removes it. Code::conflict if `owner` no longer holds the lease.
+  virtual Status complete_job(const Job &job, std::string_view owner) = 0;
+  // Gives the job back with a new due time and the error that caused the retry.
+  virtual Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
+                                std::string_view error_json) = 0;
+  // Marks the job failed (kept, no longer leased or due).
+  virtual Status fail_job(const Job &job, std::string_view owner, std::string_view error_json) = 0;
+  // Releases the lease without counting an attempt (graceful shutdown).
+  virtual Status release_job(const Job &job, std::string_view owner) = 0;
+
+  // Jobs of one sub (or all when empty), open and failed, oldest first.
+  virtual Result<std::vector<Job>> list_jobs(std::string_view sub) = 0;
 };
 
 // Opens a store from a URI: "sqlite:PATH" (created and migrated on first use). A bare path is
