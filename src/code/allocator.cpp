@@ -75,15 +75,9 @@ Result<store::ClaimedCode> CodeAllocator::allocate(int utc_year, std::string_vie
     return Error(Code::invalid, "signup year " + std::to_string(utc_year) + " is out of range");
   }
   const int yy = two_digit_year(utc_year);
-  auto perm = permutation(yy);
-  if (!perm) return std::move(perm).error();
-  const CodePermutation *p = *perm;
-  auto candidate = [p, yy](std::uint32_t position) -> std::optional<std::string> {
-    std::string code = format_code(yy, p->forward(position));
-    if (is_blocked_suffix(std::string_view(code).substr(4))) return std::nullopt;
-    return code;
-  };
-  auto claimed = store_.claim_next_code(yy, kCodesPerYear, candidate, sub);
+  auto candidate = candidates(yy);
+  if (!candidate) return std::move(candidate).error();
+  auto claimed = store_.claim_next_code(yy, kCodesPerYear, *candidate, sub);
   if (!claimed && claimed.code() == Code::exhausted) {
     return Error(Code::exhausted,
                  "no user code left for signup year " + std::to_string(utc_year) + ": all " +
@@ -92,6 +86,17 @@ Result<store::ClaimedCode> CodeAllocator::allocate(int utc_year, std::string_vie
                  "{\"year\":" + std::to_string(utc_year) + ",\"yy\":" + std::to_string(yy) + "}");
   }
   return claimed;
+}
+
+Result<store::CodeCandidate> CodeAllocator::candidates(int yy) {
+  auto perm = permutation(yy);
+  if (!perm) return std::move(perm).error();
+  const CodePermutation *p = *perm;  // lives as long as the allocator
+  return store::CodeCandidate([p, yy](std::uint32_t position) -> std::optional<std::string> {
+    std::string code = format_code(yy, p->forward(position));
+    if (is_blocked_suffix(std::string_view(code).substr(4))) return std::nullopt;
+    return code;
+  });
 }
 
 std::uint64_t CodeAllocator::blocked_per_year() {

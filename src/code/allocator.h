@@ -36,6 +36,10 @@ class CodeAllocator {
   // Code::exhausted, naming the year, when no code is left.
   Result<store::ClaimedCode> allocate(int utc_year, std::string_view sub = {});
 
+  // The candidate function of a two-digit year: counter position -> code, nullopt for a
+  // blocklisted code. Handed to the store, which walks it inside its atomic step.
+  Result<store::CodeCandidate> candidates(int yy);
+
   // Statistics for one two-digit year, or every year the store has seen.
   Result<std::vector<YearStats>> stats(std::optional<int> yy);
 

@@ -537,26 +537,40 @@ class SqliteStore final : public Store {
                               std::string_view pds_handle, std::string_view password,
                               std::string_view created_at_iso) override {
     std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    // A person deleted while createAccount was in flight: the account is recorded (so nothing
+    // is orphaned) and a delete job removes it.
     auto stmt = conn_.prepare(
         "UPDATE accounts SET did = ?2, pds_handle = ?3, password = ?4, pds_created_at = ?5, "
-        "  synced_at = ?5, state = 'active', last_error = '', intent_handle = NULL, "
-        "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, intent_ms = NULL, "
+        "  synced_at = ?5, last_error = '', intent_handle = NULL, intent_password = NULL, "
+        "  intent_email = NULL, intent_attempt = NULL, intent_ms = NULL, "
+        "  state = CASE WHEN deleted_ms IS NULL THEN 'active' ELSE 'deleting' END, "
         "  version = version + 1, updated_ms = ?6 "
-        "WHERE sub = ?1");
+        "WHERE sub = ?1 RETURNING state");
     if (!stmt) return std::move(stmt).error();
-    Status st = stmt->bind(1, sub)
-                    .bind(2, did)
-                    .bind(3, pds_handle)
-                    .bind(4, password)
-                    .bind(5, created_at_iso)
-                    .bind(6, now_unix_ms())
-                    .run();
-    if (!st && st.code() == Code::conflict) {
-      return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
-                   "{\"index\":\"did\"}");
+    stmt->bind(1, sub)
+        .bind(2, did)
+        .bind(3, pds_handle)
+        .bind(4, password)
+        .bind(5, created_at_iso)
+        .bind(6, now_unix_ms());
+    auto row = stmt->step();
+    if (!row) {
+      if (row.code() == Code::conflict) {
+        return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
+                     "{\"index\":\"did\"}");
+      }
+      return std::move(row).error();
     }
-    ACID_TRY(st);
-    return require_changed(sub);
+    if (!*row) return Error(Code::not_found, "no account for " + std::string(sub));
+    const bool deleting = stmt->column_text(0) == "deleting";
+    ACID_TRY(stmt->run());
+    if (deleting) {
+      auto scheduled = schedule_in_tx(sub, JobKind::delete_account, now_unix_ms());
+      if (!scheduled) return std::move(scheduled).error();
+    }
+    return tx->commit();
   }
 
   Status record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
