@@ -219,6 +219,7 @@ HttpOutcome HttpTransport::perform(const HttpRequest &request) {
   set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
   set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
   set(CURLOPT_TCP_KEEPALIVE, 1L);
+  if (request.fresh_connection) set(CURLOPT_FRESH_CONNECT, 1L);
   set(CURLOPT_ACCEPT_ENCODING, "");
   if (!request.user_agent.empty()) set(CURLOPT_USERAGENT, request.user_agent.c_str());
   set(CURLOPT_HTTPHEADER, headers);

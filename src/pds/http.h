@@ -9,6 +9,9 @@
 // TLS: peer and host verification are always on; there is no way to turn them off. `ca_file`
 // only adds trust anchors. HTTP/2 is negotiated over TLS when the server offers it; plain http
 // is HTTP/1.1. Redirects are never followed; only http and https are allowed.
+//
+// Non-idempotent requests go out on a fresh connection (HttpRequest::fresh_connection) so that
+// libcurl's transparent retry on a dead reused connection can never send them twice.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +35,12 @@ struct HttpRequest {
   std::size_t max_body_bytes = 16u << 20;
   std::string ca_file;
   std::string user_agent;
+  // Open a new connection instead of reusing one. libcurl silently re-sends a request once when
+  // a reused connection dies before any response byte arrives; for a non-idempotent call
+  // (createAccount, createRecord, applyWrites) that would repeat an action the PDS may already
+  // have performed. On a fresh connection libcurl never does that. The new connection is kept
+  // for reuse by later calls.
+  bool fresh_connection = false;
 };
 
 struct HttpOutcome {

@@ -22,7 +22,16 @@ void SessionManager::put(const Session &session) {
   auto &entry = entries_[session.did];
   if (!entry) entry = std::make_shared<Entry>();
   entry->session = session;
+  ++entry->generation;
   entry->last_error.reset();
+  entry->done.notify_all();
+}
+
+std::optional<SessionManager::Snapshot> SessionManager::snapshot(std::string_view did) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(did);
+  if (it == entries_.end()) return std::nullopt;
+  return Snapshot{it->second->session, it->second->generation};
 }
 
 std::optional<Session> SessionManager::get(std::string_view did) const {
@@ -49,17 +58,29 @@ std::uint64_t SessionManager::refresh_count() const {
 }
 
 Result<Session> SessionManager::refresh(std::string_view did, std::string_view stale_access_jwt) {
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(did);
+    if (it == entries_.end()) return no_session(did);
+    if (it->second->session.access_jwt != stale_access_jwt) return it->second->session;
+    generation = it->second->generation;
+  }
+  return refresh_from(did, generation);
+}
+
+Result<Session> SessionManager::refresh_from(std::string_view did, std::uint64_t seen_generation) {
   std::unique_lock lock(mutex_);
   auto it = entries_.find(did);
   if (it == entries_.end()) return no_session(did);
   const std::shared_ptr<Entry> entry = it->second;
 
-  if (entry->session.access_jwt != stale_access_jwt) return entry->session;  // already replaced
+  if (entry->generation != seen_generation) return entry->session;  // already replaced
   if (entry->refreshing) {
     // Someone is refreshing this DID right now: wait for that one refresh and share its outcome.
     const std::uint64_t joined = entry->attempt;
     entry->done.wait(lock, [&] { return !entry->refreshing || entry->attempt != joined; });
-    if (entry->session.access_jwt != stale_access_jwt) return entry->session;
+    if (entry->generation != seen_generation) return entry->session;
     if (entry->last_error) return *entry->last_error;
     return Error(Code::internal, "session refresh finished without a result");
   }
@@ -86,6 +107,7 @@ Result<Session> SessionManager::refresh(std::string_view did, std::string_view s
     if (!merged.email) merged.email = entry->session.email;
     if (!merged.email_confirmed) merged.email_confirmed = entry->session.email_confirmed;
     entry->session = merged;
+    ++entry->generation;
     entry->last_error.reset();
     updated = std::move(merged);
     callback = on_refresh_;

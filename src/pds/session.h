@@ -52,7 +52,8 @@ class SessionManager {
   void set_on_refresh(std::function<void(const Session &)> callback);
 
   // Refreshes the DID's session unless its access token is no longer `stale_access_jwt` (someone
-  // refreshed already); concurrent callers share one refresh. Fails with Code::invalid when no
+  // refreshed already); concurrent callers share one refresh. (with_session() tracks a
+  // generation number instead of comparing tokens.) Fails with Code::invalid when no
   // session is held for the DID, or with the refresh's own error (e.g. ExpiredToken "Token has
   // been revoked": the caller must create a new session with the password).
   Result<Session> refresh(std::string_view did, std::string_view stale_access_jwt);
@@ -62,11 +63,11 @@ class SessionManager {
   template <typename F>
   std::invoke_result_t<F &, std::string_view> with_session(std::string_view did, F &&fn) {
     using R = std::invoke_result_t<F &, std::string_view>;
-    const std::optional<Session> session = get(did);
-    if (!session) return R(no_session(did));
-    R first = fn(std::string_view(session->access_jwt));
+    const std::optional<Snapshot> held = snapshot(did);
+    if (!held) return R(no_session(did));
+    R first = fn(std::string_view(held->session.access_jwt));
     if (first.is_ok() || kind_of(first.error()) != ErrorKind::expired_token) return first;
-    Result<Session> fresh = refresh(did, session->access_jwt);
+    Result<Session> fresh = refresh_from(did, held->generation);
     if (!fresh) return R(std::move(fresh).error());
     return fn(std::string_view(fresh->access_jwt));
   }
@@ -77,12 +78,22 @@ class SessionManager {
  private:
   struct Entry {
     Session session;
+    // Bumped whenever the tokens are replaced (put or refresh). Tokens alone cannot tell: a
+    // refresh within the same second can hand back an identical access JWT.
+    std::uint64_t generation = 0;
     bool refreshing = false;
     std::uint64_t attempt = 0;        // refreshes started
     std::optional<Error> last_error;  // of the last finished refresh, when it failed
     std::condition_variable done;
   };
 
+  struct Snapshot {
+    Session session;
+    std::uint64_t generation = 0;
+  };
+  std::optional<Snapshot> snapshot(std::string_view did) const;
+  // Refreshes unless the tokens were replaced since `seen_generation`.
+  Result<Session> refresh_from(std::string_view did, std::uint64_t seen_generation);
   static Error no_session(std::string_view did);
 
   Refresher refresher_;

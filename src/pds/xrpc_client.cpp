@@ -201,6 +201,7 @@ Result<HttpReply> XrpcClient::execute(const Prepared &p) {
   req.max_body_bytes = options_.max_response_bytes;
   req.ca_file = options_.ca_file;
   req.user_agent = options_.user_agent;
+  req.fresh_connection = !p.idempotent;
 
   const std::int64_t start = clock_.steady_ms();
   for (int attempt = 1;; ++attempt) {

@@ -479,8 +479,9 @@ Result<ApplyWritesResult> parse_apply_writes(std::string_view body) {
   Fields f(method, *doc);
   ApplyWritesResult out;
   out.commit = read_commit(f);
-  auto it = doc->FindMember("results");
-  if (it != doc->MemberEnd() && !it->value.IsNull()) {
+  const Value &root = *doc;
+  auto it = root.FindMember("results");
+  if (it != root.MemberEnd() && !it->value.IsNull()) {
     if (!it->value.IsArray()) return bad_response(method, "results is not an array");
     rapidjson::SizeType i = 0;
     for (const auto &item : it->value.GetArray()) {
@@ -580,8 +581,9 @@ Result<std::string> prepare_record_json(std::string_view method, std::string_vie
     return invalid_input(method, "record nested deeper than " + std::to_string(kMaxRecordDepth));
   }
   if (auto problem = check_data_model(doc, "$")) return invalid_input(method, *problem);
-  auto type = doc.FindMember("$type");
-  if (type != doc.MemberEnd()) {
+  const Value &root = doc;
+  auto type = root.FindMember("$type");
+  if (type != root.MemberEnd()) {
     if (!type->value.IsString() || type->value.GetStringLength() == 0) {
       return invalid_input(method, "record $type is not a non-empty string");
     }

@@ -86,6 +86,39 @@ TEST(SessionManagerTest, ConcurrentExpiredCallersShareOneRefresh) {
   EXPECT_EQ(sessions.get("did:plc:a")->access_jwt, "access-1");
 }
 
+TEST(SessionManagerTest, IdenticalTokensAfterRefreshStillCountAsRefreshed) {
+  // The PDS can hand back a byte-identical access JWT when a refresh happens in the same second
+  // as the login (same claims, deterministic HS256). Waiters must not take that for a failure.
+  constexpr int kThreads = 8;
+  std::atomic<int> refresh_calls{0};
+  SessionManager sessions([&](std::string_view) -> Result<Session> {
+    ++refresh_calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return session("did:plc:a", 0);  // the very same tokens
+  });
+  sessions.put(session("did:plc:a", 0));
+  std::atomic<int> ok{0};
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      bool first = true;
+      start.arrive_and_wait();
+      Status s = sessions.with_session("did:plc:a", [&](std::string_view) -> Status {
+        if (first) {
+          first = false;
+          return expired();
+        }
+        return Status::ok();
+      });
+      if (s) ++ok;
+    });
+  }
+  for (auto &t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads);
+  EXPECT_EQ(refresh_calls.load(), 1);
+}
+
 TEST(SessionManagerTest, LateCallerWithStaleTokenDoesNotRefreshAgain) {
   int refresh_calls = 0;
   SessionManager sessions([&](std::string_view) -> Result<Session> {
