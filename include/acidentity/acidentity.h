@@ -102,26 +102,56 @@ ACID_EXTERN void acid_free(void *ptr);
 
 typedef struct acid_client acid_client;
 
+/*
+ * Receives one structured JSON log line (state changes, failures; never a secret). May be called
+ * from any thread that runs library work, including several at once.
+ */
+typedef void (*acid_log_fn)(const char *json_line, void *user_data);
+/*
+ * Receives a JSON object for every permanent failure (e.g. a user whose PDS account could not be
+ * created after the configured attempts): {"sub":...,"kind":...,"attempts":N,"error":{...}}.
+ */
+typedef void (*acid_alert_fn)(const char *json, void *user_data);
+
 #define ACID_CLIENT_OPTIONS_VERSION 1
 
+/*
+ * Every string may be NULL: the setting then comes from its environment variable (named in
+ * brackets) when use_environment is non-zero, else from the default. Strings are copied.
+ */
 typedef struct acid_client_options {
   unsigned int version; /* ACID_CLIENT_OPTIONS_VERSION */
-  /*
-   * Where state lives: "sqlite:PATH" (embedded, the default) or "mongodb://..." (production).
-   * NULL means the ACID_STORE environment variable, then "sqlite:acidentity.db".
-   */
+  /* "sqlite:PATH" (embedded, default "sqlite:acidentity.db") or "mongodb://..." [ACID_STORE] */
   const char *store_uri;
+  const char *pds_url;               /* [PDS_URL] */
+  const char *pds_admin_password;    /* [PDS_ADMIN_PASSWORD] */
+  const char *pds_handle_domain;     /* [ACID_PDS_HANDLE_DOMAIN], default at.aesthetic.computer */
+  const char *auth0_log_token;       /* webhook token, aesthetic tenant [AUTH0_LOG_TOKEN] */
+  const char *sotce_auth0_log_token; /* webhook token, sotce tenant [SOTCE_AUTH0_LOG_TOKEN] */
+  const char *credentials_key;       /* base64 AES-256 key or key ring [ACID_CREDENTIALS_KEY] */
+  /* -1: from [ACID_ALLOW_PLAINTEXT_CREDENTIALS] (default no); 0: no; 1: yes */
+  int allow_plaintext_credentials;
+  int max_attempts;    /* 0: from [ACID_MAX_ATTEMPTS] (default 8) */
+  int use_environment; /* non-zero (default): unset fields fall back to the environment */
+  acid_log_fn log;     /* NULL: no log lines */
+  void *log_user_data;
+  acid_alert_fn alert; /* NULL: alerts are still stored on the user and counted */
+  void *alert_user_data;
 } acid_client_options;
 
-#define ACID_CLIENT_OPTIONS_INIT \
-  { ACID_CLIENT_OPTIONS_VERSION, NULL }
+#define ACID_CLIENT_OPTIONS_INIT                                                                 \
+  {                                                                                              \
+    ACID_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 1, NULL, NULL, \
+        NULL, NULL                                                                               \
+  }
 
 /* Fills `opts` with defaults for `version`. ACID_EVERSION if the version is unknown. */
 ACID_EXTERN int acid_client_options_init(acid_client_options *opts, unsigned int version);
 
 /*
- * Opens the store (creating and migrating an embedded one as needed) and returns a client in
- * *out. `opts` may be NULL for all defaults. A client is safe to use from several threads.
+ * Reads the configuration, opens the store (creating and migrating an embedded one as needed)
+ * and returns a client in *out. `opts` may be NULL for all defaults. A missing or malformed
+ * setting is ACID_ECONFIG naming the variable. A client is safe to use from several threads.
  */
 ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options *opts);
 
@@ -176,6 +206,55 @@ ACID_EXTERN int acid_user_code_allocate(acid_client *client, int64_t signup_unix
  * positions passed over. Free *out_json with acid_free().
  */
 ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_json);
+
+/* ---- Provisioning ------------------------------------------------------------------------- */
+
+typedef enum acid_tenant { ACID_TENANT_AESTHETIC = 0, ACID_TENANT_SOTCE = 1 } acid_tenant;
+
+/*
+ * Handles one Auth0 log-stream delivery (the webhook body, `len` bytes, and the request's
+ * Authorization header or NULL). Returns ACID_OK whenever an HTTP answer was produced, with the
+ * status in *http_status and the JSON body in *response_json (free with acid_free):
+ *   200 every valid entry's facts are durable; {"received","applied","duplicates","ignored",
+ *       "codes_assigned","jobs_scheduled","rejected":[{"index","log_id","reason"}]}
+ *   400 malformed body, nothing written      401/403 missing/wrong token
+ *   503 no token configured for the tenant (fail closed), or the store failed: Auth0 retries
+ */
+ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
+                                       const char *authorization, const char *body, size_t len,
+                                       int *http_status, char **response_json);
+
+/*
+ * Runs due provisioning jobs (create / delete PDS accounts) until `max_jobs` ran, nothing is
+ * due, or `budget_ms` passed (for serverless callers with a time budget). *result_json:
+ * {"ran","done","retried","failed","superseded","remaining_due"}.
+ */
+ACID_EXTERN int acid_run_jobs(acid_client *client, int64_t budget_ms, int max_jobs,
+                              char **result_json);
+
+/* A user's record as JSON (code, verification, state, DID, PDS handle, last error; never the
+ * password). ACID_ENOTFOUND for an unknown sub. */
+ACID_EXTERN int acid_user_get(acid_client *client, const char *sub, char **user_json);
+
+/* Moves a failed user back to pending with a fresh job. ACID_ECONFLICT if not failed. */
+ACID_EXTERN int acid_user_retry(acid_client *client, const char *sub);
+
+/* Records a person's AC handle (AC rules; unique case-insensitively: ACID_ECONFLICT if taken). */
+ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle);
+
+/*
+ * The PDS handle the rules choose for an AC handle (NULL or "" for none) and a user code, before
+ * asking the PDS: {"handle":"jeffrey.at.aesthetic.computer","fallback":false,"reason":""}.
+ * `domain` NULL means the client-independent default "at.aesthetic.computer".
+ */
+ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code,
+                                       const char *domain, char **result_json);
+
+/* The PDS's com.atproto.server.describeServer answer, as JSON. */
+ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json);
+
+/* Counters in the Prometheus text format. */
+ACID_EXTERN int acid_metrics(acid_client *client, char **text);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,6 +1,7 @@
 // extern "C" entry points: argument validation, then the C++ core, inside capi::guard.
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -9,8 +10,11 @@
 #include "capi/guard.h"
 #include "code/allocator.h"
 #include "code/user_code.h"
+#include "core/config.h"
 #include "core/json.h"
 #include "core/time.h"
+#include "pds/handle.h"
+#include "provision/engine.h"
 #include "store/store.h"
 
 static_assert(ACID_VERSION_MAJOR == ACID_BUILT_VERSION_MAJOR &&
@@ -19,9 +23,7 @@ static_assert(ACID_VERSION_MAJOR == ACID_BUILT_VERSION_MAJOR &&
               "acidentity.h version macros disagree with project(VERSION) in CMakeLists.txt");
 
 struct acid_client {
-  std::unique_ptr<acid::store::Store> store;
-  std::mutex allocator_mu;
-  std::unique_ptr<acid::code::CodeAllocator> allocator;  // created on first allocation
+  std::unique_ptr<acid::provision::Engine> engine;
 };
 
 namespace acid::capi {
@@ -40,13 +42,41 @@ thread_local ThreadError t_error;
 constexpr const char *kOutOfMemory = "out of memory while recording an error";
 
 Result<acid::code::CodeAllocator *> allocator_of(acid_client *client) {
-  std::lock_guard lock(client->allocator_mu);
-  if (!client->allocator) {
-    auto created = acid::code::CodeAllocator::create(*client->store);
-    if (!created) return std::move(created).error();
-    client->allocator = std::move(*created);
+  return &client->engine->allocator();
+}
+
+// The environment as the options present it: a set field wins, then (if allowed) the process
+// environment. Config::from_env then validates everything in one place.
+acid::EnvLookup options_env(const acid_client_options &o) {
+  std::map<std::string, std::string, std::less<>> fixed;
+  auto put = [&](const char *name, const char *value) {
+    if (value != nullptr) fixed[name] = value;
+  };
+  put("ACID_STORE", o.store_uri);
+  put("PDS_URL", o.pds_url);
+  put("PDS_ADMIN_PASSWORD", o.pds_admin_password);
+  put("ACID_PDS_HANDLE_DOMAIN", o.pds_handle_domain);
+  put("AUTH0_LOG_TOKEN", o.auth0_log_token);
+  put("SOTCE_AUTH0_LOG_TOKEN", o.sotce_auth0_log_token);
+  put("ACID_CREDENTIALS_KEY", o.credentials_key);
+  if (o.allow_plaintext_credentials >= 0) {
+    fixed["ACID_ALLOW_PLAINTEXT_CREDENTIALS"] = o.allow_plaintext_credentials ? "1" : "0";
   }
-  return client->allocator.get();
+  if (o.max_attempts > 0) fixed["ACID_MAX_ATTEMPTS"] = std::to_string(o.max_attempts);
+  acid::EnvLookup process = o.use_environment ? acid::process_env() : acid::EnvLookup();
+  return [fixed = std::move(fixed), process](std::string_view name) -> std::optional<std::string> {
+    auto it = fixed.find(name);
+    if (it != fixed.end()) return it->second;
+    if (process) return process(name);
+    return std::nullopt;
+  };
+}
+
+Status write_json_out(const std::string &text, char **out) {
+  auto copy = dup_for_caller(text);
+  if (!copy) return std::move(copy).error();
+  *out = *copy;
+  return Status::ok();
 }
 
 Status write_code(const std::string &code, char *out) {
@@ -147,12 +177,26 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
       return Error(Code::version,
                    "acid_client_create: unknown options version " + std::to_string(opts->version));
     }
-    const std::string uri = opts->store_uri != nullptr ? std::string(opts->store_uri)
-                                                       : acid::store::default_store_uri();
-    auto store = acid::store::open_store(uri);
-    if (!store) return std::move(store).error();
+    auto config = acid::Config::from_env(acid::capi::options_env(*opts));
+    if (!config) return std::move(config).error();
+    acid::provision::EngineOptions eo;
+    eo.config = std::move(*config);
+    if (opts->log != nullptr) {
+      eo.log = [fn = opts->log, ud = opts->log_user_data](std::string_view line) {
+        const std::string text(line);
+        fn(text.c_str(), ud);
+      };
+    }
+    if (opts->alert != nullptr) {
+      eo.alert = [fn = opts->alert, ud = opts->alert_user_data](std::string_view json) {
+        const std::string text(json);
+        fn(text.c_str(), ud);
+      };
+    }
+    auto engine = acid::provision::Engine::create(std::move(eo));
+    if (!engine) return std::move(engine).error();
     auto client = std::make_unique<acid_client>();
-    client->store = std::move(*store);
+    client->engine = std::move(*engine);
     *out = client.release();
     return Status::ok();
   });
@@ -242,10 +286,108 @@ ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_j
     }
     w.EndArray();
     w.EndObject();
-    auto copy = acid::capi::dup_for_caller(std::string(buf.GetString(), buf.GetSize()));
-    if (!copy) return std::move(copy).error();
-    *out_json = *copy;
+    return acid::capi::write_json_out(std::string(buf.GetString(), buf.GetSize()), out_json);
+  });
+}
+
+ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
+                                       const char *authorization, const char *body, size_t len,
+                                       int *http_status, char **response_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr, "acid_handle_log_stream: client is NULL"));
+    ACID_TRY(require(http_status != nullptr && response_json != nullptr,
+                     "acid_handle_log_stream: http_status and response_json are required"));
+    *http_status = 0;
+    *response_json = nullptr;
+    ACID_TRY(require(body != nullptr || len == 0, "acid_handle_log_stream: body is NULL"));
+    ACID_TRY(require(tenant == ACID_TENANT_AESTHETIC || tenant == ACID_TENANT_SOTCE,
+                     "acid_handle_log_stream: unknown tenant"));
+    std::optional<std::string_view> auth;
+    if (authorization != nullptr) auth = authorization;
+    const acid::provision::HttpReply answer = client->engine->handle_log_stream(
+        tenant == ACID_TENANT_SOTCE ? acid::Tenant::sotce : acid::Tenant::aesthetic, auth,
+        std::string_view(body == nullptr ? "" : body, len));
+    ACID_TRY(acid::capi::write_json_out(answer.body, response_json));
+    *http_status = answer.status;
     return Status::ok();
+  });
+}
+
+ACID_EXTERN int acid_run_jobs(acid_client *client, int64_t budget_ms, int max_jobs,
+                              char **result_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && result_json != nullptr,
+                     "acid_run_jobs: client and result_json are required"));
+    *result_json = nullptr;
+    auto summary = client->engine->run_jobs(budget_ms, max_jobs);
+    if (!summary) return std::move(summary).error();
+    return acid::capi::write_json_out(*summary, result_json);
+  });
+}
+
+ACID_EXTERN int acid_user_get(acid_client *client, const char *sub, char **user_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && sub != nullptr && user_json != nullptr,
+                     "acid_user_get: client, sub and user_json are required"));
+    *user_json = nullptr;
+    auto text = client->engine->user_json(sub);
+    if (!text) return std::move(text).error();
+    return acid::capi::write_json_out(*text, user_json);
+  });
+}
+
+ACID_EXTERN int acid_user_retry(acid_client *client, const char *sub) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && sub != nullptr,
+                     "acid_user_retry: client and sub are required"));
+    return client->engine->retry_user(sub);
+  });
+}
+
+ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && sub != nullptr && handle != nullptr,
+                     "acid_user_set_handle: client, sub and handle are required"));
+    return client->engine->set_handle(sub, handle);
+  });
+}
+
+ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code, const char *domain,
+                                       char **result_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(code != nullptr && result_json != nullptr,
+                     "acid_pds_handle_choose: code and result_json are required"));
+    *result_json = nullptr;
+    std::optional<std::string_view> handle;
+    if (ac_handle != nullptr && *ac_handle != '\0') handle = ac_handle;
+    auto choice = acid::pds::choose_pds_handle(
+        handle, code, domain != nullptr ? domain : "at.aesthetic.computer");
+    if (!choice) return std::move(choice).error();
+    return acid::capi::write_json_out(
+        "{\"handle\":" + acid::json::quote(choice->handle) +
+            ",\"fallback\":" + (choice->is_fallback ? "true" : "false") +
+            ",\"reason\":" + acid::json::quote(choice->reason) + "}",
+        result_json);
+  });
+}
+
+ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && result_json != nullptr,
+                     "acid_pds_describe: client and result_json are required"));
+    *result_json = nullptr;
+    auto text = client->engine->describe_pds_json();
+    if (!text) return std::move(text).error();
+    return acid::capi::write_json_out(*text, result_json);
+  });
+}
+
+ACID_EXTERN int acid_metrics(acid_client *client, char **text) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && text != nullptr,
+                     "acid_metrics: client and text are required"));
+    *text = nullptr;
+    return acid::capi::write_json_out(client->engine->metrics_text(), text);
   });
 }
 

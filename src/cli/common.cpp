@@ -6,9 +6,22 @@
 
 namespace acid::cli {
 
-ClientHandle open_client(const std::string &store) {
+namespace {
+
+void print_line(const char *json, void *) {
+  std::fprintf(stderr, "%s\n", json);
+}
+void print_alert(const char *json, void *) {
+  std::fprintf(stderr, "ALERT %s\n", json);
+}
+
+}  // namespace
+
+ClientHandle open_client(const Context &ctx) {
   acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
-  opts.store_uri = store.empty() ? nullptr : store.c_str();
+  opts.store_uri = ctx.store.empty() ? nullptr : ctx.store.c_str();
+  if (!ctx.quiet) opts.log = print_line;
+  opts.alert = print_alert;
   acid_client *client = nullptr;
   if (acid_client_create(&client, &opts) != ACID_OK) return ClientHandle();
   return ClientHandle(client);

@@ -1,6 +1,8 @@
 // Helpers shared by the CLI's commands: exit codes, error reporting, client handles.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,15 +22,38 @@ struct ClientDeleter {
 };
 using ClientHandle = std::unique_ptr<acid_client, ClientDeleter>;
 
-// Opens a client on `store` (empty: the library's default). Null on failure (see acid_error_last).
-ClientHandle open_client(const std::string &store);
+// What every command shares: the global options and the exit status the command chose.
+struct Context {
+  std::string store;
+  bool quiet = false;  // no structured log lines on stderr
+  int exit_code = kExitOk;
+};
 
-// Prints "acidentity: WHAT: message" for the thread's last error and returns the exit status
-// that fits it (kExitNo for exhaustion-type refusals is not used: any failure is kExitFailure).
+// Opens a client on the context's store (empty: the library's default), with log lines and
+// alerts printed to stderr. Null on failure (see acid_error_last).
+ClientHandle open_client(const Context &ctx);
+
+// Prints "acidentity: WHAT: message (ACID_E...)" for the thread's last error; returns
+// kExitFailure.
 int report_failure(const char *what);
 
 // Milliseconds since the epoch for "YYYY-MM-DD" (midnight UTC), or now when absent. Prints the
 // problem and returns nullopt when the date is malformed.
 std::optional<std::int64_t> signup_time(const std::optional<std::string> &date);
+
+// A library-allocated string, freed on scope exit.
+struct OwnedText {
+  char *ptr = nullptr;
+  OwnedText() = default;
+  OwnedText(const OwnedText &) = delete;
+  OwnedText &operator=(const OwnedText &) = delete;
+  ~OwnedText() { acid_free(ptr); }
+  std::string str() const { return ptr ? std::string(ptr) : std::string(); }
+};
+
+void add_code_commands(CLI::App &app, Context &ctx);
+void add_user_commands(CLI::App &app, Context &ctx);
+void add_pds_commands(CLI::App &app, Context &ctx);
+void add_serve_commands(CLI::App &app, Context &ctx);
 
 }  // namespace acid::cli

@@ -1,0 +1,438 @@
+#include "provision/engine.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "auth0/log_stream.h"
+#include "code/user_code.h"
+#include "core/json.h"
+#include "core/random.h"
+#include "pds/handle.h"
+
+namespace acid::provision {
+
+namespace {
+
+std::optional<store::EventType> event_type(std::string_view type) {
+  if (type == "ss") return store::EventType::signup;
+  if (type == "sv") return store::EventType::verified;
+  if (type == "sce") return store::EventType::email_changed;
+  if (type == "sdu") return store::EventType::deleted;
+  return std::nullopt;
+}
+
+auth0::Tenant to_auth0(Tenant t) {
+  return t == Tenant::sotce ? auth0::Tenant::sotce : auth0::Tenant::aesthetic;
+}
+
+std::string default_worker_id() {
+  char host[128] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  auto suffix = random_string(6, "abcdefghijklmnopqrstuvwxyz0123456789");
+  return std::string(host[0] ? host : "worker") + ":" + std::to_string(getpid()) + ":" +
+         (suffix ? *suffix : std::string("x"));
+}
+
+HttpReply reply(int status, std::string body) {
+  return HttpReply{status, std::move(body)};
+}
+
+std::string error_body(std::string_view message) {
+  return "{\"error\":" + json::quote(message) + "}";
+}
+
+std::string error_json(const Error &e) {
+  return "{\"code\":" + json::quote(code_name(e.code)) + ",\"message\":" + json::quote(e.message) +
+         ",\"detail\":" + (e.detail_json.empty() ? std::string("{}") : e.detail_json) + "}";
+}
+
+}  // namespace
+
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
+  if (options.worker_id.empty()) options.worker_id = default_worker_id();
+  if (options.lease_ms < 1000) return Error(Code::invalid, "lease_ms must be at least 1000");
+  std::unique_ptr<Engine> engine(new Engine(std::move(options)));
+  auto store = store::open_store(engine->options_.config.store_uri);
+  if (!store) return std::move(store).error();
+  engine->store_ = std::move(*store);
+  auto allocator = code::CodeAllocator::create(*engine->store_);
+  if (!allocator) return std::move(allocator).error();
+  engine->allocator_ = std::move(*allocator);
+  for (const std::string &warning : engine->options_.config.warnings()) {
+    engine->log("config.warning", "", "{\"warning\":" + json::quote(warning) + "}");
+  }
+  return engine;
+}
+
+void Engine::log(std::string_view event, std::string_view sub, std::string_view extra_json) const {
+  if (!options_.log) return;
+  std::string line =
+      "{\"ts\":" + json::quote(format_iso8601(now_unix_ms())) + ",\"event\":" + json::quote(event);
+  if (!sub.empty()) line += ",\"sub\":" + json::quote(sub);
+  if (extra_json.size() > 2) {  // merge the members of a non-empty object
+    line += ",";
+    line.append(extra_json.substr(1, extra_json.size() - 2));
+  }
+  line += "}";
+  options_.log(line);
+}
+
+Result<pds::XrpcClient *> Engine::pds_client() {
+  std::lock_guard lock(pds_mu_);
+  if (!pds_) {
+    ACID_TRY(options_.config.require_pds());
+    pds::ClientOptions opts;
+    opts.base_url = *options_.config.pds_url;
+    opts.admin_password = *options_.config.pds_admin_password;
+    auto client = pds::XrpcClient::create(std::move(opts));
+    if (!client) return std::move(client).error();
+    pds_ = std::move(*client);
+  }
+  return pds_.get();
+}
+
+Result<Provisioner *> Engine::provisioner() {
+  auto client = pds_client();
+  if (!client) return std::move(client).error();
+  std::lock_guard lock(pds_mu_);
+  if (!provisioner_) {
+    ProvisionerOptions opts;
+    opts.handle_domain = options_.config.pds_handle_domain;
+    opts.credentials_key =
+        options_.config.credentials_key ? &*options_.config.credentials_key : nullptr;
+    opts.allow_plaintext_credentials = options_.config.allow_plaintext_credentials;
+    provisioner_ =
+        std::make_unique<Provisioner>(*store_, **client, std::move(opts), options_.email_lookup);
+  }
+  return provisioner_.get();
+}
+
+HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
+                                    std::string_view body) {
+  const std::string tenant_label = tenant_name(tenant);
+  const auto &token = options_.config.tenant(tenant).log_token;
+  std::optional<std::string_view> configured;
+  if (token) configured = *token;
+  switch (auth0::check_authorization(authorization, configured)) {
+    case auth0::AuthResult::ok:
+      break;
+    case auth0::AuthResult::not_configured:
+      metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "503"}});
+      return reply(503, error_body("no webhook token is configured for tenant " + tenant_label +
+                                   ": every request is refused"));
+    case auth0::AuthResult::missing:
+      metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "401"}});
+      return reply(401, error_body("missing authorization"));
+    case auth0::AuthResult::invalid:
+      metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "403"}});
+      return reply(403, error_body("invalid authorization token"));
+  }
+
+  auto parsed = auth0::parse_log_stream(body, to_auth0(tenant));
+  if (!parsed) {
+    metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "400"}});
+    return reply(400, error_body(parsed.error().message));
+  }
+
+  std::size_t applied = 0, duplicates = parsed->duplicates_in_batch, codes = 0, jobs = 0;
+  std::optional<Error> store_failure;
+  std::size_t failed_index = 0;
+  for (std::size_t i = 0; i < parsed->events.size(); ++i) {
+    const auth0::LogEvent &ev = parsed->events[i];
+    const auto type = event_type(ev.type);
+    if (!type) continue;  // the parser only passes handled types
+    store::EventFact fact{ev.log_id, *type, ev.sub, ev.date, ev.email, ev.date};
+    auto outcome = store_->apply_event(
+        fact, code::kCodesPerYear,
+        [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });
+    if (!outcome) {
+      store_failure = std::move(outcome).error();
+      failed_index = i;
+      metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "error"}});
+      break;  // later entries would likely fail the same way; Auth0 resends the batch
+    }
+    if (outcome->duplicate) {
+      ++duplicates;
+      metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "duplicate"}});
+      continue;
+    }
+    ++applied;
+    metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "applied"}});
+    std::string extra =
+        "{\"type\":" + json::quote(ev.type) + ",\"log_id\":" + json::quote(ev.log_id);
+    if (outcome->new_code) {
+      ++codes;
+      extra += ",\"code\":" + json::quote(outcome->new_code->code);
+    }
+    if (outcome->job_scheduled) {
+      ++jobs;
+      extra += ",\"job_scheduled\":true";
+    }
+    log("event.applied", ev.sub, extra + "}");
+  }
+  for (const auto &[type, n] : parsed->ignored_by_type) {
+    metrics_.add("acid_events_total", {{"type", type}, {"outcome", "ignored"}}, n);
+  }
+  if (!parsed->rejected.empty()) {
+    metrics_.add("acid_events_total", {{"type", "invalid"}, {"outcome", "rejected"}},
+                 parsed->rejected.size());
+  }
+
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  w.Key("received");
+  w.Uint64(parsed->total);
+  w.Key("applied");
+  w.Uint64(applied);
+  w.Key("duplicates");
+  w.Uint64(duplicates);
+  w.Key("ignored");
+  w.Uint64(parsed->ignored);
+  w.Key("codes_assigned");
+  w.Uint64(codes);
+  w.Key("jobs_scheduled");
+  w.Uint64(jobs);
+  w.Key("rejected");
+  w.StartArray();
+  for (const auto &r : parsed->rejected) {
+    w.StartObject();
+    w.Key("index");
+    w.Uint64(r.index);
+    if (r.log_id) {
+      w.Key("log_id");
+      w.String(*r.log_id);
+    }
+    w.Key("reason");
+    w.String(r.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (store_failure) {
+    w.Key("error");
+    w.String(store_failure->message);
+    w.Key("unprocessed_from");
+    w.Uint64(failed_index);
+  }
+  w.EndObject();
+  std::string body_out(buf.GetString(), buf.GetSize());
+
+  if (store_failure) {
+    log("event.store_error", parsed->events[failed_index].sub, error_json(*store_failure));
+    metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "503"}});
+    return reply(503, std::move(body_out));
+  }
+  metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "200"}});
+  return reply(200, std::move(body_out));
+}
+
+Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
+  if (budget_ms <= 0 || max_jobs <= 0) {
+    return Error(Code::invalid, "run_jobs needs a positive budget and job count");
+  }
+  const UnixMillis deadline = now_unix_ms() + budget_ms;
+  int ran = 0, done = 0, retried = 0, failed = 0, superseded = 0;
+  bool remaining_due = false;
+  while (ran < max_jobs) {
+    const UnixMillis now = now_unix_ms();
+    if (now >= deadline) {
+      remaining_due = true;
+      break;
+    }
+    auto leased = store_->lease_job(options_.worker_id, now, options_.lease_ms);
+    if (!leased) return std::move(leased).error();
+    if (!leased->has_value()) break;
+    const store::Job job = **leased;
+    ++ran;
+    const std::string kind = to_string(job.kind);
+
+    JobResult result;
+    auto prov = provisioner();
+    if (!prov) {
+      result = JobResult{Outcome::retry, std::nullopt, std::move(prov).error(), ""};
+    } else {
+      result = (*prov)->run(job);
+    }
+
+    const int attempts = job.attempts + 1;
+    Status recorded;
+    if (result.outcome == Outcome::done) {
+      recorded = store_->complete_job(job, options_.worker_id);
+      ++done;
+      metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "done"}});
+      log("job.done", job.sub,
+          "{\"kind\":" + json::quote(kind) + ",\"note\":" + json::quote(result.note) + "}");
+    } else {
+      const Error err = result.error.value_or(Error(Code::internal, "job failed without an error"));
+      const std::string err_json = error_json(err);
+      const bool give_up =
+          result.outcome == Outcome::give_up || attempts >= options_.config.max_attempts;
+      Status noted = store_->record_attempt_failure(job.sub, attempts, err_json, give_up);
+      if (!noted && noted.code() != Code::not_found) return std::move(noted).error();
+      if (give_up) {
+        recorded = store_->fail_job(job, options_.worker_id, err_json);
+        ++failed;
+        metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "failed"}});
+        const std::string alert =
+            "{\"sub\":" + json::quote(job.sub) + ",\"kind\":" + json::quote(kind) +
+            ",\"attempts\":" + std::to_string(attempts) + ",\"error\":" + err_json + "}";
+        log("job.failed", job.sub,
+            "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
+                ",\"error\":" + err_json + "}");
+        if (options_.alert) options_.alert(alert);
+        metrics_.add("acid_alerts_total", {{"kind", kind}});
+      } else {
+        UnixMillis due = now_unix_ms() + (prov ? (*prov)->backoff_ms(attempts) : 60'000);
+        if (result.retry_at && *result.retry_at > due) due = *result.retry_at;
+        recorded = store_->reschedule_job(job, options_.worker_id, due, err_json);
+        ++retried;
+        metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "retry"}});
+        log("job.retry", job.sub,
+            "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
+                ",\"due\":" + json::quote(format_iso8601(due)) + ",\"error\":" + err_json + "}");
+      }
+    }
+    if (!recorded) {
+      if (recorded.code() != Code::conflict) return std::move(recorded).error();
+      // The lease was lost (expired and taken) or the job was replaced (e.g. by a deletion):
+      // the other holder's outcome stands.
+      ++superseded;
+      metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "superseded"}});
+    }
+  }
+  if (ran >= max_jobs) remaining_due = true;
+  return "{\"ran\":" + std::to_string(ran) + ",\"done\":" + std::to_string(done) +
+         ",\"retried\":" + std::to_string(retried) + ",\"failed\":" + std::to_string(failed) +
+         ",\"superseded\":" + std::to_string(superseded) +
+         ",\"remaining_due\":" + (remaining_due ? "true" : "false") + "}";
+}
+
+Result<std::string> Engine::user_json(std::string_view sub) {
+  auto account = store_->get_account(sub);
+  if (!account) return std::move(account).error();
+  const store::Account &a = *account;
+  auto jobs = store_->list_jobs(sub);
+  if (!jobs) return std::move(jobs).error();
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  auto opt_string = [&](const char *key, const std::optional<std::string> &v) {
+    w.Key(key);
+    if (v) {
+      w.String(*v);
+    } else {
+      w.Null();
+    }
+  };
+  auto opt_time = [&](const char *key, const std::optional<UnixMillis> &v) {
+    w.Key(key);
+    if (v) {
+      w.String(format_iso8601(*v));
+    } else {
+      w.Null();
+    }
+  };
+  w.StartObject();
+  w.Key("sub");
+  w.String(a.sub);
+  opt_string("code", a.code);
+  opt_time("when", a.when);
+  w.Key("verifications");
+  if (a.has_verifications) {
+    w.Int64(a.verification_count);
+  } else {
+    w.Null();
+  }
+  w.Key("email_verified");
+  w.Bool(a.verified_at.has_value());
+  opt_time("signed_up_at", a.signed_up_at);
+  opt_time("verified_at", a.verified_at);
+  opt_time("deleted_at", a.deleted_at);
+  opt_string("handle", a.ac_handle);
+  w.Key("state");
+  w.String(to_string(a.state));
+  opt_string("did", a.did);
+  opt_string("pds_handle", a.pds_handle);
+  opt_string("pds_created_at", a.pds_created_at);
+  w.Key("credentials");
+  if (!a.password) {
+    w.Null();
+  } else {
+    w.String(seal::is_sealed(*a.password) ? "sealed" : "plaintext");
+  }
+  w.Key("attempts");
+  w.Int(a.attempts);
+  w.Key("last_error");
+  if (a.last_error.empty()) {
+    w.Null();
+  } else {
+    w.RawValue(a.last_error.data(), a.last_error.size(), rapidjson::kObjectType);
+  }
+  w.Key("jobs");
+  w.StartArray();
+  for (const auto &j : *jobs) {
+    w.StartObject();
+    w.Key("kind");
+    w.String(to_string(j.kind));
+    w.Key("status");
+    w.String(j.failed ? "failed" : "open");
+    w.Key("attempts");
+    w.Int(j.attempts);
+    w.Key("due");
+    w.String(format_iso8601(j.due_at));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Status Engine::retry_user(std::string_view sub) {
+  ACID_TRY(store_->reset_failed(sub, now_unix_ms()));
+  log("user.retry", sub, "{}");
+  metrics_.add("acid_user_retries_total", {});
+  return Status::ok();
+}
+
+Status Engine::set_handle(std::string_view sub, std::string_view handle) {
+  ACID_TRY(pds::validate_ac_handle(handle));
+  // Kept as typed (without the '@'); uniqueness is case-insensitive in the store.
+  const std::string normalized(pds::strip_leading_at(handle));
+  auto account = store_->get_account(sub);
+  if (!account) return std::move(account).error();
+  ACID_TRY(store_->set_handle(sub, normalized));
+  log("user.handle", sub, "{\"handle\":" + json::quote(normalized) + "}");
+  return Status::ok();
+}
+
+std::string Engine::metrics_text() const {
+  return metrics_.prometheus_text();
+}
+
+Result<std::string> Engine::describe_pds_json() {
+  auto client = pds_client();
+  if (!client) return std::move(client).error();
+  auto desc = (*client)->describe_server();
+  if (!desc) return std::move(desc).error();
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  w.Key("url");
+  w.String((*client)->base_url());
+  w.Key("did");
+  w.String(desc->did);
+  w.Key("availableUserDomains");
+  w.StartArray();
+  for (const auto &d : desc->available_user_domains) w.String(d);
+  w.EndArray();
+  w.Key("inviteCodeRequired");
+  w.Bool(desc->invite_code_required);
+  w.Key("phoneVerificationRequired");
+  w.Bool(desc->phone_verification_required);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace acid::provision

@@ -1,0 +1,88 @@
+// The provisioning engine: Auth0 log-stream intake (facts in, durable before the answer), the
+// job runner (leases, retries with backoff, permanent failures stored, counted, logged and
+// alerted), and the per-user operations (show, retry, set handle).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "code/allocator.h"
+#include "core/config.h"
+#include "core/status.h"
+#include "pds/xrpc_client.h"
+#include "provision/metrics.h"
+#include "provision/provisioner.h"
+#include "store/store.h"
+
+namespace acid::provision {
+
+// Receives one JSON object per line: state changes and failures, never a secret.
+using LogSink = std::function<void(std::string_view json_line)>;
+// Receives a JSON object for every permanent failure (a user whose provisioning gave up).
+using AlertSink = std::function<void(std::string_view json)>;
+
+struct EngineOptions {
+  Config config;
+  std::string worker_id;  // lease owner; default "<host>:<pid>:<random>"
+  std::int64_t lease_ms = 120'000;
+  LogSink log;
+  AlertSink alert;
+  EmailLookup email_lookup;  // default: none (emails come from the events)
+};
+
+struct HttpReply {
+  int status = 500;
+  std::string body;  // JSON
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> create(EngineOptions options);
+  ~Engine();
+
+  // One webhook delivery for `tenant`. 200 only when every valid entry's facts are durable;
+  // 400 for a malformed body (nothing written); 401/403 for a missing/wrong token; 503 when no
+  // token is configured (fail closed) or the store failed (Auth0 retries the batch).
+  HttpReply handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
+                              std::string_view body);
+
+  // Runs due jobs until `max_jobs` ran, nothing is due, or `budget_ms` passed. Summary JSON:
+  // {"ran":N,"done":N,"retried":N,"failed":N,"superseded":N,"remaining_due":bool}.
+  Result<std::string> run_jobs(std::int64_t budget_ms, int max_jobs);
+
+  // The user's record as JSON (never the password).
+  Result<std::string> user_json(std::string_view sub);
+  // failed -> pending with a fresh job.
+  Status retry_user(std::string_view sub);
+  // Records the person's AC handle (AC rules, case-insensitive uniqueness).
+  Status set_handle(std::string_view sub, std::string_view handle);
+
+  std::string metrics_text() const;
+  // describeServer of the configured PDS, as JSON.
+  Result<std::string> describe_pds_json();
+  const Config &config() const { return options_.config; }
+  store::Store &store() { return *store_; }
+  code::CodeAllocator &allocator() { return *allocator_; }
+  Metrics &metrics() { return metrics_; }
+  const std::string &worker_id() const { return options_.worker_id; }
+
+ private:
+  explicit Engine(EngineOptions options) : options_(std::move(options)) {}
+  void log(std::string_view event, std::string_view sub, std::string_view extra_json) const;
+  Result<pds::XrpcClient *> pds_client();
+  Result<Provisioner *> provisioner();
+
+  EngineOptions options_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<code::CodeAllocator> allocator_;
+  std::mutex pds_mu_;
+  std::unique_ptr<pds::XrpcClient> pds_;
+  std::unique_ptr<Provisioner> provisioner_;
+  Metrics metrics_;
+};
+
+}  // namespace acid::provision

@@ -1,0 +1,271 @@
+#include "provision/provisioner.h"
+
+#include <algorithm>
+
+#include "core/random.h"
+#include "pds/handle.h"
+#include "pds/pds_error.h"
+
+namespace acid::provision {
+
+namespace {
+
+constexpr std::string_view kPasswordAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::size_t kPasswordLength = 32;  // ~190 bits, as the deployed generator
+constexpr int kMaxStepsPerRun = 4;           // fallbacks tried within one job run
+
+bool is_sotce(std::string_view sub) {
+  return sub.rfind("sotce-", 0) == 0;
+}
+
+// "local@domain" -> "local+sotce@domain", as the deployed code does for the sotce tenant.
+std::optional<std::string> sotce_email_variant(const std::string &email) {
+  const std::size_t at = email.find('@');
+  if (at == std::string::npos || at == 0) return std::nullopt;
+  if (email.find("+sotce@") != std::string::npos) return std::nullopt;  // already the variant
+  return email.substr(0, at) + "+sotce" + email.substr(at);
+}
+
+bool wants_handle_fallback(pds::ErrorKind kind) {
+  switch (kind) {
+    case pds::ErrorKind::handle_taken:
+    case pds::ErrorKind::invalid_handle:
+    case pds::ErrorKind::reserved_handle:
+    case pds::ErrorKind::handle_unavailable:
+    case pds::ErrorKind::unsupported_domain:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::string password_aad(std::string_view sub) {
+  return seal::context_aad(sub, "atproto.password");
+}
+
+Provisioner::Provisioner(store::Store &store, pds::XrpcClient &pds, ProvisionerOptions options,
+                         EmailLookup email_lookup)
+    : store_(store),
+      pds_(pds),
+      options_(std::move(options)),
+      email_lookup_(std::move(email_lookup)) {}
+
+std::int64_t Provisioner::backoff_ms(int attempt) const {
+  const int shift = std::clamp(attempt - 1, 0, 30);
+  const std::int64_t window =
+      std::min<std::int64_t>(options_.backoff_cap_ms, options_.backoff_base_ms << shift);
+  auto jitter = random_below(static_cast<std::uint64_t>(std::max<std::int64_t>(window, 1)));
+  // Without randomness the full window is a safe (if less spread) wait.
+  return jitter ? static_cast<std::int64_t>(*jitter) + 1 : window;
+}
+
+JobResult Provisioner::retry_after(Error error) const {
+  JobResult r;
+  r.outcome = Outcome::retry;
+  const auto info = pds::inspect(error);
+  if (info.retry_at_unix_ms) r.retry_at = *info.retry_at_unix_ms;
+  r.error = std::move(error);
+  return r;
+}
+
+JobResult Provisioner::give_up(Error error) {
+  JobResult r;
+  r.outcome = Outcome::give_up;
+  r.error = std::move(error);
+  return r;
+}
+
+Result<std::string> Provisioner::seal_password(const std::string &sub,
+                                               const std::string &password) const {
+  if (options_.credentials_key != nullptr) {
+    return seal::seal(*options_.credentials_key, password, password_aad(sub));
+  }
+  if (options_.allow_plaintext_credentials) return password;
+  return Error(Code::config,
+               "refusing to store a PDS password without ACID_CREDENTIALS_KEY (set it, or "
+               "ACID_ALLOW_PLAINTEXT_CREDENTIALS=1 for compatibility mode)");
+}
+
+Result<std::string> Provisioner::open_password(const std::string &sub,
+                                               const std::string &stored) const {
+  if (!seal::is_sealed(stored)) return stored;  // legacy plaintext
+  if (options_.credentials_key == nullptr) {
+    return Error(Code::config, "a sealed PDS password needs ACID_CREDENTIALS_KEY to be read");
+  }
+  return seal::unseal(*options_.credentials_key, stored, password_aad(sub));
+}
+
+JobResult Provisioner::run(const store::Job &job) {
+  switch (job.kind) {
+    case store::JobKind::provision:
+      return provision(job.sub);
+    case store::JobKind::delete_account:
+      return remove(job.sub);
+    case store::JobKind::update_handle:
+      return give_up(Error(Code::internal, "update_handle jobs are not handled by this version"));
+  }
+  return give_up(Error(Code::internal, "unknown job kind"));
+}
+
+JobResult Provisioner::provision(const std::string &sub) {
+  for (int step = 0; step < kMaxStepsPerRun; ++step) {
+    auto account = store_.get_account(sub);
+    if (!account) return retry_after(std::move(account).error());
+    const store::Account &a = *account;
+    switch (a.state) {
+      case store::AccountState::active:
+        return JobResult{Outcome::done, {}, {}, "already active"};
+      case store::AccountState::none:
+      case store::AccountState::failed:
+      case store::AccountState::deleting:
+      case store::AccountState::deleted:
+        return JobResult{Outcome::done,
+                         {},
+                         {},
+                         std::string("nothing to provision: account is ") + to_string(a.state)};
+      case store::AccountState::pending:
+      case store::AccountState::creating:
+        break;
+    }
+    if (!a.code) return give_up(Error(Code::internal, "verified user has no code"));
+    auto fallback = pds::fallback_handle(*a.code, options_.handle_domain);
+    if (!fallback) return give_up(std::move(fallback).error());
+
+    // 1. The intent: reuse the persisted one (a retry, or a crash after it was written), or
+    //    make and persist a new one before anything reaches the PDS.
+    store::AccountIntent intent;
+    std::string password;
+    if (a.intent) {
+      intent = *a.intent;
+      auto opened = open_password(sub, intent.sealed_password);
+      if (!opened) return give_up(std::move(opened).error().context("reading the intent"));
+      password = std::move(*opened);
+    } else {
+      std::string email;
+      if (a.email) {
+        email = *a.email;
+      } else {
+        if (!email_lookup_) {
+          return retry_after(Error(Code::config, "no email known for " + sub +
+                                                     " and no Auth0 Management API configured"));
+        }
+        auto looked_up = email_lookup_(sub);
+        if (!looked_up) return retry_after(std::move(looked_up).error().context("email lookup"));
+        email = std::move(*looked_up);
+      }
+      std::optional<std::string_view> ac_handle;
+      if (a.ac_handle) ac_handle = *a.ac_handle;
+      auto choice = pds::choose_pds_handle(ac_handle, *a.code, options_.handle_domain);
+      if (!choice) return give_up(std::move(choice).error());
+      auto drawn = random_string(kPasswordLength, kPasswordAlphabet);
+      if (!drawn) return retry_after(std::move(drawn).error());
+      password = std::move(*drawn);
+      auto sealed = seal_password(sub, password);
+      if (!sealed) return retry_after(std::move(sealed).error());
+      intent = store::AccountIntent{choice->handle, std::move(*sealed), email, 1, now_unix_ms()};
+      Status saved = store_.save_intent(sub, intent, a.version);
+      if (!saved) {
+        if (saved.code() == Code::conflict) continue;  // changed under us: read again
+        return retry_after(std::move(saved).error());
+      }
+    }
+
+    // 2. createAccount, with an invite only when the server requires one.
+    auto described = pds_.server_description();
+    if (!described) return retry_after(std::move(described).error());
+    pds::CreateAccountInput input{intent.handle, intent.email, password, std::nullopt};
+    if (described->invite_code_required) {
+      auto invite = pds_.create_invite_code(1);
+      if (!invite) return retry_after(std::move(invite).error().context("createInviteCode"));
+      input.invite_code = std::move(*invite);
+    }
+    auto created = pds_.create_account(input);
+    if (created) {
+      Status st =
+          store_.mark_account_created(sub, created->did, created->handle, intent.sealed_password,
+                                      format_iso8601(now_unix_ms()));
+      if (!st) return retry_after(std::move(st).error());
+      return JobResult{Outcome::done, {}, {}, "created " + created->handle};
+    }
+    Error failure = std::move(created).error();
+    const pds::ErrorKind kind = pds::kind_of(failure);
+
+    // 3. "Taken" may be our own account (a lost answer or a crash): prove it with the password.
+    if (kind == pds::ErrorKind::handle_taken || kind == pds::ErrorKind::email_taken) {
+      const std::string &identifier =
+          kind == pds::ErrorKind::handle_taken ? intent.handle : intent.email;
+      auto proof = pds_.create_session(identifier, password);
+      if (proof) {
+        Status st = store_.mark_account_created(
+            sub, proof->did, proof->handle, intent.sealed_password, format_iso8601(now_unix_ms()));
+        if (!st) return retry_after(std::move(st).error());
+        return JobResult{Outcome::done, {}, {}, "adopted " + proof->handle + " (already ours)"};
+      }
+      if (pds::is_transient(proof.error())) return retry_after(std::move(proof).error());
+      // Not ours: fall through to the fallbacks below.
+    }
+
+    // 4. Fallbacks: the code handle for an unusable or taken handle; for sotce users the
+    //    "+sotce" email when the address is taken (once).
+    store::AccountIntent next = intent;
+    if (wants_handle_fallback(kind) && kind != pds::ErrorKind::email_taken &&
+        intent.handle != *fallback) {
+      next.handle = *fallback;
+    } else if (kind == pds::ErrorKind::email_taken && is_sotce(sub) &&
+               sotce_email_variant(intent.email)) {
+      next.email = *sotce_email_variant(intent.email);
+    } else if (pds::is_transient(failure) || kind == pds::ErrorKind::invalid_invite_code ||
+               kind == pds::ErrorKind::auth_failed) {
+      // An invite raced away, a wrong admin secret, the PDS unreachable: retry later (the
+      // operator sees the error on the account and in the alert if it persists).
+      return retry_after(std::move(failure));
+    } else {
+      return give_up(std::move(failure));
+    }
+    next.attempt = intent.attempt + 1;
+    next.at = now_unix_ms();
+    auto reread = store_.get_account(sub);
+    if (!reread) return retry_after(std::move(reread).error());
+    Status saved = store_.save_intent(sub, next, reread->version);
+    if (!saved && saved.code() != Code::conflict) return retry_after(std::move(saved).error());
+  }
+  return retry_after(
+      Error(Code::conflict, "provisioning of " + sub + " did not settle within one run; retrying"));
+}
+
+JobResult Provisioner::remove(const std::string &sub) {
+  auto account = store_.get_account(sub);
+  if (!account) return retry_after(std::move(account).error());
+  const store::Account &a = *account;
+  if (a.state == store::AccountState::deleted) return JobResult{Outcome::done, {}, {}, "deleted"};
+  std::optional<std::string> did = a.did;
+  if (!did && a.intent) {
+    // createAccount may have succeeded without our knowing: ask the PDS with the intent.
+    auto opened = open_password(sub, a.intent->sealed_password);
+    if (!opened) return give_up(std::move(opened).error());
+    auto session = pds_.create_session(a.intent->handle, *opened);
+    if (session) {
+      did = session->did;
+    } else if (pds::is_transient(session.error())) {
+      return retry_after(std::move(session).error());
+    }  // otherwise no such account exists: nothing to delete on the PDS
+  }
+  if (did) {
+    Status st = pds_.delete_account(*did);
+    if (!st) {
+      if (pds::is_transient(st.error()) ||
+          pds::kind_of(st.error()) == pds::ErrorKind::auth_failed) {
+        return retry_after(std::move(st).error());
+      }
+      return give_up(std::move(st).error());
+    }
+  }
+  Status st = store_.mark_account_deleted(sub);
+  if (!st) return retry_after(std::move(st).error());
+  return JobResult{Outcome::done, {}, {}, did ? "deleted " + *did : "nothing on the PDS"};
+}
+
+}  // namespace acid::provision

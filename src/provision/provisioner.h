@@ -1,0 +1,72 @@
+// Runs one leased job against the PDS: create an account (crash-safe), delete one, or move a
+// handle. It decides the outcome (done, retry later, give up); the JobRunner records it.
+//
+// Crash safety of createAccount: the intent (handle, sealed password, email) is persisted before
+// the call. A retry that hears "handle/email already taken" proves ownership with createSession
+// using the intent's password: success means the account is ours (a lost answer, a crash) and
+// its DID is adopted; failure means someone else holds it, and only then does it fall back.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/seal.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "pds/xrpc_client.h"
+#include "store/store.h"
+
+namespace acid::provision {
+
+// Finds a person's email when no event carried it (the Auth0 Management API in production).
+using EmailLookup = std::function<Result<std::string>(std::string_view sub)>;
+
+struct ProvisionerOptions {
+  std::string handle_domain = "at.aesthetic.computer";
+  const seal::KeyRing *credentials_key = nullptr;  // seals passwords at rest
+  bool allow_plaintext_credentials = false;        // compatibility mode without a key
+  std::int64_t backoff_base_ms = 2'000;
+  std::int64_t backoff_cap_ms = 15 * 60'000;
+};
+
+enum class Outcome { done, retry, give_up };
+
+struct JobResult {
+  Outcome outcome = Outcome::done;
+  std::optional<UnixMillis> retry_at;  // for retry: when (honours Retry-After / RateLimit-Reset)
+  std::optional<Error> error;          // why it did not finish
+  std::string note;                    // what happened, for the log line ("created", "adopted")
+};
+
+class Provisioner {
+ public:
+  Provisioner(store::Store &store, pds::XrpcClient &pds, ProvisionerOptions options,
+              EmailLookup email_lookup);
+
+  // Never throws; every failure is in the result.
+  JobResult run(const store::Job &job);
+
+  // Delay before retry number `attempt` (1-based): full jitter over an exponential window.
+  std::int64_t backoff_ms(int attempt) const;
+
+ private:
+  JobResult provision(const std::string &sub);
+  JobResult remove(const std::string &sub);
+
+  Result<std::string> seal_password(const std::string &sub, const std::string &password) const;
+  Result<std::string> open_password(const std::string &sub, const std::string &stored) const;
+  JobResult retry_after(Error error) const;
+  static JobResult give_up(Error error);
+
+  store::Store &store_;
+  pds::XrpcClient &pds_;
+  ProvisionerOptions options_;
+  EmailLookup email_lookup_;
+};
+
+// The AAD binding a sealed password to its owner and field.
+std::string password_aad(std::string_view sub);
+
+}  // namespace acid::provision

@@ -1,0 +1,351 @@
+// Provisioning end to end against the real local PDS + PLC and a real SQLite store: webhook
+// batches in, jobs run, accounts checked on the PDS itself.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <set>
+#include <thread>
+
+#include "core/base64.h"
+#include "core/json.h"
+#include "core/random.h"
+#include "core/seal.h"
+#include "pds/xrpc_client.h"
+#include "provision/engine.h"
+#include "provision/provisioner.h"
+#include "support/temp_dir.h"
+#include "xrpc_test_support.h"
+
+namespace acid::provision {
+namespace {
+
+constexpr const char *kToken = "test-webhook-token";
+
+std::string random_key_b64() {
+  std::array<std::uint8_t, 32> key{};
+  EXPECT_TRUE(random_bytes(key).is_ok());
+  return base64::encode(std::span<const std::uint8_t>(key));
+}
+
+class ProvisioningLive : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = pds::test::load_pds_env();
+    ASSERT_TRUE(env) << env.error().message;
+    env_ = *env;
+    key_ = random_key_b64();
+    engine_ = make_engine();
+    ASSERT_TRUE(engine_);
+    pds::ClientOptions o;
+    o.base_url = env_.url;
+    o.admin_password = env_.admin_password;
+    auto c = pds::XrpcClient::create(o);
+    ASSERT_TRUE(c) << c.error().message;
+    pds_ = std::move(*c);
+    run_ = pds::test::unique_label(6);
+  }
+
+  std::unique_ptr<Engine> make_engine(std::map<std::string, std::string, std::less<>> extra = {}) {
+    std::map<std::string, std::string, std::less<>> vars = {
+        {"ACID_STORE", dir_.sqlite_uri()},
+        {"PDS_URL", env_.url},
+        {"PDS_ADMIN_PASSWORD", env_.admin_password},
+        {"ACID_PDS_HANDLE_DOMAIN", env_.handle_domain},
+        {"AUTH0_LOG_TOKEN", kToken},
+        {"SOTCE_AUTH0_LOG_TOKEN", kToken},
+        {"ACID_CREDENTIALS_KEY", key_},
+        {"ACID_MAX_ATTEMPTS", "3"},
+    };
+    for (auto &[k, v] : extra) vars[k] = v;
+    auto config = Config::from_env(env_from_map(vars));
+    EXPECT_TRUE(config) << config.error().message;
+    if (!config) return nullptr;
+    EngineOptions opts;
+    opts.config = std::move(*config);
+    opts.log = [this](std::string_view line) {
+      std::lock_guard lock(log_mu_);
+      log_.emplace_back(line);
+    };
+    opts.alert = [this](std::string_view json) {
+      std::lock_guard lock(log_mu_);
+      alerts_.emplace_back(json);
+    };
+    auto engine = Engine::create(std::move(opts));
+    EXPECT_TRUE(engine) << engine.error().message;
+    return engine ? std::move(*engine) : nullptr;
+  }
+
+  // A unique Auth0 user for this test run.
+  std::string sub(const std::string &name) { return "auth0|" + run_ + name; }
+  std::string email(const std::string &name) { return run_ + name + "@example.com"; }
+
+  static std::string entry(const std::string &log_id, const std::string &type,
+                           const std::string &user_id, const std::string &user_name,
+                           const std::string &date = "2025-10-14T08:30:00.000Z") {
+    return R"({"log_id":")" + log_id + R"(","data":{"type":")" + type + R"(","date":")" + date +
+           R"(","user_id":")" + user_id + R"(","user_name":")" + user_name + R"(","log_id":")" +
+           log_id + R"("}})";
+  }
+
+  HttpReply post(const std::string &body, Tenant tenant = Tenant::aesthetic) {
+    return engine_->handle_log_stream(tenant, std::string_view(kToken), body);
+  }
+
+  // Runs jobs until none is due (bounded).
+  void drain() {
+    for (int i = 0; i < 20; ++i) {
+      auto summary = engine_->run_jobs(60'000, 100);
+      ASSERT_TRUE(summary) << summary.error().message;
+      if (summary->find("\"ran\":0") != std::string::npos) return;
+    }
+  }
+
+  store::Account account(const std::string &s) {
+    auto a = engine_->store().get_account(s);
+    EXPECT_TRUE(a) << a.error().message;
+    return a ? *a : store::Account{};
+  }
+
+  std::string password_of(const store::Account &a) {
+    auto ring = seal::KeyRing::parse(key_);
+    EXPECT_TRUE(ring);
+    auto plain = seal::unseal(*ring, *a.password, password_aad(a.sub));
+    EXPECT_TRUE(plain) << plain.error().message;
+    return plain ? *plain : "";
+  }
+
+  testing::TempDir dir_;
+  pds::test::PdsEnv env_;
+  std::string key_;
+  std::string run_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<pds::XrpcClient> pds_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
+  std::vector<std::string> alerts_;
+};
+
+TEST_F(ProvisioningLive, SignupThenVerificationCreatesOnePdsAccount) {
+  const std::string s = sub("happy");
+  auto r = post("[" + entry(run_ + "-1", "ss", s, email("happy")) + "," +
+                entry(run_ + "-2", "sv", s, email("happy")) + "]");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"applied\":2"), std::string::npos) << r.body;
+  drain();
+  const store::Account a = account(s);
+  EXPECT_EQ(a.state, store::AccountState::active) << a.last_error;
+  ASSERT_TRUE(a.did.has_value());
+  ASSERT_TRUE(a.code.has_value());
+  // No AC handle: the code handle.
+  EXPECT_EQ(*a.pds_handle, *a.code + "." + env_.handle_domain);
+  ASSERT_TRUE(a.password.has_value());
+  EXPECT_TRUE(seal::is_sealed(*a.password));
+  // The stored credentials really log in, and the PDS knows the DID.
+  auto session = pds_->create_session(*a.pds_handle, password_of(a));
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_EQ(session->did, *a.did);
+  auto info = pds_->get_account_info(*a.did);
+  ASSERT_TRUE(info) << info.error().message;
+  // The user JSON never carries the password.
+  auto shown = engine_->user_json(s);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->find(password_of(a)), std::string::npos);
+  EXPECT_NE(shown->find("\"state\":\"active\""), std::string::npos) << *shown;
+}
+
+TEST_F(ProvisioningLive, DuplicatesAndVerificationBeforeSignupConverge) {
+  const std::string s = sub("order");
+  const std::string sv = entry(run_ + "-v", "sv", s, email("order"));
+  const std::string ss = entry(run_ + "-s", "ss", s, email("order"));
+  ASSERT_EQ(post("[" + sv + "]").status, 200);
+  ASSERT_EQ(post("[" + sv + "," + sv + "]").status, 200);  // redelivered
+  ASSERT_EQ(post(ss + "\n" + ss + "\n").status, 200);      // JSON lines, twice
+  drain();
+  drain();
+  const store::Account a = account(s);
+  EXPECT_EQ(a.state, store::AccountState::active) << a.last_error;
+  EXPECT_EQ(a.verification_count, 1);
+  ASSERT_TRUE(a.did.has_value());
+  // Exactly one account on the PDS for this person: the email logs into the same DID.
+  auto by_email = pds_->create_session(email("order"), password_of(a));
+  ASSERT_TRUE(by_email) << by_email.error().message;
+  EXPECT_EQ(by_email->did, *a.did);
+}
+
+TEST_F(ProvisioningLive, HandleFallbacks) {
+  // Too short for the PDS (the deployed "@43" case), reserved, and taken by someone else.
+  struct Case {
+    std::string name, handle;
+  };
+  const std::string taken_label = "t" + run_;
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  auto other = pds_->create_account({taken_label + "." + env_.handle_domain,
+                                     run_ + "other@example.com", "other-password-123", *invite});
+  ASSERT_TRUE(other) << other.error().message;
+  const std::vector<Case> cases = {
+      {"short", "43"}, {"reserved", "admin"}, {"taken", taken_label}, {"fine", "p" + run_}};
+  std::string batch = "[";
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (i) batch += ",";
+    batch += entry(run_ + "-s" + cases[i].name, "ss", sub(cases[i].name), email(cases[i].name));
+  }
+  batch += "]";
+  ASSERT_EQ(post(batch).status, 200);
+  for (const auto &c : cases) {
+    ASSERT_TRUE(engine_->set_handle(sub(c.name), c.handle).is_ok()) << c.name;
+  }
+  std::string verify = "[";
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (i) verify += ",";
+    verify += entry(run_ + "-v" + cases[i].name, "sv", sub(cases[i].name), email(cases[i].name));
+  }
+  ASSERT_EQ(post(verify + "]").status, 200);
+  drain();
+  for (const auto &c : cases) {
+    const store::Account a = account(sub(c.name));
+    ASSERT_EQ(a.state, store::AccountState::active) << c.name << ": " << a.last_error;
+    const std::string code_handle = *a.code + "." + env_.handle_domain;
+    if (c.name == "fine") {
+      EXPECT_EQ(*a.pds_handle, c.handle + "." + env_.handle_domain);
+    } else {
+      EXPECT_EQ(*a.pds_handle, code_handle) << c.name;
+    }
+  }
+}
+
+TEST_F(ProvisioningLive, ACrashAfterCreateAccountIsAdoptedNotDuplicated) {
+  const std::string s = sub("crash");
+  ASSERT_EQ(post("[" + entry(run_ + "-s", "ss", s, email("crash")) + "," +
+                 entry(run_ + "-v", "sv", s, email("crash")) + "]")
+                .status,
+            200);
+  // Simulate a worker that persisted its intent, created the account, then died before
+  // recording it: write the intent, call createAccount ourselves, and leave the store as is.
+  store::Account a = account(s);
+  const std::string password = "crash-password-0123456789abcdef";
+  auto ring = seal::KeyRing::parse(key_);
+  ASSERT_TRUE(ring);
+  auto sealed = seal::seal(*ring, password, password_aad(s));
+  ASSERT_TRUE(sealed);
+  const std::string handle = *a.code + "." + env_.handle_domain;
+  ASSERT_TRUE(engine_->store()
+                  .save_intent(s, {handle, *sealed, email("crash"), 1, now_unix_ms()}, a.version)
+                  .is_ok());
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  auto created = pds_->create_account({handle, email("crash"), password, *invite});
+  ASSERT_TRUE(created) << created.error().message;
+
+  drain();
+  a = account(s);
+  EXPECT_EQ(a.state, store::AccountState::active) << a.last_error;
+  EXPECT_EQ(a.did, created->did);  // adopted, not a second account
+  EXPECT_EQ(a.pds_handle, handle);
+  bool adopted = false;
+  for (const auto &line : log_) adopted = adopted || line.find("adopted") != std::string::npos;
+  EXPECT_TRUE(adopted);
+}
+
+TEST_F(ProvisioningLive, SotceEmailTakenRetriesWithThePlusSotceAddress) {
+  // Someone else already holds the person's email on the PDS.
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  ASSERT_TRUE(pds_->create_account(
+      {"e" + run_ + "." + env_.handle_domain, email("sotce"), "someone-elses-password", *invite}));
+  const std::string raw = "auth0|" + run_ + "sotce";
+  ASSERT_EQ(post("[" + entry(run_ + "-ss", "ss", raw, email("sotce")) + "," +
+                     entry(run_ + "-sv", "sv", raw, email("sotce")) + "]",
+                 Tenant::sotce)
+                .status,
+            200);
+  drain();
+  const store::Account a = account("sotce-" + raw);
+  ASSERT_EQ(a.state, store::AccountState::active) << a.last_error;
+  const std::string plus = run_ + "sotce+sotce@example.com";
+  auto session = pds_->create_session(plus, password_of(a));
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_EQ(session->did, *a.did);
+}
+
+TEST_F(ProvisioningLive, DeletionRemovesThePdsAccountAndKeepsTheCode) {
+  const std::string s = sub("gone");
+  ASSERT_EQ(post("[" + entry(run_ + "-s", "ss", s, email("gone")) + "," +
+                 entry(run_ + "-v", "sv", s, email("gone")) + "]")
+                .status,
+            200);
+  drain();
+  const store::Account before = account(s);
+  ASSERT_EQ(before.state, store::AccountState::active) << before.last_error;
+  ASSERT_EQ(post("[" + entry(run_ + "-d", "sdu", s, email("gone")) + "]").status, 200);
+  drain();
+  const store::Account after = account(s);
+  EXPECT_EQ(after.state, store::AccountState::deleted) << after.last_error;
+  EXPECT_EQ(after.code, before.code);
+  auto info = pds_->get_account_info(*before.did);
+  ASSERT_FALSE(info);
+  EXPECT_EQ(pds::kind_of(info.error()), pds::ErrorKind::account_not_found);
+}
+
+TEST_F(ProvisioningLive, AnUnreachablePdsRetriesThenFailsLoudly) {
+  auto engine =
+      make_engine({{"PDS_URL", "http://127.0.0.1:" + std::to_string(pds::test::closed_port())},
+                   {"ACID_MAX_ATTEMPTS", "2"}});
+  ASSERT_TRUE(engine);
+  engine_ = std::move(engine);
+  const std::string s = sub("down");
+  ASSERT_EQ(post("[" + entry(run_ + "-v", "sv", s, email("down")) + "]").status, 200);
+  auto first = engine_->run_jobs(30'000, 10);
+  ASSERT_TRUE(first);
+  EXPECT_NE(first->find("\"retried\":1"), std::string::npos) << *first;
+  // The intent was persisted before the call; the retry will reuse it.
+  EXPECT_EQ(account(s).state, store::AccountState::creating);
+  EXPECT_TRUE(account(s).intent.has_value());
+  // Make the retry due now, run again: the second attempt gives up.
+  auto jobs = engine_->store().list_jobs(s);
+  ASSERT_EQ(jobs->size(), 1u);
+  auto lease = engine_->store().lease_job("test", (*jobs)[0].due_at + 1, 1000);
+  ASSERT_TRUE(lease && lease->has_value());
+  ASSERT_TRUE(engine_->store().reschedule_job(**lease, "test", 0, "{}").is_ok());
+  auto second = engine_->run_jobs(30'000, 10);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->find("\"failed\":1"), std::string::npos) << *second;
+  const store::Account a = account(s);
+  EXPECT_EQ(a.state, store::AccountState::failed);
+  EXPECT_NE(a.last_error.find("network"), std::string::npos) << a.last_error;
+  ASSERT_EQ(alerts_.size(), 1u);
+  EXPECT_NE(alerts_[0].find(s), std::string::npos);
+  EXPECT_EQ(
+      engine_->metrics().get("acid_jobs_total", {{"kind", "provision"}, {"outcome", "failed"}}),
+      1u);
+  // retry resets it.
+  ASSERT_TRUE(engine_->retry_user(s).is_ok());
+  EXPECT_EQ(account(s).state, store::AccountState::pending);
+}
+
+TEST_F(ProvisioningLive, TwoEnginesRacingOnTheSameUsersCreateOneAccountEach) {
+  auto second = make_engine();
+  ASSERT_TRUE(second);
+  std::string batch = "[";
+  for (int i = 0; i < 6; ++i) {
+    if (i) batch += ",";
+    batch += entry(run_ + "-r" + std::to_string(i), "sv", sub("race" + std::to_string(i)),
+                   email("race" + std::to_string(i)));
+  }
+  ASSERT_EQ(post(batch + "]").status, 200);
+  std::thread a([&] { ASSERT_TRUE(engine_->run_jobs(60'000, 100)); });
+  std::thread b([&] { ASSERT_TRUE(second->run_jobs(60'000, 100)); });
+  a.join();
+  b.join();
+  drain();
+  std::set<std::string> dids;
+  for (int i = 0; i < 6; ++i) {
+    const store::Account acc = account(sub("race" + std::to_string(i)));
+    ASSERT_EQ(acc.state, store::AccountState::active) << acc.last_error;
+    dids.insert(*acc.did);
+  }
+  EXPECT_EQ(dids.size(), 6u);
+}
+
+}  // namespace
+}  // namespace acid::provision
