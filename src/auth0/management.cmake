@@ -1,0 +1,1 @@
+target_sources(acid_internal PRIVATE ${CMAKE_CURRENT_LIST_DIR}/management.cpp)
