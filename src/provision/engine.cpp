@@ -61,6 +61,15 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
   auto allocator = code::CodeAllocator::create(*engine->store_);
   if (!allocator) return std::move(allocator).error();
   engine->allocator_ = std::move(*allocator);
+  if (!engine->options_.email_lookup) {
+    Engine *self = engine.get();
+    engine->options_.email_lookup = [self](std::string_view sub) -> Result<std::string> {
+      auto user = self->auth0_user(sub);
+      if (!user) return std::move(user).error();
+      if (!user->email) return Error(Code::not_found, "Auth0 has no email for " + std::string(sub));
+      return *user->email;
+    };
+  }
   for (const std::string &warning : engine->options_.config.warnings()) {
     engine->log("config.warning", "", "{\"warning\":" + json::quote(warning) + "}");
   }
@@ -94,6 +103,33 @@ Result<pds::XrpcClient *> Engine::pds_client() {
   return pds_.get();
 }
 
+Result<auth0::ManagementClient *> Engine::management(Tenant tenant) {
+  std::lock_guard lock(auth0_mu_);
+  auto &slot = auth0_clients_[tenant == Tenant::sotce ? 1 : 0];
+  if (!slot) {
+    ACID_TRY(options_.config.require_auth0_m2m(tenant));
+    const Auth0TenantConfig &tc = options_.config.tenant(tenant);
+    auth0::ManagementConfig mc;
+    mc.base_url = tc.base_url;
+    mc.client_id = *tc.m2m_client_id;
+    mc.client_secret = *tc.m2m_secret;
+    mc.client_id_variable =
+        tenant == Tenant::sotce ? "SOTCE_AUTH0_M2M_CLIENT_ID" : "AUTH0_M2M_CLIENT_ID";
+    auto client = auth0::ManagementClient::create(std::move(mc));
+    if (!client) return std::move(client).error();
+    slot = std::move(*client);
+  }
+  return slot.get();
+}
+
+Result<auth0::User> Engine::auth0_user(std::string_view sub) {
+  constexpr std::string_view kSotce = "sotce-";
+  const bool sotce = sub.substr(0, kSotce.size()) == kSotce;
+  auto client = management(sotce ? Tenant::sotce : Tenant::aesthetic);
+  if (!client) return std::move(client).error();
+  return (*client)->get_user(sotce ? sub.substr(kSotce.size()) : sub);
+}
+
 Result<Provisioner *> Engine::provisioner() {
   auto client = pds_client();
   if (!client) return std::move(client).error();
@@ -108,6 +144,25 @@ Result<Provisioner *> Engine::provisioner() {
         std::make_unique<Provisioner>(*store_, **client, std::move(opts), options_.email_lookup);
   }
   return provisioner_.get();
+}
+
+UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev) {
+  // A verification seen before any signup names the code's year by the Auth0 user's
+  // created_at when the Management API is configured; otherwise by the event date.
+  auto existing = store_->get_account(ev.sub);
+  if (existing && existing->code) return ev.date;  // the code exists; the time is unused
+  const bool sotce = ev.sub.rfind("sotce-", 0) == 0;
+  if (!options_.config.require_auth0_m2m(sotce ? Tenant::sotce : Tenant::aesthetic)) {
+    return ev.date;
+  }
+  auto user = auth0_user(ev.sub);
+  if (user && user->created_at) return *user->created_at;
+  // Counted and logged: the code then takes the event's year, which is right unless the signup
+  // happened in an earlier year.
+  metrics_.add("acid_auth0_lookup_failures_total", {{"purpose", "created_at"}});
+  log("auth0.lookup_failed", ev.sub,
+      user ? std::string("{\"reason\":\"no created_at\"}") : error_json(user.error()));
+  return ev.date;
 }
 
 HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
@@ -145,6 +200,7 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
     const auto type = event_type(ev.type);
     if (!type) continue;  // the parser only passes handled types
     store::EventFact fact{ev.log_id, *type, ev.sub, ev.date, ev.email, ev.date};
+    if (*type == store::EventType::verified) fact.code_time = code_time_for_verification(ev);
     auto outcome = store_->apply_event(
         fact, code::kCodesPerYear,
         [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "auth0/log_stream.h"
+#include "auth0/management.h"
 #include "code/allocator.h"
 #include "core/config.h"
 #include "core/status.h"
@@ -31,7 +33,9 @@ struct EngineOptions {
   std::int64_t lease_ms = 120'000;
   LogSink log;
   AlertSink alert;
-  EmailLookup email_lookup;  // default: none (emails come from the events)
+  // Default: the Auth0 Management API of the user's tenant when its M2M client is configured,
+  // else none (emails then come from the events only).
+  EmailLookup email_lookup;
 };
 
 struct HttpReply {
@@ -75,6 +79,11 @@ class Engine {
   void log(std::string_view event, std::string_view sub, std::string_view extra_json) const;
   Result<pds::XrpcClient *> pds_client();
   Result<Provisioner *> provisioner();
+  // The Management API client of a tenant; Code::config when its M2M client is not set.
+  Result<auth0::ManagementClient *> management(Tenant tenant);
+  // The Auth0 user behind a stored sub ("sotce-" prefix selects the tenant).
+  Result<auth0::User> auth0_user(std::string_view sub);
+  UnixMillis code_time_for_verification(const auth0::LogEvent &ev);
 
   EngineOptions options_;
   std::unique_ptr<store::Store> store_;
@@ -82,6 +91,8 @@ class Engine {
   std::mutex pds_mu_;
   std::unique_ptr<pds::XrpcClient> pds_;
   std::unique_ptr<Provisioner> provisioner_;
+  std::mutex auth0_mu_;
+  std::unique_ptr<auth0::ManagementClient> auth0_clients_[2];
   Metrics metrics_;
 };
 

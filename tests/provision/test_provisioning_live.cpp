@@ -13,6 +13,7 @@
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
 #include "provision/provisioner.h"
+#include "support/auth0_fixture.h"
 #include "support/temp_dir.h"
 #include "xrpc_test_support.h"
 
@@ -345,6 +346,30 @@ TEST_F(ProvisioningLive, TwoEnginesRacingOnTheSameUsersCreateOneAccountEach) {
     dids.insert(*acc.did);
   }
   EXPECT_EQ(dids.size(), 6u);
+}
+
+// A verification seen before any signup, without an email in the event: the Auth0 Management
+// API (the local fixture with Auth0's response shapes) gives the email and the signup year.
+TEST_F(ProvisioningLive, VerificationOnlyUsersTakeEmailAndYearFromAuth0) {
+  testing::Auth0Fixture auth0;
+  const std::string s = sub("mgmt");
+  auth0.set_users({{s, email("mgmt"), true, "2024-12-31T23:00:00.000Z", false}});
+  engine_ = make_engine({{"ACID_AUTH0_BASE_URL", auth0.base_url()},
+                         {"AUTH0_M2M_CLIENT_ID", auth0.client_id()},
+                         {"AUTH0_M2M_SECRET", auth0.client_secret()}});
+  ASSERT_TRUE(engine_);
+  const std::string body = R"([{"log_id":")" + run_ +
+                           R"(-m","data":{"type":"sv","date":"2025-10-14T08:30:00Z","user_id":")" +
+                           s + R"("}}])";
+  const HttpReply r = post(body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  drain();
+  const store::Account a = account(s);
+  ASSERT_EQ(a.state, store::AccountState::active) << a.last_error;
+  EXPECT_EQ(a.code->substr(0, 4), "ac24");  // Auth0's created_at year, not the event's
+  auto session = pds_->create_session(email("mgmt"), password_of(a));
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_EQ(session->did, *a.did);
 }
 
 }  // namespace
