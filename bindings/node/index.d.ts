@@ -1,0 +1,208 @@
+// Type declarations for acidentity (hand-written; checked by types/check.ts with tsc --noEmit).
+
+/** A status name of the C library, or a code the binding raises itself. */
+export type AcidentityErrorCode =
+  | 'ACID_EINVAL'
+  | 'ACID_ENOMEM'
+  | 'ACID_ENOTFOUND'
+  | 'ACID_EEXISTS'
+  | 'ACID_ECONFLICT'
+  | 'ACID_ESTORE'
+  | 'ACID_EUNAVAILABLE'
+  | 'ACID_EEXHAUSTED'
+  | 'ACID_ECONFIG'
+  | 'ACID_EPDS'
+  | 'ACID_EAUTH'
+  | 'ACID_ERATELIMIT'
+  | 'ACID_ETIMEOUT'
+  | 'ACID_EVERSION'
+  | 'ACID_EINTERNAL'
+  /** binding only: the Identity was closed */
+  | 'ACID_ECLOSED';
+
+export class AcidentityError extends Error {
+  readonly name: 'AcidentityError';
+  /** Stable string code, e.g. 'ACID_ENOTFOUND'. */
+  readonly code: AcidentityErrorCode;
+  /** The C status (negative), or null for binding-only codes. */
+  readonly errno: number | null;
+  /** The HTTP status involved (e.g. the PDS's answer), or null. */
+  readonly status: number | null;
+  /** Machine-readable detail from the library (e.g. {http_status, xrpc_error, retry_after_ms}). */
+  readonly detail: Record<string, unknown>;
+  constructor(
+    message: string,
+    options?: { code?: AcidentityErrorCode; errno?: number | null; detail?: Record<string, unknown>; cause?: unknown },
+  );
+}
+
+/** Settings; each one unset falls back to its environment variable when useEnvironment is true. */
+export interface IdentityConfig {
+  /** "sqlite:PATH" or "mongodb://..." [ACID_STORE, or MONGODB_CONNECTION_STRING + MONGODB_NAME] */
+  storeUri?: string;
+  /** [PDS_URL] */
+  pdsUrl?: string;
+  /** [PDS_ADMIN_PASSWORD] */
+  pdsAdminPassword?: string;
+  /** [ACID_PDS_HANDLE_DOMAIN], default at.aesthetic.computer */
+  pdsHandleDomain?: string;
+  /** [AUTH0_LOG_TOKEN] */
+  auth0LogToken?: string;
+  /** [SOTCE_AUTH0_LOG_TOKEN] */
+  sotceAuth0LogToken?: string;
+  /** base64 AES-256 key or key ring [ACID_CREDENTIALS_KEY] */
+  credentialsKey?: string;
+  /** unset: from [ACID_ALLOW_PLAINTEXT_CREDENTIALS] (default false) */
+  allowPlaintextCredentials?: boolean;
+  /** 1..100; unset: from [ACID_MAX_ATTEMPTS] (default 8) */
+  maxAttempts?: number;
+  /** default true */
+  useEnvironment?: boolean;
+  /** One structured log line (parsed); called on the main thread. */
+  onLog?: (line: Record<string, unknown>) => void;
+  /** A permanent failure: {sub, kind, attempts, error}; called on the main thread. */
+  onAlert?: (alert: AlertEvent) => void;
+}
+
+export interface AlertEvent {
+  sub?: string;
+  kind?: string;
+  attempts?: number;
+  error?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type Tenant = 'aesthetic' | 'sotce';
+
+export type HeaderBag =
+  | Record<string, string | string[] | undefined | null>
+  | { get(name: string): string | null; has(name: string): boolean };
+
+export interface Auth0EventsRequest {
+  headers?: HeaderBag | null;
+  /** The raw request body: a string, or bytes (a Buffer is a Uint8Array). */
+  body: string | Uint8Array;
+  tenant?: Tenant;
+}
+
+export interface HttpAnswer {
+  status: number;
+  /** Same as status: the field name a Netlify function returns. */
+  statusCode: number;
+  headers: { 'content-type': 'application/json' };
+  /** JSON text. */
+  body: string;
+}
+
+/** The 200 answer's body (parsed). */
+export interface Auth0EventsSummary {
+  received: number;
+  applied: number;
+  duplicates: number;
+  ignored: number;
+  codes_assigned: number;
+  jobs_scheduled: number;
+  rejected: Array<{ index: number; log_id: string | null; reason: string }>;
+}
+
+export interface RunJobsOptions {
+  /** Stop starting jobs after this many milliseconds (default 10000). */
+  budgetMs?: number;
+  /** At most this many jobs (default 100). */
+  maxJobs?: number;
+}
+
+export interface RunJobsSummary {
+  ran: number;
+  done: number;
+  retried: number;
+  failed: number;
+  superseded: number;
+  remaining_due: boolean;
+}
+
+export type AccountState = string;
+
+export interface UserRecord {
+  sub: string;
+  code: string | null;
+  when: string | null;
+  verifications: number | null;
+  email_verified: boolean;
+  signed_up_at: string | null;
+  verified_at: string | null;
+  deleted_at: string | null;
+  handle: string | null;
+  state: AccountState;
+  did: string | null;
+  pds_handle: string | null;
+  pds_created_at: string | null;
+  credentials: 'sealed' | 'plaintext' | null;
+  attempts: number;
+  last_error: Record<string, unknown> | null;
+  jobs: Array<{ kind: string; status: 'open' | 'failed'; attempts: number; due: string }>;
+}
+
+export interface UserCodeYearStats {
+  year: number;
+  allocated: number;
+  legacy: number;
+  blocked: number;
+  remaining: number;
+  capacity: number;
+  counter: number;
+  skipped: number;
+}
+
+export interface PdsHandleChoice {
+  handle: string;
+  fallback: boolean;
+  reason: string;
+}
+
+export type DateInput = Date | number | string;
+
+export class Identity {
+  /** Starts opening the client off the main thread; calls wait for it. */
+  constructor(config?: IdentityConfig);
+  /** Opens a client and resolves once it is ready. */
+  static open(config?: IdentityConfig): Promise<Identity>;
+  /** Resolves to this Identity once open, or rejects with why it could not open. */
+  readonly ready: Promise<Identity>;
+  readonly closed: boolean;
+  /** Calls made and not yet settled. */
+  readonly pendingCalls: number;
+  /** Waits for calls in flight, then closes the store. Idempotent. */
+  close(): Promise<void>;
+
+  handleAuth0Events(request: Auth0EventsRequest): Promise<HttpAnswer>;
+  runJobs(options?: RunJobsOptions): Promise<RunJobsSummary>;
+  getUser(sub: string): Promise<UserRecord>;
+  retryUser(sub: string): Promise<void>;
+  setHandle(sub: string, handle: string): Promise<void>;
+  pdsDescribe(): Promise<Record<string, unknown>>;
+  metrics(): Promise<string>;
+  allocateUserCode(date: DateInput): Promise<string>;
+  userCodeStats(year?: number): Promise<{ years: UserCodeYearStats[] }>;
+}
+
+export function generateUserCode(date?: DateInput): string;
+export function isValidUserCode(code: unknown): boolean;
+export function userCodeProblem(code: unknown): string | null;
+export function parseUserCode(text: string): string | null;
+export function choosePdsHandle(handle: string | null | undefined, code: string, domain?: string | null): PdsHandleChoice;
+export function version(): {
+  version: string;
+  major: number;
+  minor: number;
+  patch: number;
+  headerVersion: string;
+  napiVersion: number;
+};
+
+export const USER_CODES_PER_YEAR: 109744;
+/** config key -> the environment variable it falls back to. */
+export const ENV: Readonly<Record<
+  'storeUri' | 'pdsUrl' | 'pdsAdminPassword' | 'pdsHandleDomain' | 'auth0LogToken' | 'sotceAuth0LogToken' | 'credentialsKey',
+  string
+>>;

@@ -1,0 +1,452 @@
+'use strict';
+// acidentity: the Node binding of libacidentity.
+//
+// A thin layer over the native addon (build/Release/acidentity.node, itself a thin layer over the
+// C ABI). Every call that touches the store or the network returns a Promise and runs off the
+// main thread; the user-code helpers are synchronous. Native errors are re-thrown here as
+// AcidentityError so they carry the caller's (async) JS stack.
+
+const native = loadNative();
+
+function loadNative() {
+  const file = './build/Release/acidentity.node';
+  try {
+    return require(file);
+  } catch (e) {
+    if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('acidentity.node')) {
+      throw new Error(
+        'acidentity: the native addon is not built; run `npm run build` in the package folder ' +
+          '(it needs libacidentity: ACIDENTITY_PREFIX, ACIDENTITY_BUILD_DIR or pkg-config)',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * Every failure of the library, and the binding's own ones, as one class.
+ * code: the C status name ('ACID_EINVAL', 'ACID_ENOTFOUND', ...) or a binding code
+ *       ('ACID_ECLOSED': the client was closed); errno: the C status (negative) or null;
+ * status: the HTTP status involved (e.g. the PDS's answer) or null; detail: the parsed detail.
+ */
+class AcidentityError extends Error {
+  constructor(message, { code, errno = null, detail = {}, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'AcidentityError';
+    this.code = code;
+    this.errno = errno;
+    this.detail = detail;
+    this.status = typeof detail.http_status === 'number' ? detail.http_status : null;
+  }
+}
+
+function parseDetail(text) {
+  if (typeof text !== 'string' || text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // The library promises a JSON object; keep the text rather than lose the original error.
+    return { unparsed: text, parseError: e.message };
+  }
+}
+
+// A native error (plain Error with code/errno/detailJson) becomes an AcidentityError created here,
+// in the caller's async context, so its stack names the caller. Anything else passes through.
+function fromNative(e) {
+  if (e instanceof AcidentityError) return e;
+  if (e instanceof Error && typeof e.code === 'string' && e.code.startsWith('ACID_')) {
+    const err = new AcidentityError(e.message, {
+      code: e.code,
+      errno: typeof e.errno === 'number' ? e.errno : null,
+      detail: parseDetail(e.detailJson),
+    });
+    Error.captureStackTrace(err, fromNative);
+    return err;
+  }
+  return e;
+}
+
+function invalid(message) {
+  return new AcidentityError(message, { code: 'ACID_EINVAL', errno: -1 });
+}
+
+function typeError(message) {
+  const e = new TypeError(message);
+  e.code = 'ERR_INVALID_ARG_TYPE';
+  return e;
+}
+
+function requireString(value, name) {
+  if (typeof value !== 'string') throw typeError(`${name} must be a string`);
+}
+
+function optionalString(value, name) {
+  if (value !== undefined && value !== null) requireString(value, name);
+}
+
+// Date | number (ms since the epoch) | ISO 8601 string -> integer ms.
+function toUnixMs(date, name = 'date') {
+  let ms;
+  if (date instanceof Date) ms = date.getTime();
+  else if (typeof date === 'number') ms = date;
+  else if (typeof date === 'string') ms = Date.parse(date);
+  else throw typeError(`${name} must be a Date, a number of milliseconds or an ISO 8601 string`);
+  if (!Number.isFinite(ms)) throw invalid(`${name} is not a valid date`);
+  return Math.trunc(ms);
+}
+
+const CONFIG_STRINGS = {
+  storeUri: 'ACID_STORE',
+  pdsUrl: 'PDS_URL',
+  pdsAdminPassword: 'PDS_ADMIN_PASSWORD',
+  pdsHandleDomain: 'ACID_PDS_HANDLE_DOMAIN',
+  auth0LogToken: 'AUTH0_LOG_TOKEN',
+  sotceAuth0LogToken: 'SOTCE_AUTH0_LOG_TOKEN',
+  credentialsKey: 'ACID_CREDENTIALS_KEY',
+};
+const CONFIG_KEYS = new Set([
+  ...Object.keys(CONFIG_STRINGS),
+  'allowPlaintextCredentials',
+  'maxAttempts',
+  'useEnvironment',
+  'onLog',
+  'onAlert',
+]);
+
+// Checks the config's shape; the library validates the values (and reads the environment for
+// anything unset when useEnvironment is true, the default).
+function normalizeConfig(config) {
+  if (config === undefined || config === null) config = {};
+  if (typeof config !== 'object') throw typeError('config must be an object');
+  for (const key of Object.keys(config)) {
+    if (!CONFIG_KEYS.has(key)) throw invalid(`config.${key} is not a known setting`);
+  }
+  const out = {};
+  for (const key of Object.keys(CONFIG_STRINGS)) {
+    optionalString(config[key], `config.${key}`);
+    if (config[key] !== undefined && config[key] !== null) out[key] = config[key];
+  }
+  const { allowPlaintextCredentials, maxAttempts, useEnvironment, onLog, onAlert } = config;
+  if (allowPlaintextCredentials !== undefined) {
+    if (typeof allowPlaintextCredentials !== 'boolean') {
+      throw typeError('config.allowPlaintextCredentials must be a boolean');
+    }
+    out.allowPlaintextCredentials = allowPlaintextCredentials;
+  }
+  if (maxAttempts !== undefined) {
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100) {
+      throw invalid('config.maxAttempts must be an integer from 1 to 100');
+    }
+    out.maxAttempts = maxAttempts;
+  }
+  if (useEnvironment !== undefined) {
+    if (typeof useEnvironment !== 'boolean') throw typeError('config.useEnvironment must be a boolean');
+    out.useEnvironment = useEnvironment;
+  }
+  // The library hands over JSON text; the callbacks get the parsed object. An exception thrown by
+  // a callback is an uncaught exception, as for any event handler.
+  if (onLog !== undefined) {
+    if (typeof onLog !== 'function') throw typeError('config.onLog must be a function');
+    out.onLog = (line) => onLog(JSON.parse(line));
+  }
+  if (onAlert !== undefined) {
+    if (typeof onAlert !== 'function') throw typeError('config.onAlert must be a function');
+    out.onAlert = (json) => onAlert(JSON.parse(json));
+  }
+  return out;
+}
+
+const TENANTS = { aesthetic: 0, sotce: 1 };
+
+function headerValue(headers, name) {
+  if (headers === undefined || headers === null) return null;
+  if (typeof headers !== 'object') throw typeError('headers must be an object');
+  if (typeof headers.get === 'function' && typeof headers.has === 'function') {
+    return headers.get(name); // a WHATWG Headers object (Netlify functions v2)
+  }
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() !== name) continue;
+    const v = headers[key];
+    if (Array.isArray(v)) return v.length ? String(v[0]) : null;
+    return v === undefined || v === null ? null : String(v);
+  }
+  return null;
+}
+
+function closedError() {
+  return new AcidentityError('acidentity: the client is closed (close() was called)', {
+    code: 'ACID_ECLOSED',
+  });
+}
+
+class Identity {
+  /**
+   * Starts opening the client (reading the configuration, opening and migrating the store) off
+   * the main thread. Calls made before it is open wait for it; `ready` settles when it is.
+   */
+  constructor(config) {
+    const options = normalizeConfig(config);
+    this._handle = null;
+    this._closed = false;
+    this._closing = null;
+    this._waiting = 0; // calls queued on _ready, issued in order before a later close()
+    this._ready = native.open(options).then(
+      (handle) => {
+        this._handle = handle;
+        return this;
+      },
+      (e) => {
+        throw fromNative(e);
+      },
+    );
+    // The failure is reported by `ready` and by every call; this only marks it observed so that
+    // an Identity nobody uses does not crash the process with an unhandled rejection.
+    this._ready.catch(() => undefined);
+  }
+
+  /** Opens a client and resolves once it is ready (rejects with the configuration error). */
+  static async open(config) {
+    const identity = new Identity(config);
+    try {
+      return await identity._ready;
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Settles when the client is open: resolves to this Identity or rejects with why not. */
+  get ready() {
+    return this._ready;
+  }
+
+  get closed() {
+    return this._closed;
+  }
+
+  // Issues fn(handle) now when open, else after opening; a call made before close() is issued
+  // before the client closes (close() waits for it), a call made after rejects with ACID_ECLOSED.
+  _call(fn) {
+    if (this._closed) return Promise.reject(closedError());
+    if (this._handle !== null) return fn(this._handle);
+    this._waiting++;
+    return this._ready.then(
+      () => {
+        this._waiting--;
+        return fn(this._handle);
+      },
+      (e) => {
+        this._waiting--;
+        throw e;
+      },
+    );
+  }
+
+  /**
+   * Closes the client: calls already made finish first, later ones reject with ACID_ECLOSED; the
+   * store is closed off the main thread. Idempotent: every call returns the same promise.
+   */
+  close() {
+    if (this._closing) return this._closing;
+    this._closed = true;
+    const closeNow = () => native.close(this._handle);
+    if (this._handle !== null && this._waiting === 0) {
+      this._closing = closeNow();
+    } else {
+      // Nothing to close when opening failed; that failure is reported by `ready` and the calls.
+      this._closing = this._ready.then(closeNow, () => undefined);
+    }
+    this._closing = this._closing.catch((e) => {
+      throw fromNative(e);
+    });
+    return this._closing;
+  }
+
+  /**
+   * One Auth0 log-stream delivery. `headers` is looked up case-insensitively for Authorization;
+   * `body` is the raw request body. Resolves to an HTTP answer ready to return from a Netlify
+   * function: { status, statusCode, headers, body } (body: JSON text).
+   */
+  async handleAuth0Events({ headers, body, tenant = 'aesthetic' } = {}) {
+    if (!(tenant in TENANTS)) throw invalid("tenant must be 'aesthetic' or 'sotce'");
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) {
+      if (body instanceof Uint8Array) body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      else throw typeError('body must be a string, a Buffer or a Uint8Array');
+    }
+    const authorization = headerValue(headers, 'authorization');
+    try {
+      const r = await this._call((h) => native.handleLogStream(h, TENANTS[tenant], authorization, body));
+      return {
+        status: r.status,
+        statusCode: r.status,
+        headers: { 'content-type': 'application/json' },
+        body: r.body,
+      };
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Runs due provisioning jobs within a time budget: {ran, done, retried, failed, ...}. */
+  async runJobs({ budgetMs = 10_000, maxJobs = 100 } = {}) {
+    if (!Number.isInteger(budgetMs) || budgetMs < 0) throw invalid('budgetMs must be a non-negative integer');
+    if (!Number.isInteger(maxJobs) || maxJobs < 0 || maxJobs > 1_000_000) {
+      throw invalid('maxJobs must be an integer from 0 to 1000000');
+    }
+    try {
+      return JSON.parse(await this._call((h) => native.runJobs(h, budgetMs, maxJobs)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** A user's record (never the password); rejects ACID_ENOTFOUND for an unknown sub. */
+  async getUser(sub) {
+    requireString(sub, 'sub');
+    try {
+      return JSON.parse(await this._call((h) => native.userGet(h, sub)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Moves a failed user back to pending with a fresh job (ACID_ECONFLICT if not failed). */
+  async retryUser(sub) {
+    requireString(sub, 'sub');
+    try {
+      await this._call((h) => native.userRetry(h, sub));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Records a person's AC handle (AC rules; ACID_ECONFLICT when someone else has it). */
+  async setHandle(sub, handle) {
+    requireString(sub, 'sub');
+    requireString(handle, 'handle');
+    try {
+      await this._call((h) => native.userSetHandle(h, sub, handle));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** The PDS's describeServer answer. */
+  async pdsDescribe() {
+    try {
+      return JSON.parse(await this._call((h) => native.pdsDescribe(h)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Counters in the Prometheus text format. */
+  async metrics() {
+    try {
+      return await this._call((h) => native.metrics(h));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Allocates a unique user code for a signup at `date` (Date, ms or ISO string). */
+  async allocateUserCode(date) {
+    const ms = toUnixMs(date);
+    try {
+      return await this._call((h) => native.codeAllocate(h, ms));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Allocation statistics for one year (2025 or 25) or, without a year, every year seen:
+   * {years: [{year, allocated, legacy, blocked, remaining, capacity, counter, skipped}]}.
+   */
+  async userCodeStats(year) {
+    let yy = -1;
+    if (year !== undefined && year !== null) {
+      if (!Number.isInteger(year)) throw invalid('year must be an integer');
+      if (year >= 2000 && year <= 2099) yy = year - 2000;
+      else if (year >= 0 && year <= 99) yy = year;
+      else throw invalid('year must be 2000-2099 or a two-digit year 0-99');
+    }
+    try {
+      return JSON.parse(await this._call((h) => native.codeStats(h, yy)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** In-flight calls (diagnostics). */
+  get pendingCalls() {
+    return this._handle === null ? this._waiting : native.inFlight(this._handle) + this._waiting;
+  }
+}
+
+// ---- pure helpers (synchronous, no client) ----------------------------------------------------
+
+/** A random code in the format of a signup at `date` (default now). A preview: not reserved. */
+function generateUserCode(date = new Date()) {
+  const ms = toUnixMs(date);
+  try {
+    return native.codeGenerate(ms);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** True when `code` is a valid user code (exactly the deployed rule). Non-strings are invalid. */
+function isValidUserCode(code) {
+  return typeof code === 'string' && native.codeCheck(code) === true;
+}
+
+/** Why `code` is not a valid user code, or null when it is. */
+function userCodeProblem(code) {
+  if (typeof code !== 'string') return 'the code is not a string';
+  const r = native.codeCheck(code);
+  return r === true ? null : r;
+}
+
+/** The first user code in `text` (case-insensitive, returned lowercased), or null. */
+function parseUserCode(text) {
+  requireString(text, 'text');
+  try {
+    return native.codeParse(text);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/**
+ * The PDS handle the rules choose for an AC handle (null for none) and a user code:
+ * {handle, fallback, reason}. `domain` defaults to at.aesthetic.computer.
+ */
+function choosePdsHandle(handle, code, domain) {
+  optionalString(handle, 'handle');
+  requireString(code, 'code');
+  optionalString(domain, 'domain');
+  try {
+    return JSON.parse(native.handleChoose(handle ?? null, code, domain ?? null));
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** The loaded library's version and the binding's Node-API version. */
+function version() {
+  return native.version();
+}
+
+module.exports = {
+  Identity,
+  AcidentityError,
+  generateUserCode,
+  isValidUserCode,
+  userCodeProblem,
+  parseUserCode,
+  choosePdsHandle,
+  version,
+  USER_CODES_PER_YEAR: 109744,
+  ENV: Object.freeze({ ...CONFIG_STRINGS }),
+};

@@ -1,0 +1,103 @@
+// Type test for index.d.ts: `tsc -p types/tsconfig.json` must pass. Lines under
+// expect-error directives must fail to type-check, so a declaration that is too loose fails the test.
+import {
+  AcidentityError,
+  Identity,
+  choosePdsHandle,
+  generateUserCode,
+  isValidUserCode,
+  parseUserCode,
+  userCodeProblem,
+  version,
+  USER_CODES_PER_YEAR,
+  ENV,
+} from '../index.js';
+import type {
+  AcidentityErrorCode,
+  HttpAnswer,
+  RunJobsSummary,
+  UserRecord,
+  UserCodeYearStats,
+  PdsHandleChoice,
+  IdentityConfig,
+} from '../index.js';
+
+async function main(): Promise<void> {
+  const config: IdentityConfig = {
+    storeUri: 'sqlite:/tmp/x.db',
+    pdsUrl: 'http://127.0.0.1:1',
+    maxAttempts: 3,
+    allowPlaintextCredentials: true,
+    useEnvironment: false,
+    onLog: (line) => void line['event'],
+    onAlert: (alert) => void alert.sub,
+  };
+  const id = new Identity(config);
+  const same: Identity = await id.ready;
+  const opened: Identity = await Identity.open({ storeUri: 'sqlite::memory:' });
+  const answer: HttpAnswer = await id.handleAuth0Events({
+    headers: { Authorization: 'token' },
+    body: new Uint8Array([91, 93]),
+    tenant: 'sotce',
+  });
+  const status: number = answer.statusCode + answer.status;
+  const body: string = answer.body;
+  const jobs: RunJobsSummary = await id.runJobs({ budgetMs: 1000, maxJobs: 5 });
+  const more: boolean = jobs.remaining_due;
+  const user: UserRecord = await id.getUser('auth0|x');
+  const did: string | null = user.did;
+  await id.retryUser('auth0|x');
+  await id.setHandle('auth0|x', 'jeffrey');
+  const desc: Record<string, unknown> = await id.pdsDescribe();
+  const text: string = await id.metrics();
+  const code: string = await id.allocateUserCode(new Date());
+  await id.allocateUserCode('2025-01-01T00:00:00Z');
+  await id.allocateUserCode(Date.now());
+  const stats: UserCodeYearStats[] = (await id.userCodeStats(2025)).years;
+  const pending: number = id.pendingCalls;
+  await id.close();
+  await opened.close();
+
+  const preview: string = generateUserCode();
+  const ok: boolean = isValidUserCode(preview) && isValidUserCode(42);
+  const why: string | null = userCodeProblem('nope');
+  const parsed: string | null = parseUserCode('hi ac25xadeh');
+  const choice: PdsHandleChoice = choosePdsHandle(null, 'ac25xadeh', 'at.aesthetic.test');
+  const v: string = version().version;
+  const n: 109744 = USER_CODES_PER_YEAR;
+  const envName: string = ENV.pdsUrl;
+
+  try {
+    await id.getUser('x');
+  } catch (e) {
+    if (e instanceof AcidentityError) {
+      const c: AcidentityErrorCode = e.code;
+      const s: number | null = e.status;
+      const errno: number | null = e.errno;
+      void [c, s, errno, e.detail, e.message, e.stack];
+    }
+  }
+
+  // @ts-expect-error tenant is 'aesthetic' | 'sotce'
+  await id.handleAuth0Events({ body: '', tenant: 'other' });
+  // @ts-expect-error body is required
+  await id.handleAuth0Events({ headers: {} });
+  // @ts-expect-error sub is a string
+  await id.getUser(42);
+  // @ts-expect-error unknown config key
+  new Identity({ storUri: 'sqlite:x' });
+  // @ts-expect-error onLog takes one parsed line
+  new Identity({ onLog: (a: string, b: string) => void [a, b] });
+  // @ts-expect-error setHandle needs a handle
+  await id.setHandle('auth0|x');
+  // @ts-expect-error parseUserCode returns string | null
+  const bad: string = parseUserCode('x');
+  // @ts-expect-error code is a string union
+  const badCode: AcidentityErrorCode = 'EINVAL';
+  // @ts-expect-error runJobs resolves to a summary, not a string
+  const badJobs: string = await id.runJobs();
+
+  void [same, status, body, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
+}
+
+void main;
