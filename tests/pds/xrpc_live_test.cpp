@@ -458,14 +458,29 @@ TEST_F(XrpcLiveTest, ApplyWrites) {
   empty.repo = did;
   ASSERT_TRUE(client_->apply_writes(jwt, empty));  // allowed: a new commit
 
-  // Updating a missing rkey: 500 from the PDS, and applyWrites is not retried.
-  ApplyWritesInput bad;
-  bad.repo = did;
-  bad.writes.push_back({WriteOp::update, kMood, "missing", mood("x")});
-  auto failed = client_->apply_writes(jwt, bad);
-  ASSERT_FALSE(failed);
-  expect_pds_error(failed.error(), ErrorKind::server_error, Code::unavailable, 500);
-  EXPECT_EQ(inspect(failed.error()).attempts, 1);
+  // Updating or deleting a missing rkey, creating an existing one: 500 from the PDS, and
+  // applyWrites is not retried.
+  for (const WriteOperation &op : {WriteOperation{WriteOp::update, kMood, "missing", mood("x")},
+                                   WriteOperation{WriteOp::remove, kMood, "missing", ""},
+                                   WriteOperation{WriteOp::create, kMood, "k0", mood("again")}}) {
+    ApplyWritesInput bad;
+    bad.repo = did;
+    bad.writes.push_back(op);
+    auto failed = client_->apply_writes(jwt, bad);
+    ASSERT_FALSE(failed);
+    expect_pds_error(failed.error(), ErrorKind::server_error, Code::unavailable, 500);
+    EXPECT_EQ(inspect(failed.error()).attempts, 1);
+  }
+
+  // swapCommit against a commit that is no longer the head.
+  ApplyWritesInput swap;
+  swap.repo = did;
+  swap.swap_commit = r->commit->cid;
+  swap.writes.push_back({WriteOp::create, kMood, std::nullopt, mood("swap")});
+  auto swapped = client_->apply_writes(jwt, swap);
+  ASSERT_FALSE(swapped);
+  expect_pds_error(swapped.error(), ErrorKind::invalid_swap, Code::pds, 400, "InvalidSwap");
+  EXPECT_NE(swapped.error().message.find("Commit was at"), std::string::npos);
 
   // What the PDS says about batches the client refuses to build.
   std::string writes;
