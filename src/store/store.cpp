@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "store/mongo_store.h"
 #include "store/sqlite_store.h"
 
 namespace acid::store {
@@ -88,8 +89,7 @@ Result<std::unique_ptr<Store>> open_store(std::string_view uri) {
     return open_sqlite_store(std::string(rest.substr(0, q)), *options);
   }
   if (uri.rfind("mongodb://", 0) == 0 || uri.rfind("mongodb+srv://", 0) == 0) {
-    return Error(Code::config,
-                 "the MongoDB store adapter is not built into this version of libacidentity");
+    return open_mongo_store(uri);
   }
   // Only the scheme is echoed: a URI may carry a password.
   const std::string scheme(uri.substr(0, std::min<std::size_t>(uri.find(':'), 32)));
