@@ -115,11 +115,20 @@ class Connection {
 
     conn->pool_ = mongoc_client_pool_new_with_error(conn->uri_, &error);
     if (conn->pool_ == nullptr) {
+      // A mongodb+srv:// name that does not resolve is the network's fault; anything else
+      // (TLS files, options) is the URI's.
+      if (error.domain == MONGOC_ERROR_STREAM || error.domain == MONGOC_ERROR_SERVER_SELECTION) {
+        return mongo::classify_error(error, nullptr, "connecting", "", conn->secrets_);
+      }
       return Error(Code::config, "cannot use this MongoDB URI: " +
                                      mongo::redact_text(error.message, conn->secrets_));
     }
-    mongoc_client_pool_set_error_api(conn->pool_, MONGOC_ERROR_API_VERSION_2);
-    mongoc_client_pool_set_appname(conn->pool_, "libacidentity");
+    // The URI's appName, when it has one, is kept (setting it twice is an error).
+    if (!mongoc_client_pool_set_error_api(conn->pool_, MONGOC_ERROR_API_VERSION_2) ||
+        (mongoc_uri_get_appname(conn->uri_) == nullptr &&
+         !mongoc_client_pool_set_appname(conn->pool_, "libacidentity"))) {
+      return Error(Code::internal, "configuring the MongoDB client pool failed");
+    }
     conn->primary_ = mongoc_read_prefs_new(MONGOC_READ_PRIMARY);
     return conn;
   }

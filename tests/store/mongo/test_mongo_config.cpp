@@ -107,6 +107,12 @@ TEST(MongoConfig, AnUnreachableServerIsUnavailableAndThePasswordStaysHidden) {
   EXPECT_EQ(opened.error().message.find("hunter2pw"), std::string::npos) << opened.error().message;
   EXPECT_EQ(opened.error().detail_json.find("hunter2pw"), std::string::npos);
 
+  // An appName in the URI is kept (libmongoc refuses a second one).
+  auto named = open_store("mongodb://127.0.0.1:" + std::to_string(closed_port()) +
+                          "/acid_unreachable?appname=mine&serverSelectionTimeoutMS=200");
+  ASSERT_FALSE(named.is_ok());
+  EXPECT_EQ(named.code(), Code::unavailable) << named.error().message;
+
   auto doctor = mongo_doctor(uri, false);
   ASSERT_FALSE(doctor.is_ok());
   EXPECT_EQ(doctor.code(), Code::unavailable) << doctor.error().message;
