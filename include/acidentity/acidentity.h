@@ -137,13 +137,16 @@ typedef struct acid_client_options {
   void *log_user_data;
   acid_alert_fn alert; /* NULL: alerts are still stored on the user and counted */
   void *alert_user_data;
+  /* How long a worker holds a job before others may take it over (a crashed worker's jobs
+   * resume after this). 0: from [ACID_JOB_LEASE_MS], default 120000; at least 1000. */
+  int job_lease_ms;
 } acid_client_options;
 
-#define ACID_CLIENT_OPTIONS_INIT                                                                 \
-  {                                                                                              \
-    ACID_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 1, NULL, NULL, \
-        NULL, NULL                                                                               \
-  }
+/* clang-format off */
+#define ACID_CLIENT_OPTIONS_INIT \
+  {ACID_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 1, \
+   NULL, NULL, NULL, NULL, 0}
+/* clang-format on */
 
 /* Fills `opts` with defaults for `version`. ACID_EVERSION if the version is unknown. */
 ACID_EXTERN int acid_client_options_init(acid_client_options *opts, unsigned int version);
@@ -247,8 +250,8 @@ ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const
  * asking the PDS: {"handle":"jeffrey.at.aesthetic.computer","fallback":false,"reason":""}.
  * `domain` NULL means the client-independent default "at.aesthetic.computer".
  */
-ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code,
-                                       const char *domain, char **result_json);
+ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code, const char *domain,
+                                       char **result_json);
 
 /* The PDS's com.atproto.server.describeServer answer, as JSON. */
 ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json);

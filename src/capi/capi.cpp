@@ -193,6 +193,18 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
         fn(text.c_str(), ud);
       };
     }
+    if (opts->job_lease_ms > 0) {
+      eo.lease_ms = opts->job_lease_ms;
+    } else if (opts->use_environment) {
+      const char *lease = std::getenv("ACID_JOB_LEASE_MS");
+      if (lease != nullptr && *lease != '\0') {
+        const std::string text(lease);
+        if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+          return Error(Code::config, "ACID_JOB_LEASE_MS must be a number of milliseconds");
+        }
+        eo.lease_ms = std::stoll(text);
+      }
+    }
     auto engine = acid::provision::Engine::create(std::move(eo));
     if (!engine) return std::move(engine).error();
     auto client = std::make_unique<acid_client>();

@@ -53,7 +53,9 @@ Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
   if (options.worker_id.empty()) options.worker_id = default_worker_id();
-  if (options.lease_ms < 1000) return Error(Code::invalid, "lease_ms must be at least 1000");
+  if (options.lease_ms < 1000) {
+    return Error(Code::config, "the job lease (ACID_JOB_LEASE_MS) must be at least 1000 ms");
+  }
   std::unique_ptr<Engine> engine(new Engine(std::move(options)));
   auto store = store::open_store(engine->options_.config.store_uri);
   if (!store) return std::move(store).error();
