@@ -56,6 +56,9 @@ export interface IdentityConfig {
   allowPlaintextCredentials?: boolean;
   /** 1..100; unset: from [ACID_MAX_ATTEMPTS] (default 8) */
   maxAttempts?: number;
+  /** How long a worker holds a job before another may take it over, >= 1000; unset: from
+   * [ACID_JOB_LEASE_MS] (default 120000). */
+  jobLeaseMs?: number;
   /** default true */
   useEnvironment?: boolean;
   /** One structured log line (parsed); called on the main thread. */

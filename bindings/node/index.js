@@ -109,6 +109,7 @@ const CONFIG_KEYS = new Set([
   ...Object.keys(CONFIG_STRINGS),
   'allowPlaintextCredentials',
   'maxAttempts',
+  'jobLeaseMs',
   'useEnvironment',
   'onLog',
   'onAlert',
@@ -127,7 +128,7 @@ function normalizeConfig(config) {
     optionalString(config[key], `config.${key}`);
     if (config[key] !== undefined && config[key] !== null) out[key] = config[key];
   }
-  const { allowPlaintextCredentials, maxAttempts, useEnvironment, onLog, onAlert } = config;
+  const { allowPlaintextCredentials, maxAttempts, jobLeaseMs, useEnvironment, onLog, onAlert } = config;
   if (allowPlaintextCredentials !== undefined) {
     if (typeof allowPlaintextCredentials !== 'boolean') {
       throw typeError('config.allowPlaintextCredentials must be a boolean');
@@ -139,6 +140,12 @@ function normalizeConfig(config) {
       throw invalid('config.maxAttempts must be an integer from 1 to 100');
     }
     out.maxAttempts = maxAttempts;
+  }
+  if (jobLeaseMs !== undefined) {
+    if (!Number.isInteger(jobLeaseMs) || jobLeaseMs < 1000 || jobLeaseMs > 2 ** 31 - 1) {
+      throw invalid('config.jobLeaseMs must be an integer of at least 1000');
+    }
+    out.jobLeaseMs = jobLeaseMs;
   }
   if (useEnvironment !== undefined) {
     if (typeof useEnvironment !== 'boolean') throw typeError('config.useEnvironment must be a boolean');

@@ -260,6 +260,7 @@ struct OpenOptions {
       auth0_log_token, sotce_auth0_log_token, credentials_key;
   int allow_plaintext_credentials = -1;
   int max_attempts = 0;
+  int job_lease_ms = 0;
   bool use_environment = true;
 };
 
@@ -301,6 +302,7 @@ class OpenWorker final : public Napi::AsyncWorker {
     o.credentials_key = c_str_or_null(options_.credentials_key);
     o.allow_plaintext_credentials = options_.allow_plaintext_credentials;
     o.max_attempts = options_.max_attempts;
+    o.job_lease_ms = options_.job_lease_ms;
     o.use_environment = options_.use_environment ? 1 : 0;
     if (state_->log) {
       o.log = on_log;
@@ -367,6 +369,8 @@ Napi::Value Open(const Napi::CallbackInfo &info) {
   if (plain.IsBoolean()) o.allow_plaintext_credentials = plain.As<Napi::Boolean>().Value() ? 1 : 0;
   Napi::Value attempts = config.Get("maxAttempts");
   if (attempts.IsNumber()) o.max_attempts = attempts.As<Napi::Number>().Int32Value();
+  Napi::Value lease = config.Get("jobLeaseMs");
+  if (lease.IsNumber()) o.job_lease_ms = lease.As<Napi::Number>().Int32Value();
   Napi::Value use_env = config.Get("useEnvironment");
   if (use_env.IsBoolean()) o.use_environment = use_env.As<Napi::Boolean>().Value();
 

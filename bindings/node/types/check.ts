@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     storeUri: 'sqlite:/tmp/x.db',
     pdsUrl: 'http://127.0.0.1:1',
     maxAttempts: 3,
+    jobLeaseMs: 5000,
     allowPlaintextCredentials: true,
     useEnvironment: false,
     onLog: (line) => void line['event'],
