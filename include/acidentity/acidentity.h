@@ -256,6 +256,17 @@ ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code, 
 /* The PDS's com.atproto.server.describeServer answer, as JSON. */
 ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json);
 
+/*
+ * Checks the set-up without needing a working client: configuration (which variables are set,
+ * never their values), the store (schema; MongoDB indexes, created when `fix` is non-zero), the
+ * PDS (answers, admin password accepted, invites, handle domain), the Auth0 webhook tokens and
+ * M2M clients, and the credentials key. `opts` may be NULL (environment only). *report_json:
+ * {"checks":[{"name","status":"ok|warn|fail","message","detail"?}],"ok":bool}; *all_ok is 1
+ * when no check failed.
+ */
+ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_ok,
+                            char **report_json);
+
 /* Counters in the Prometheus text format. */
 ACID_EXTERN int acid_metrics(acid_client *client, char **text);
 

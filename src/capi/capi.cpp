@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/time.h"
 #include "pds/handle.h"
+#include "provision/doctor.h"
 #include "provision/engine.h"
 #include "store/store.h"
 
@@ -391,6 +392,26 @@ ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json) {
     auto text = client->engine->describe_pds_json();
     if (!text) return std::move(text).error();
     return acid::capi::write_json_out(*text, result_json);
+  });
+}
+
+ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_ok,
+                            char **report_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(all_ok != nullptr && report_json != nullptr,
+                     "acid_doctor: all_ok and report_json are required"));
+    *all_ok = 0;
+    *report_json = nullptr;
+    acid_client_options defaults = ACID_CLIENT_OPTIONS_INIT;
+    if (opts == nullptr) opts = &defaults;
+    if (opts->version == 0 || opts->version > ACID_CLIENT_OPTIONS_VERSION) {
+      return Error(Code::version, "acid_doctor: unknown options version");
+    }
+    auto report = acid::provision::run_doctor(acid::capi::options_env(*opts), fix != 0);
+    if (!report) return std::move(report).error();
+    ACID_TRY(acid::capi::write_json_out(report->json, report_json));
+    *all_ok = report->ok ? 1 : 0;
+    return Status::ok();
   });
 }
 

@@ -1,4 +1,6 @@
 // acidentity pds handle|describe
+#include <rapidjson/document.h>
+
 #include <cstdio>
 
 #include "cli/common.h"
@@ -33,9 +35,41 @@ int pds_describe(Context ctx) {
   return kExitOk;
 }
 
+int doctor(const Context &ctx, bool fix, bool as_json) {
+  acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
+  opts.store_uri = ctx.store.empty() ? nullptr : ctx.store.c_str();
+  int ok = 0;
+  OwnedText json;
+  if (acid_doctor(&opts, fix ? 1 : 0, &ok, &json.ptr) != ACID_OK) return report_failure("doctor");
+  if (as_json) {
+    std::printf("%s\n", json.ptr);
+    return ok ? kExitOk : kExitNo;
+  }
+  rapidjson::Document doc;
+  doc.Parse(json.ptr);
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("checks")) {
+    std::fprintf(stderr, "acidentity: doctor: malformed report\n");
+    return kExitFailure;
+  }
+  for (const auto &c : doc["checks"].GetArray()) {
+    std::printf("%-5s %-32s %s\n", c["status"].GetString(), c["name"].GetString(),
+                c["message"].GetString());
+  }
+  std::printf("%s\n", ok ? "all checks passed" : "some checks failed");
+  return ok ? kExitOk : kExitNo;
+}
+
 }  // namespace
 
 void add_pds_commands(CLI::App &app, Context &ctx) {
+  auto doctor_fix = std::make_shared<bool>(false);
+  auto doctor_json = std::make_shared<bool>(false);
+  auto *doc = app.add_subcommand("doctor", "check configuration, store, PDS and Auth0 set-up");
+  doc->add_flag("--fix", *doctor_fix, "apply safe store changes (create missing indexes)");
+  doc->add_flag("--json", *doctor_json, "machine-readable report");
+  doc->callback(
+      [&ctx, doctor_fix, doctor_json] { ctx.exit_code = doctor(ctx, *doctor_fix, *doctor_json); });
+
   auto args = std::make_shared<PdsArgs>();
   auto *pds = app.add_subcommand("pds", "the ATProto PDS");
   pds->require_subcommand(1);

@@ -45,6 +45,17 @@ expect bad-store 2 'ACID_ECONFIG' -- "$cli" --store "nosuch:x" code stats
 expect no-command 64 '' -- "$cli"
 expect version 0 '0\.1\.0' -- "$cli" --version
 
+expect doctor-incomplete 1 'fail +pds +PDS_URL: not set' -- env -u PDS_URL -u PDS_ADMIN_PASSWORD \
+  "$cli" --store "$store" doctor
+expect doctor-bad-key 1 'ACID_CREDENTIALS_KEY' -- env ACID_CREDENTIALS_KEY=not-base64 "$cli" --store "$store" doctor
+expect doctor-json 1 '"name":"store","status":"ok"' -- "$cli" --store "$store" doctor --json
+expect user-unknown 1 'no user' -- "$cli" --store "$store" user show 'auth0|nobody'
+expect set-handle-bad 1 'invalid' -- "$cli" --store "$store" user set-handle 'auth0|x' 'bad..handle'
+expect ingest-no-token 2 'AUTH0_LOG_TOKEN' -- env -u AUTH0_LOG_TOKEN "$cli" --quiet --store "$store" ingest /dev/null
+expect pds-handle 0 '"handle":"a-b.at.aesthetic.computer"' -- "$cli" pds handle a_b --code ac25xadeh
+expect pds-handle-short 0 '"handle":"ac25xadeh.at.aesthetic.computer","fallback":true' -- \
+  "$cli" pds handle @43 --code ac25xadeh
+
 # Two processes allocating into one store at once get disjoint codes.
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/a" &
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/b" &
