@@ -117,7 +117,7 @@ JobResult Provisioner::provision(const std::string &sub) {
     const store::Account &a = *account;
     switch (a.state) {
       case store::AccountState::active:
-        return JobResult{Outcome::done, {}, {}, "already active"};
+        return reseal_if_needed(a);
       case store::AccountState::none:
       case store::AccountState::failed:
       case store::AccountState::deleting:
@@ -234,6 +234,22 @@ JobResult Provisioner::provision(const std::string &sub) {
   }
   return retry_after(
       Error(Code::conflict, "provisioning of " + sub + " did not settle within one run; retrying"));
+}
+
+// A legacy plaintext password (or one sealed with an old key) is re-sealed with the primary
+// key the next time a job touches the account; compare-and-set, so a concurrent change wins.
+JobResult Provisioner::reseal_if_needed(const store::Account &a) {
+  if (!a.password || options_.credentials_key == nullptr ||
+      !seal::needs_reseal(*options_.credentials_key, *a.password)) {
+    return JobResult{Outcome::done, {}, {}, "already active"};
+  }
+  auto plain = open_password(a.sub, *a.password);
+  if (!plain) return give_up(std::move(plain).error().context("reading the stored password"));
+  auto sealed = seal_password(a.sub, *plain);
+  if (!sealed) return retry_after(std::move(sealed).error());
+  Status st = store_.replace_password(a.sub, *a.password, *sealed);
+  if (!st && st.code() != Code::conflict) return retry_after(std::move(st).error());
+  return JobResult{Outcome::done, {}, {}, st ? "credentials re-sealed" : "already active"};
 }
 
 JobResult Provisioner::remove(const std::string &sub) {

@@ -54,6 +54,7 @@ class Provisioner {
  private:
   JobResult provision(const std::string &sub);
   JobResult remove(const std::string &sub);
+  JobResult reseal_if_needed(const store::Account &account);
 
   Result<std::string> seal_password(const std::string &sub, const std::string &password) const;
   Result<std::string> open_password(const std::string &sub, const std::string &stored) const;

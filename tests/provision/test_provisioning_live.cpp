@@ -348,6 +348,35 @@ TEST_F(ProvisioningLive, TwoEnginesRacingOnTheSameUsersCreateOneAccountEach) {
   EXPECT_EQ(dids.size(), 6u);
 }
 
+// A legacy account with a plaintext password (as the deployed code stored it) is re-sealed by
+// the next job that touches it, and still logs in.
+TEST_F(ProvisioningLive, LegacyPlaintextPasswordsAreResealedOnTheNextWrite) {
+  const std::string s = sub("legacy");
+  ASSERT_EQ(post("[" + entry(run_ + "-v", "sv", s, email("legacy")) + "]").status, 200);
+  store::Account a = account(s);
+  const std::string handle = *a.code + "." + env_.handle_domain;
+  const std::string plaintext = "legacy-plaintext-password-123";
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  auto created = pds_->create_account({handle, email("legacy"), plaintext, *invite});
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_TRUE(
+      engine_->store().mark_account_created(s, created->did, handle, plaintext, "t").is_ok());
+  auto shown = engine_->user_json(s);
+  ASSERT_TRUE(shown);
+  EXPECT_NE(shown->find("\"credentials\":\"plaintext\""), std::string::npos) << *shown;
+
+  ASSERT_TRUE(engine_->store().schedule_job(s, store::JobKind::provision, 0).is_ok());
+  drain();
+  a = account(s);
+  ASSERT_TRUE(a.password.has_value());
+  EXPECT_TRUE(seal::is_sealed(*a.password));
+  EXPECT_EQ(password_of(a), plaintext);
+  auto session = pds_->create_session(handle, password_of(a));
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_EQ(session->did, created->did);
+}
+
 // A verification seen before any signup, without an email in the event: the Auth0 Management
 // API (the local fixture with Auth0's response shapes) gives the email and the signup year.
 TEST_F(ProvisioningLive, VerificationOnlyUsersTakeEmailAndYearFromAuth0) {
