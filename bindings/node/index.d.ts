@@ -194,6 +194,22 @@ export function isValidUserCode(code: unknown): boolean;
 export function userCodeProblem(code: unknown): string | null;
 export function parseUserCode(text: string): string | null;
 export function choosePdsHandle(handle: string | null | undefined, code: string, domain?: string | null): PdsHandleChoice;
+export interface DoctorCheck {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  detail?: unknown;
+}
+
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  /** true when no check failed */
+  ok: boolean;
+}
+
+/** Checks a set-up without opening a client; `fix` creates missing MongoDB indexes. */
+export function doctor(config?: Omit<IdentityConfig, 'onLog' | 'onAlert'>, options?: { fix?: boolean }): Promise<DoctorReport>;
+
 export function version(): {
   version: string;
   major: number;

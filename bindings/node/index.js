@@ -440,6 +440,25 @@ function choosePdsHandle(handle, code, domain) {
   }
 }
 
+/**
+ * Checks a set-up without opening a client: configuration (which settings are present, never
+ * their values), the store (schema; MongoDB indexes, created when `fix` is true), the PDS (answers,
+ * admin password accepted, invites, handle domain), the Auth0 webhook tokens and M2M clients, and
+ * the credentials key. Resolves to {checks: [{name, status: 'ok'|'warn'|'fail', message,
+ * detail?}], ok}; rejects only when the check itself could not run.
+ */
+async function doctor(config, { fix = false } = {}) {
+  const options = normalizeConfig(config);
+  delete options.onLog;
+  delete options.onAlert;
+  if (typeof fix !== 'boolean') throw typeError('fix must be a boolean');
+  try {
+    return JSON.parse(await native.doctor(options, fix));
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
 /** The loaded library's version and the binding's Node-API version. */
 function version() {
   return native.version();
@@ -453,6 +472,7 @@ module.exports = {
   userCodeProblem,
   parseUserCode,
   choosePdsHandle,
+  doctor,
   version,
   USER_CODES_PER_YEAR: 109744,
   ENV: Object.freeze({ ...CONFIG_STRINGS }),

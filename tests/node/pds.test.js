@@ -43,6 +43,19 @@ test('pdsDescribe answers from the real PDS', async (t) => {
   assert.ok(JSON.stringify(d).includes(env.PDS_HANDLE_DOMAIN), JSON.stringify(d));
 });
 
+test('doctor: a complete set-up passes; a wrong admin password fails its check', async (t) => {
+  const dir = tempDir(t);
+  const good = await acidentity().doctor({ ...config(dir), sotceAuth0LogToken: 'sotce-token' });
+  const failed = good.checks.filter((c) => c.status === 'fail');
+  assert.deepEqual(failed, [], JSON.stringify(failed));
+  assert.equal(good.ok, true);
+  assert.equal(good.checks.find((c) => c.name === 'pds.admin_password').status, 'ok');
+  const bad = await acidentity().doctor({ ...config(dir), pdsAdminPassword: 'not-the-admin-password' });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.checks.find((c) => c.name === 'pds.admin_password').status, 'fail');
+  assert.ok(!JSON.stringify(bad).includes('not-the-admin-password'), 'the secret is not echoed');
+});
+
 test('signups and verifications become PDS accounts (handles, fallbacks, duplicates)', async (t) => {
   const run = runLabel();
   const logs = [];

@@ -309,3 +309,26 @@ test('close() while still opening: calls made before it complete, then it closes
   await closing;
   await assert.rejects(id.allocateUserCode('2025-03-03'), isAcid('ACID_ECLOSED'));
 });
+
+test('doctor checks a set-up without opening a client', async (t) => {
+  const dir = tempDir(t);
+  const report = await acid.doctor({ storeUri: `sqlite:${dir}/doc.db`, useEnvironment: false });
+  const status = (name) => report.checks.find((c) => c.name === name)?.status;
+  assert.equal(report.ok, false);
+  assert.equal(status('config'), 'ok');
+  assert.equal(status('store'), 'ok');
+  assert.equal(status('pds'), 'fail');
+  assert.equal(status('credentials_key'), 'fail');
+  assert.equal(status('auth0.aesthetic.webhook_token'), 'fail');
+  for (const c of report.checks) {
+    assert.ok(['ok', 'warn', 'fail'].includes(c.status), JSON.stringify(c));
+    assert.equal(typeof c.message, 'string');
+  }
+  // A malformed setting is a failed check, not a rejection; the secret never appears.
+  const bad = await acid.doctor({ storeUri: 'bogus:x', auth0LogToken: 'do-not-print-me', useEnvironment: false });
+  assert.equal(bad.ok, false);
+  assert.deepEqual(bad.checks.find((c) => c.name === 'config').detail.variables, ['ACID_STORE']);
+  assert.ok(!JSON.stringify(bad).includes('do-not-print-me'));
+  await assert.rejects(acid.doctor({}, { fix: 'yes' }), TypeError);
+  await assert.rejects(acid.doctor({ nope: 1 }), isAcid('ACID_EINVAL'));
+});

@@ -268,6 +268,24 @@ const char *c_str_or_null(const std::optional<std::string> &s) {
   return s ? s->c_str() : nullptr;
 }
 
+// The C options for `options`; the strings stay owned by `options`. ACID_OK or the init failure.
+int fill_options(const OpenOptions &options, acid_client_options &o) {
+  const int rc = acid_client_options_init(&o, ACID_CLIENT_OPTIONS_VERSION);
+  if (rc != ACID_OK) return rc;
+  o.store_uri = c_str_or_null(options.store_uri);
+  o.pds_url = c_str_or_null(options.pds_url);
+  o.pds_admin_password = c_str_or_null(options.pds_admin_password);
+  o.pds_handle_domain = c_str_or_null(options.pds_handle_domain);
+  o.auth0_log_token = c_str_or_null(options.auth0_log_token);
+  o.sotce_auth0_log_token = c_str_or_null(options.sotce_auth0_log_token);
+  o.credentials_key = c_str_or_null(options.credentials_key);
+  o.allow_plaintext_credentials = options.allow_plaintext_credentials;
+  o.max_attempts = options.max_attempts;
+  o.job_lease_ms = options.job_lease_ms;
+  o.use_environment = options.use_environment ? 1 : 0;
+  return ACID_OK;
+}
+
 void on_log(const char *line, void *user_data) {
   static_cast<JsCallback *>(user_data)->deliver(line);
 }
@@ -288,22 +306,11 @@ class OpenWorker final : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     acid_client_options o;
-    rc_ = acid_client_options_init(&o, ACID_CLIENT_OPTIONS_VERSION);
+    rc_ = fill_options(options_, o);
     if (rc_ != ACID_OK) {
       failure_ = last_failure(rc_);
       return;
     }
-    o.store_uri = c_str_or_null(options_.store_uri);
-    o.pds_url = c_str_or_null(options_.pds_url);
-    o.pds_admin_password = c_str_or_null(options_.pds_admin_password);
-    o.pds_handle_domain = c_str_or_null(options_.pds_handle_domain);
-    o.auth0_log_token = c_str_or_null(options_.auth0_log_token);
-    o.sotce_auth0_log_token = c_str_or_null(options_.sotce_auth0_log_token);
-    o.credentials_key = c_str_or_null(options_.credentials_key);
-    o.allow_plaintext_credentials = options_.allow_plaintext_credentials;
-    o.max_attempts = options_.max_attempts;
-    o.job_lease_ms = options_.job_lease_ms;
-    o.use_environment = options_.use_environment ? 1 : 0;
     if (state_->log) {
       o.log = on_log;
       o.log_user_data = state_->log.get();
@@ -352,11 +359,10 @@ std::optional<std::string> config_string(const Napi::Object &config, const char 
   return s;
 }
 
-// open(config) -> Promise<handle>. index.js validates and normalises the config first.
-Napi::Value Open(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsObject()) throw_type_error(env, "config must be an object");
-  Napi::Object config = info[0].As<Napi::Object>();
+// The settings of a config object (index.js validates and normalises it first).
+OpenOptions options_from(const Napi::Value &value) {
+  if (!value.IsObject()) throw_type_error(value.Env(), "config must be an object");
+  Napi::Object config = value.As<Napi::Object>();
   OpenOptions o;
   o.store_uri = config_string(config, "storeUri");
   o.pds_url = config_string(config, "pdsUrl");
@@ -373,7 +379,14 @@ Napi::Value Open(const Napi::CallbackInfo &info) {
   if (lease.IsNumber()) o.job_lease_ms = lease.As<Napi::Number>().Int32Value();
   Napi::Value use_env = config.Get("useEnvironment");
   if (use_env.IsBoolean()) o.use_environment = use_env.As<Napi::Boolean>().Value();
+  return o;
+}
 
+// open(config) -> Promise<handle>.
+Napi::Value Open(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  OpenOptions o = options_from(info[0]);
+  Napi::Object config = info[0].As<Napi::Object>();
   auto state = std::make_shared<ClientState>();
   Napi::Value on_log_fn = config.Get("onLog");
   if (on_log_fn.IsFunction()) {
@@ -386,6 +399,57 @@ Napi::Value Open(const Napi::CallbackInfo &info) {
         std::make_unique<JsCallback>(env, on_alert_fn.As<Napi::Function>(), "acidentity.onAlert");
   }
   return (new OpenWorker(env, std::move(state), std::move(o)))->start();
+}
+
+// Checks a set-up without a client (configuration, store, PDS, Auth0, credentials key).
+class DoctorWorker final : public Napi::AsyncWorker {
+ public:
+  DoctorWorker(Napi::Env env, OpenOptions options, bool fix)
+      : Napi::AsyncWorker(env, "acidentity.doctor"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        options_(std::move(options)),
+        fix_(fix) {}
+
+  Napi::Promise start() {
+    Queue();
+    return deferred_.Promise();
+  }
+
+ protected:
+  void Execute() override {
+    acid_client_options o;
+    rc_ = fill_options(options_, o);
+    if (rc_ == ACID_OK) {
+      char *json = nullptr;
+      int all_ok = 0;
+      rc_ = acid_doctor(&o, fix_ ? 1 : 0, &all_ok, &json);
+      take(rc_, json, report_);
+    }
+    if (rc_ != ACID_OK) failure_ = last_failure(rc_);
+  }
+
+  void OnOK() override {
+    if (rc_ != ACID_OK) {
+      deferred_.Reject(error_value(Env(), failure_));
+    } else {
+      deferred_.Resolve(Napi::String::New(Env(), report_));
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  OpenOptions options_;
+  bool fix_;
+  int rc_ = ACID_OK;
+  std::string report_;
+  Failure failure_;
+};
+
+// doctor(config, fix) -> Promise<report JSON text>.
+Napi::Value Doctor(const Napi::CallbackInfo &info) {
+  OpenOptions o = options_from(info[0]);
+  if (!info[1].IsBoolean()) throw_type_error(info.Env(), "fix must be a boolean");
+  return (new DoctorWorker(info.Env(), std::move(o), info[1].As<Napi::Boolean>().Value()))->start();
 }
 
 // close(handle) -> Promise<void>: waits for the calls in flight, then destroys off-thread.
@@ -605,6 +669,7 @@ Napi::Value StatusName(const Napi::CallbackInfo &info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, Open, "open"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("doctor", Napi::Function::New(env, Doctor, "doctor"));
   exports.Set("inFlight", Napi::Function::New(env, InFlight, "inFlight"));
   exports.Set("handleLogStream", Napi::Function::New(env, HandleLogStream, "handleLogStream"));
   exports.Set("runJobs", Napi::Function::New(env, RunJobs, "runJobs"));

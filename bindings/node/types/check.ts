@@ -4,6 +4,7 @@ import {
   AcidentityError,
   Identity,
   choosePdsHandle,
+  doctor,
   generateUserCode,
   isValidUserCode,
   parseUserCode,
@@ -20,6 +21,7 @@ import type {
   UserCodeYearStats,
   PdsHandleChoice,
   IdentityConfig,
+  DoctorReport,
 } from '../index.js';
 
 async function main(): Promise<void> {
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
   const why: string | null = userCodeProblem('nope');
   const parsed: string | null = parseUserCode('hi ac25xadeh');
   const choice: PdsHandleChoice = choosePdsHandle(null, 'ac25xadeh', 'at.aesthetic.test');
+  const report: DoctorReport = await doctor({ storeUri: 'sqlite:/tmp/x.db' }, { fix: true });
+  const failing: string[] = report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
   const v: string = version().version;
   const n: 109744 = USER_CODES_PER_YEAR;
   const envName: string = ENV.pdsUrl;
@@ -95,10 +99,12 @@ async function main(): Promise<void> {
   const bad: string = parseUserCode('x');
   // @ts-expect-error code is a string union
   const badCode: AcidentityErrorCode = 'EINVAL';
+  // @ts-expect-error doctor's fix is a boolean
+  await doctor({}, { fix: 'yes' });
   // @ts-expect-error runJobs resolves to a summary, not a string
   const badJobs: string = await id.runJobs();
 
-  void [same, status, body, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
+  void [failing, same, status, body, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
 }
 
 void main;
