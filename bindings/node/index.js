@@ -275,7 +275,7 @@ class Identity {
    * function: { status, statusCode, headers, body } (body: JSON text).
    */
   async handleAuth0Events({ headers, body, tenant = 'aesthetic' } = {}) {
-    if (!(tenant in TENANTS)) throw invalid("tenant must be 'aesthetic' or 'sotce'");
+    if (!Object.hasOwn(TENANTS, tenant)) throw invalid("tenant must be 'aesthetic' or 'sotce'");
     if (typeof body !== 'string' && !Buffer.isBuffer(body)) {
       if (body instanceof Uint8Array) body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       else throw typeError('body must be a string, a Buffer or a Uint8Array');

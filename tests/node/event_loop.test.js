@@ -84,8 +84,9 @@ test('a slow PDS call does not block the event loop (timer drift)', async (t) =>
     `slow describeServer x4: ${elapsed.toFixed(0)} ms; timer ticks ${ticks} of ~${expectedTicks.toFixed(0)}; ` +
       `max timer drift ${maxDrift.toFixed(1)} ms (idle baseline: ${idle.max.toFixed(1)} ms, ${idle.count} ticks in 500 ms)`,
   );
-  // A call blocking the main thread would show a drift of about DELAY_MS and almost no ticks.
-  assert.ok(maxDrift < 250, `max drift ${maxDrift.toFixed(1)} ms`);
+  // A call blocking the main thread would show a drift of about DELAY_MS (1,500 ms) and almost no
+  // ticks; the bound leaves room for a machine busy with other builds.
+  assert.ok(maxDrift < 500, `max drift ${maxDrift.toFixed(1)} ms`);
   assert.ok(ticks > expectedTicks * 0.1, `ticks ${ticks} of ~${expectedTicks.toFixed(0)}`);
 });
 

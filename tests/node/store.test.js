@@ -133,6 +133,7 @@ test('handleAuth0Events: HTTP answers for every case, ready for Netlify', async 
   assert.equal((await id.getUser('sotce-auth0|s1')).sub, 'sotce-auth0|s1');
 
   await assert.rejects(id.handleAuth0Events({ headers: {}, body: '[]', tenant: 'other' }), isAcid('ACID_EINVAL'));
+  await assert.rejects(id.handleAuth0Events({ headers: {}, body: '[]', tenant: 'toString' }), isAcid('ACID_EINVAL'));
   await assert.rejects(id.handleAuth0Events({ headers: {}, body: 42 }), TypeError);
 
   const u1 = await id.getUser('auth0|u1');

@@ -40,7 +40,7 @@ async function userinfo(tenant, authorization) {
 export async function handler(event) {
   if (event.httpMethod !== 'POST') return json(405, { error: 'method not allowed' });
   const tenant = event.queryStringParameters?.tenant ?? 'aesthetic';
-  if (!(tenant in AUTH0)) return json(400, { error: "tenant must be 'aesthetic' or 'sotce'" });
+  if (!Object.hasOwn(AUTH0, tenant)) return json(400, { error: "tenant must be 'aesthetic' or 'sotce'" });
   const authorization = header(event.headers, 'authorization');
   if (!authorization) return json(401, { error: 'unauthorized' });
 
