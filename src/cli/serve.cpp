@@ -4,7 +4,6 @@
 #include <httplib.h>
 #include <rapidjson/document.h>
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -68,10 +67,18 @@ std::optional<std::pair<std::string, int>> split_listen(const std::string &liste
   return std::make_pair(host, p);
 }
 
+// The process's own peak resident set (VmHWM). getrusage's ru_maxrss would also count the
+// memory of a large parent that started the daemon, since it survives exec.
 long peak_rss_kib() {
-  struct rusage usage {};
-  if (getrusage(RUSAGE_SELF, &usage) != 0) return -1;
-  return usage.ru_maxrss;
+  std::FILE *status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(status);
+  return kib;
 }
 
 void worker_loop(acid_client *client, Stopper &stopper, std::atomic<long> &errors) {
