@@ -7,6 +7,7 @@
 
 #include "acidentity/acidentity.h"
 #include "acidentity/version_generated.h"
+#include "capi/client.h"
 #include "capi/guard.h"
 #include "code/allocator.h"
 #include "code/user_code.h"
@@ -22,10 +23,6 @@ static_assert(ACID_VERSION_MAJOR == ACID_BUILT_VERSION_MAJOR &&
                   ACID_VERSION_MINOR == ACID_BUILT_VERSION_MINOR &&
                   ACID_VERSION_PATCH == ACID_BUILT_VERSION_PATCH,
               "acidentity.h version macros disagree with project(VERSION) in CMakeLists.txt");
-
-struct acid_client {
-  std::unique_ptr<acid::provision::Engine> engine;
-};
 
 namespace acid::capi {
 

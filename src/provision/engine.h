@@ -74,15 +74,18 @@ class Engine {
   Metrics &metrics() { return metrics_; }
   const std::string &worker_id() const { return options_.worker_id; }
 
- private:
-  explicit Engine(EngineOptions options) : options_(std::move(options)) {}
-  void log(std::string_view event, std::string_view sub, std::string_view extra_json) const;
+  // The parts other subsystems (sync, audit) build on; created on first use, owned here.
   Result<pds::XrpcClient *> pds_client();
   Result<Provisioner *> provisioner();
   // The Management API client of a tenant; Code::config when its M2M client is not set.
   Result<auth0::ManagementClient *> management(Tenant tenant);
   // The Auth0 user behind a stored sub ("sotce-" prefix selects the tenant).
   Result<auth0::User> auth0_user(std::string_view sub);
+  // Writes one structured log line (and nothing else); never a secret.
+  void log(std::string_view event, std::string_view sub, std::string_view extra_json) const;
+
+ private:
+  explicit Engine(EngineOptions options) : options_(std::move(options)) {}
   UnixMillis code_time_for_verification(const auth0::LogEvent &ev);
 
   EngineOptions options_;

@@ -51,13 +51,17 @@ class Provisioner {
   // Delay before retry number `attempt` (1-based): full jitter over an exponential window.
   std::int64_t backoff_ms(int attempt) const;
 
+  // A stored PDS password in clear (unsealed, or legacy plaintext as it is), for logging in.
+  Result<std::string> open_password(const std::string &sub, const std::string &stored) const;
+  // Seals a password for storage (or keeps it plain in compatibility mode; Code::config if
+  // neither is allowed).
+  Result<std::string> seal_password(const std::string &sub, const std::string &password) const;
+
  private:
   JobResult provision(const std::string &sub);
   JobResult remove(const std::string &sub);
   JobResult reseal_if_needed(const store::Account &account);
 
-  Result<std::string> seal_password(const std::string &sub, const std::string &password) const;
-  Result<std::string> open_password(const std::string &sub, const std::string &stored) const;
   JobResult retry_after(Error error) const;
   static JobResult give_up(Error error);
 
