@@ -69,6 +69,7 @@ struct Options {
   std::optional<std::filesystem::path> pds_env_file;
   std::filesystem::path acidentity;   // the CLI binary for the daemon section
   std::size_t ingest_users = 10'000;  // ss + sv events each
+  int ingest_rounds = 3;              // raw/library pairs per synchronous mode; medians compared
   std::size_t provision_users = 200;
   int provision_workers = 8;
   int provision_rounds = 1;  // raw/library pairs, alternating who goes first

@@ -9,7 +9,7 @@
 // bench/provision/run.sh starts one, runs everything and stops it.
 //
 //   bench_provision [--pds-env DIR/env] [--acidentity PATH] [--work-dir DIR]
-//                   [--only ingest,provision,daemon] [--rounds N] [--quick]
+//                   [--only ingest,provision,daemon] [--rounds N] [--ingest-rounds N] [--quick]
 //                   [--ingest-users N] [--provision-users N] [--daemon-users N]
 #include <sqlite3.h>
 #include <sys/utsname.h>
@@ -31,7 +31,8 @@ using namespace acid::bench;
 [[noreturn]] void usage(const char *problem) {
   std::fprintf(stderr,
                "bench_provision: %s\nusage: bench_provision [--pds-env FILE] [--acidentity PATH] "
-               "[--work-dir DIR] [--only ingest,provision,daemon] [--rounds N] [--quick] "
+               "[--work-dir DIR] [--only ingest,provision,daemon] [--rounds N] [--ingest-rounds N] "
+               "[--quick] "
                "[--ingest-users N] [--provision-users N] [--daemon-users N]\n",
                problem);
   std::exit(64);
@@ -82,6 +83,8 @@ int main(int argc, char **argv) {
       }
     } else if (a == "--rounds") {
       options.provision_rounds = static_cast<int>(count_arg(value()));
+    } else if (a == "--ingest-rounds") {
+      options.ingest_rounds = static_cast<int>(count_arg(value()));
     } else if (a == "--quick") {
       options.ingest_users = 1'000;
       options.provision_users = 40;

@@ -151,12 +151,12 @@ Result<Provisioner *> Engine::provisioner() {
 UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev) {
   // A verification seen before any signup names the code's year by the Auth0 user's
   // created_at when the Management API is configured; otherwise by the event date.
-  auto existing = store_->get_account(ev.sub);
-  if (existing && existing->code) return ev.date;  // the code exists; the time is unused
   const bool sotce = ev.sub.rfind("sotce-", 0) == 0;
   if (!options_.config.require_auth0_m2m(sotce ? Tenant::sotce : Tenant::aesthetic)) {
     return ev.date;
   }
+  auto existing = store_->get_account(ev.sub);
+  if (existing && existing->code) return ev.date;  // the code exists; the time is unused
   auto user = auth0_user(ev.sub);
   if (user && user->created_at) return *user->created_at;
   // Counted and logged: the code then takes the event's year, which is right unless the signup
@@ -194,42 +194,53 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
     return reply(400, error_body(parsed.error().message));
   }
 
-  std::size_t applied = 0, duplicates = parsed->duplicates_in_batch, codes = 0, jobs = 0;
-  std::optional<Error> store_failure;
-  std::size_t failed_index = 0;
-  for (std::size_t i = 0; i < parsed->events.size(); ++i) {
-    const auth0::LogEvent &ev = parsed->events[i];
+  // The whole body goes to the store as one batch: one commit makes every fact durable before
+  // the 200, instead of one commit per event.
+  std::vector<store::EventFact> facts;
+  std::vector<const auth0::LogEvent *> sources;
+  facts.reserve(parsed->events.size());
+  sources.reserve(parsed->events.size());
+  for (const auth0::LogEvent &ev : parsed->events) {
     const auto type = event_type(ev.type);
     if (!type) continue;  // the parser only passes handled types
     store::EventFact fact{ev.log_id, *type, ev.sub, ev.date, ev.email, ev.date};
     if (*type == store::EventType::verified) fact.code_time = code_time_for_verification(ev);
-    auto outcome = store_->apply_event(
-        fact, code::kCodesPerYear,
-        [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });
-    if (!outcome) {
-      store_failure = std::move(outcome).error();
-      failed_index = i;
-      metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "error"}});
-      break;  // later entries would likely fail the same way; Auth0 resends the batch
+    facts.push_back(std::move(fact));
+    sources.push_back(&ev);
+  }
+  std::size_t applied = 0, duplicates = parsed->duplicates_in_batch, codes = 0, jobs = 0;
+  auto outcomes = store_->apply_events(
+      facts, code::kCodesPerYear,
+      [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });
+  std::optional<Error> store_failure;
+  if (!outcomes) {
+    store_failure = std::move(outcomes).error();
+    for (const auth0::LogEvent *ev : sources) {
+      metrics_.add("acid_events_total", {{"type", ev->type}, {"outcome", "error"}});
     }
-    if (outcome->duplicate) {
-      ++duplicates;
-      metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "duplicate"}});
-      continue;
+  } else {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const auth0::LogEvent &ev = *sources[i];
+      const store::ApplyOutcome &outcome = (*outcomes)[i];
+      if (outcome.duplicate) {
+        ++duplicates;
+        metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "duplicate"}});
+        continue;
+      }
+      ++applied;
+      metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "applied"}});
+      std::string extra =
+          "{\"type\":" + json::quote(ev.type) + ",\"log_id\":" + json::quote(ev.log_id);
+      if (outcome.new_code) {
+        ++codes;
+        extra += ",\"code\":" + json::quote(outcome.new_code->code);
+      }
+      if (outcome.job_scheduled) {
+        ++jobs;
+        extra += ",\"job_scheduled\":true";
+      }
+      log("event.applied", ev.sub, extra + "}");
     }
-    ++applied;
-    metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "applied"}});
-    std::string extra =
-        "{\"type\":" + json::quote(ev.type) + ",\"log_id\":" + json::quote(ev.log_id);
-    if (outcome->new_code) {
-      ++codes;
-      extra += ",\"code\":" + json::quote(outcome->new_code->code);
-    }
-    if (outcome->job_scheduled) {
-      ++jobs;
-      extra += ",\"job_scheduled\":true";
-    }
-    log("event.applied", ev.sub, extra + "}");
   }
   for (const auto &[type, n] : parsed->ignored_by_type) {
     metrics_.add("acid_events_total", {{"type", type}, {"outcome", "ignored"}}, n);
@@ -270,16 +281,17 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
   }
   w.EndArray();
   if (store_failure) {
+    // Auth0 resends the whole batch; log_ids already applied are no-ops then.
     w.Key("error");
     w.String(store_failure->message);
-    w.Key("unprocessed_from");
-    w.Uint64(failed_index);
+    w.Key("retry");
+    w.Bool(true);
   }
   w.EndObject();
   std::string body_out(buf.GetString(), buf.GetSize());
 
   if (store_failure) {
-    log("event.store_error", parsed->events[failed_index].sub, error_json(*store_failure));
+    log("event.store_error", "", error_json(*store_failure));
     metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "503"}});
     return reply(503, std::move(body_out));
   }

@@ -41,6 +41,13 @@ Statement &Statement::operator=(Statement &&other) noexcept {
   return *this;
 }
 
+void Statement::release() noexcept {
+  if (stmt_ == nullptr) return;
+  sqlite3_reset(stmt_);  // returns the last step's error again; step() already reported it
+  sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
+}
+
 Statement::~Statement() {
   sqlite3_finalize(stmt_);
 }
@@ -122,19 +129,55 @@ Result<Connection> Connection::open(const std::string &path, int busy_timeout_ms
 }
 
 Connection::Connection(Connection &&other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), broken_(std::move(other.broken_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      broken_(std::move(other.broken_)),
+      cache_(std::move(other.cache_)) {}
 
 Connection &Connection::operator=(Connection &&other) noexcept {
   if (this != &other) {
+    cache_.clear();
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     broken_ = std::move(other.broken_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
 Connection::~Connection() {
+  cache_.clear();  // finalize the cached statements first, so the close is not deferred
   sqlite3_close_v2(db_);
+}
+
+Result<CachedStatement> Connection::cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    auto stmt = prepare(sql);
+    if (!stmt) return std::move(stmt).error();
+    auto entry = std::make_unique<CacheEntry>();
+    entry->statement = std::move(*stmt);
+    it = cache_.emplace(std::string(sql), std::move(entry)).first;
+  }
+  CacheEntry &entry = *it->second;
+  if (entry.in_use) {
+    auto fresh = prepare(sql);
+    if (!fresh) return std::move(fresh).error();
+    return CachedStatement(std::move(*fresh));
+  }
+  entry.in_use = true;
+  return CachedStatement(&entry.statement, &entry.in_use);
+}
+
+CachedStatement::CachedStatement(CachedStatement &&other) noexcept
+    : borrowed_(std::exchange(other.borrowed_, nullptr)),
+      in_use_(std::exchange(other.in_use_, nullptr)),
+      owned_(std::move(other.owned_)) {}
+
+CachedStatement::~CachedStatement() {
+  if (borrowed_ != nullptr) {
+    borrowed_->release();
+    *in_use_ = false;
+  }
 }
 
 Result<Statement> Connection::prepare(std::string_view sql) {

@@ -137,12 +137,12 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
-    auto insert = conn_.prepare(
+    auto insert = conn_.cached(
         "INSERT INTO meta (name, value) VALUES (?1, ?2) "
         "ON CONFLICT (name) DO NOTHING");
     if (!insert) return std::move(insert).error();
     ACID_TRY(insert->bind(1, name).bind(2, value_if_absent).run());
-    auto select = conn_.prepare("SELECT value FROM meta WHERE name = ?1");
+    auto select = conn_.cached("SELECT value FROM meta WHERE name = ?1");
     if (!select) return std::move(select).error();
     select->bind(1, name);
     auto row = select->step();
@@ -170,7 +170,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<CodeYearState>> code_year_states(std::optional<int> yy) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "SELECT c.yy, c.next_position, c.skipped, "
         "  (SELECT count(*) FROM code_claims k WHERE k.yy = c.yy) "
         "FROM code_counters c WHERE ?1 IS NULL OR c.yy = ?1 ORDER BY c.yy");
@@ -198,7 +198,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     // A range scan on the unique code index: every code of the year sorts between "acYY" and
     // "acYY{" ('{' follows 'z').
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "SELECT u.code FROM users u WHERE u.code >= ?1 AND u.code < ?2 AND NOT EXISTS "
         "(SELECT 1 FROM code_claims k WHERE k.code = u.code) ORDER BY u.code");
     if (!stmt) return std::move(stmt).error();
@@ -221,7 +221,7 @@ class SqliteStore final : public Store {
     if (!tx) return std::move(tx).error();
     if (user.code) {
       // A code the allocator handed to someone else is taken even before their users row exists.
-      auto claimed = conn_.prepare(
+      auto claimed = conn_.cached(
           "SELECT EXISTS (SELECT 1 FROM code_claims WHERE code = ?1 AND "
           "(sub IS NULL OR sub <> ?2))");
       if (!claimed) return std::move(claimed).error();
@@ -230,7 +230,7 @@ class SqliteStore final : public Store {
       if (!row) return std::move(row).error();
       if (*row && claimed->column_int(0) != 0) return code_taken(*user.code);
     }
-    auto stmt = conn_.prepare("INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3)");
+    auto stmt = conn_.cached("INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3)");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, user.sub);
     if (user.code) {
@@ -257,7 +257,7 @@ class SqliteStore final : public Store {
 
   Result<UserRecord> get_user(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare("SELECT sub, code, when_ms FROM users WHERE sub = ?1");
+    auto stmt = conn_.cached("SELECT sub, code, when_ms FROM users WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, sub);
     auto row = stmt->step();
@@ -272,7 +272,7 @@ class SqliteStore final : public Store {
 
   Result<std::string> find_code_owner(std::string_view code) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare("SELECT sub FROM users WHERE code = ?1");
+    auto stmt = conn_.cached("SELECT sub FROM users WHERE code = ?1");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, code);
     auto row = stmt->step();
@@ -284,7 +284,7 @@ class SqliteStore final : public Store {
   Result<bool> ensure_verifications(std::string_view sub) override {
     if (sub.empty()) return Error(Code::invalid, "empty sub");
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "INSERT INTO verifications (sub, count) VALUES (?1, 0) ON CONFLICT (sub) DO NOTHING");
     if (!stmt) return std::move(stmt).error();
     ACID_TRY(stmt->bind(1, sub).run());
@@ -294,7 +294,7 @@ class SqliteStore final : public Store {
   Result<std::int64_t> increment_verifications(std::string_view sub) override {
     if (sub.empty()) return Error(Code::invalid, "empty sub");
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "INSERT INTO verifications (sub, count) VALUES (?1, 1) "
         "ON CONFLICT (sub) DO UPDATE SET count = count + 1 RETURNING count");
     if (!stmt) return std::move(stmt).error();
@@ -309,7 +309,7 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> get_verifications(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare("SELECT count FROM verifications WHERE sub = ?1");
+    auto stmt = conn_.cached("SELECT count FROM verifications WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, sub);
     auto row = stmt->step();
@@ -321,7 +321,7 @@ class SqliteStore final : public Store {
   Status set_handle(std::string_view sub, std::string_view handle) override {
     if (sub.empty() || handle.empty()) return Error(Code::invalid, "empty sub or handle");
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "INSERT INTO handles (sub, handle) VALUES (?1, ?2) "
         "ON CONFLICT (sub) DO UPDATE SET handle = excluded.handle");
     if (!stmt) return std::move(stmt).error();
@@ -335,7 +335,7 @@ class SqliteStore final : public Store {
 
   Result<std::string> get_handle(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare("SELECT handle FROM handles WHERE sub = ?1");
+    auto stmt = conn_.cached("SELECT handle FROM handles WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, sub);
     auto row = stmt->step();
@@ -348,16 +348,41 @@ class SqliteStore final : public Store {
 
   Result<ApplyOutcome> apply_event(const EventFact &event, std::uint32_t capacity,
                                    const CodeCandidates &candidates) override {
-    if (event.sub.empty() || event.log_id.empty()) {
-      return Error(Code::invalid, "an event needs a log_id and a sub");
+    auto outcomes = apply_events(std::span(&event, 1), capacity, candidates);
+    if (!outcomes) return std::move(outcomes).error();
+    return std::move(outcomes->front());
+  }
+
+  Result<std::vector<ApplyOutcome>> apply_events(std::span<const EventFact> events,
+                                                 std::uint32_t capacity,
+                                                 const CodeCandidates &candidates) override {
+    for (const EventFact &event : events) {
+      if (event.sub.empty() || event.log_id.empty()) {
+        return Error(Code::invalid, "an event needs a log_id and a sub");
+      }
     }
+    std::vector<ApplyOutcome> outcomes;
+    outcomes.reserve(events.size());
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
     const UnixMillis now = now_unix_ms();
+    for (const EventFact &event : events) {
+      auto outcome = apply_in_transaction(event, now, capacity, candidates);
+      if (!outcome) return std::move(outcome).error();  // the transaction rolls back: no event
+      outcomes.push_back(std::move(*outcome));
+    }
+    ACID_TRY(tx->commit());
+    return outcomes;
+  }
+
+  // One event's writes inside the caller's transaction (mu_ held).
+  Result<ApplyOutcome> apply_in_transaction(const EventFact &event, UnixMillis now,
+                                            std::uint32_t capacity,
+                                            const CodeCandidates &candidates) {
     ApplyOutcome outcome;
 
-    auto record = conn_.prepare(
+    auto record = conn_.cached(
         "INSERT INTO processed_events (log_id, sub, type, applied_ms) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (log_id) DO NOTHING");
     if (!record) return std::move(record).error();
@@ -368,38 +393,29 @@ class SqliteStore final : public Store {
                  .run());
     if (sqlite3_changes(conn_.raw()) == 0) {
       outcome.duplicate = true;
-      return outcome;  // rolled back: nothing to write
+      return outcome;  // nothing was written for this event
     }
 
-    auto ensure = conn_.prepare(
-        "INSERT INTO accounts (sub, updated_ms) VALUES (?1, ?2) ON CONFLICT (sub) DO NOTHING");
-    if (!ensure) return std::move(ensure).error();
-    ACID_TRY(ensure->bind(1, event.sub).bind(2, now).run());
-
-    auto state = current_state(event.sub);
-    if (!state) return std::move(state).error();
-    const AccountState before = state->first;
-    const bool has_did = state->second;
+    // One statement creates or touches the account (its version moves with every change) and
+    // reads what the event's transition depends on.
+    auto touched = touch_account(event, now);
+    if (!touched) return std::move(touched).error();
+    const AccountState before = touched->state;
+    const bool has_did = touched->has_did;
 
     switch (event.type) {
       case EventType::signup: {
-        ACID_TRY(update_fact("signed_up_ms", event.sub, event.date, event.email));
         auto code = ensure_code(event.sub, event.code_time, event.date, capacity, candidates);
         if (!code) return std::move(code).error();
         outcome.new_code = std::move(*code);
-        auto v = conn_.prepare(
+        auto v = conn_.cached(
             "INSERT INTO verifications (sub, count) VALUES (?1, 0) ON CONFLICT (sub) DO NOTHING");
         if (!v) return std::move(v).error();
         ACID_TRY(v->bind(1, event.sub).run());
         break;
       }
       case EventType::verified: {
-        ACID_TRY(update_fact("verified_ms", event.sub, event.date, event.email));
-        auto v = conn_.prepare(
-            "INSERT INTO verifications (sub, count) VALUES (?1, 1) "
-            "ON CONFLICT (sub) DO UPDATE SET count = count + 1");
-        if (!v) return std::move(v).error();
-        ACID_TRY(v->bind(1, event.sub).run());
+        ACID_TRY(count_verification(event.sub));
         auto code = ensure_code(event.sub, event.code_time, event.code_time, capacity, candidates);
         if (!code) return std::move(code).error();
         outcome.new_code = std::move(*code);
@@ -411,27 +427,15 @@ class SqliteStore final : public Store {
         }
         break;
       }
-      case EventType::email_changed: {
-        if (event.email) {
-          auto upd = conn_.prepare("UPDATE accounts SET email = ?2 WHERE sub = ?1");
-          if (!upd) return std::move(upd).error();
-          ACID_TRY(upd->bind(1, event.sub).bind(2, *event.email).run());
-        }
-        break;
-      }
+      case EventType::email_changed:
+        break;  // touch_account recorded the email
       case EventType::deleted: {
-        auto upd = conn_.prepare(
-            "UPDATE accounts SET deleted_ms = coalesce(deleted_ms, ?2) WHERE sub = ?1");
-        if (!upd) return std::move(upd).error();
-        ACID_TRY(upd->bind(1, event.sub).bind(2, event.date).run());
         if (before == AccountState::deleting || before == AccountState::deleted) break;
         // An account that may exist on the PDS (created, or createAccount possibly in flight)
         // is deleted by a job; otherwise there is nothing on the PDS and deletion is immediate.
-        auto intent = has_intent(event.sub);
-        if (!intent) return std::move(intent).error();
         const bool may_exist = has_did || before == AccountState::active ||
-                               before == AccountState::creating || *intent;
-        auto drop = conn_.prepare(
+                               before == AccountState::creating || touched->has_intent;
+        auto drop = conn_.cached(
             "DELETE FROM jobs WHERE sub = ?1 AND status = 'open' AND kind <> 'delete_account'");
         if (!drop) return std::move(drop).error();
         ACID_TRY(drop->bind(1, event.sub).run());
@@ -446,14 +450,12 @@ class SqliteStore final : public Store {
         break;
       }
     }
-    ACID_TRY(bump(event.sub));
-    ACID_TRY(tx->commit());
     return outcome;
   }
 
   Result<Account> get_account(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "SELECT u.code, u.when_ms, v.count, a.signed_up_ms, a.verified_ms, a.deleted_ms, "
         "  a.email, h.handle, a.state, a.attempts, a.last_error, a.intent_handle, "
         "  a.intent_password, a.intent_email, a.intent_attempt, a.intent_ms, a.did, "
@@ -512,7 +514,7 @@ class SqliteStore final : public Store {
   Status save_intent(std::string_view sub, const AccountIntent &intent,
                      std::int64_t expected_version) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE accounts SET intent_handle = ?3, intent_password = ?4, intent_email = ?5, "
         "  intent_attempt = ?6, intent_ms = ?7, state = 'creating', version = version + 1, "
         "  updated_ms = ?7 "
@@ -541,7 +543,7 @@ class SqliteStore final : public Store {
     if (!tx) return std::move(tx).error();
     // A person deleted while createAccount was in flight: the account is recorded (so nothing
     // is orphaned) and a delete job removes it.
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE accounts SET did = ?2, pds_handle = ?3, password = ?4, pds_created_at = ?5, "
         "  synced_at = ?5, last_error = '', intent_handle = NULL, intent_password = NULL, "
         "  intent_email = NULL, intent_attempt = NULL, intent_ms = NULL, "
@@ -576,7 +578,7 @@ class SqliteStore final : public Store {
   Status record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
                                 bool give_up) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE accounts SET attempts = ?2, last_error = ?3, "
         "  state = CASE WHEN ?4 THEN 'failed' ELSE state END, version = version + 1, "
         "  updated_ms = ?5 WHERE sub = ?1");
@@ -594,7 +596,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
-    auto read = conn_.prepare("SELECT state, deleted_ms IS NOT NULL FROM accounts WHERE sub = ?1");
+    auto read = conn_.cached("SELECT state, deleted_ms IS NOT NULL FROM accounts WHERE sub = ?1");
     if (!read) return std::move(read).error();
     read->bind(1, sub);
     auto row = read->step();
@@ -606,7 +608,7 @@ class SqliteStore final : public Store {
     }
     const bool deleting = read->column_int(1) != 0;
     ACID_TRY(set_state(sub, deleting ? AccountState::deleting : AccountState::pending));
-    auto reset = conn_.prepare("UPDATE accounts SET attempts = 0 WHERE sub = ?1");
+    auto reset = conn_.cached("UPDATE accounts SET attempts = 0 WHERE sub = ?1");
     if (!reset) return std::move(reset).error();
     ACID_TRY(reset->bind(1, sub).run());
     // The failed job stays as history; a fresh open one does the work.
@@ -619,7 +621,7 @@ class SqliteStore final : public Store {
 
   Status mark_account_deleted(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE accounts SET state = 'deleted', did = NULL, pds_handle = NULL, password = NULL, "
         "  pds_created_at = NULL, synced_at = NULL, intent_handle = NULL, "
         "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
@@ -633,7 +635,7 @@ class SqliteStore final : public Store {
   Status set_pds_handle(std::string_view sub, std::string_view pds_handle,
                         std::string_view synced_at_iso) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE accounts SET pds_handle = ?2, synced_at = ?3, version = version + 1, "
         "  updated_ms = ?4 WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
@@ -645,7 +647,7 @@ class SqliteStore final : public Store {
   Status replace_password(std::string_view sub, std::string_view expected,
                           std::string_view replacement) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE accounts SET password = ?3, version = version + 1 WHERE sub = ?1 AND "
         "password = ?2");
     if (!stmt) return std::move(stmt).error();
@@ -674,10 +676,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
-    auto pick = conn_.prepare(std::string(kJobColumns) +
-                              " WHERE status = 'open' AND due_ms <= ?1 AND "
-                              "(lease_until_ms IS NULL OR lease_until_ms <= ?1) "
-                              "ORDER BY due_ms, id LIMIT 1");
+    auto pick = conn_.cached(std::string(kJobColumns) +
+                             " WHERE status = 'open' AND due_ms <= ?1 AND "
+                             "(lease_until_ms IS NULL OR lease_until_ms <= ?1) "
+                             "ORDER BY due_ms, id LIMIT 1");
     if (!pick) return std::move(pick).error();
     pick->bind(1, now);
     auto row = pick->step();
@@ -685,8 +687,7 @@ class SqliteStore final : public Store {
     if (!*row) return std::optional<Job>();
     auto job = read_job(*pick);
     if (!job) return std::move(job).error();
-    auto take =
-        conn_.prepare("UPDATE jobs SET lease_owner = ?2, lease_until_ms = ?3 WHERE id = ?1");
+    auto take = conn_.cached("UPDATE jobs SET lease_owner = ?2, lease_until_ms = ?3 WHERE id = ?1");
     if (!take) return std::move(take).error();
     ACID_TRY(take->bind(1, job->id).bind(2, owner).bind(3, now + lease_ms).run());
     ACID_TRY(tx->commit());
@@ -697,7 +698,7 @@ class SqliteStore final : public Store {
 
   Status complete_job(const Job &job, std::string_view owner) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare("DELETE FROM jobs WHERE id = ?1 AND lease_owner = ?2");
+    auto stmt = conn_.cached("DELETE FROM jobs WHERE id = ?1 AND lease_owner = ?2");
     if (!stmt) return std::move(stmt).error();
     ACID_TRY(stmt->bind(1, job.id).bind(2, owner).run());
     return require_lease(job.id, owner);
@@ -706,7 +707,7 @@ class SqliteStore final : public Store {
   Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
                         std::string_view error_json) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE jobs SET due_ms = ?3, attempts = attempts + 1, last_error = ?4, "
         "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND lease_owner = ?2");
     if (!stmt) return std::move(stmt).error();
@@ -716,7 +717,7 @@ class SqliteStore final : public Store {
 
   Status fail_job(const Job &job, std::string_view owner, std::string_view error_json) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?3, "
         "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND lease_owner = ?2");
     if (!stmt) return std::move(stmt).error();
@@ -726,7 +727,7 @@ class SqliteStore final : public Store {
 
   Status release_job(const Job &job, std::string_view owner) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(
+    auto stmt = conn_.cached(
         "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL "
         "WHERE id = ?1 AND lease_owner = ?2");
     if (!stmt) return std::move(stmt).error();
@@ -736,7 +737,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<Job>> list_jobs(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.prepare(std::string(kJobColumns) + " WHERE ?1 = '' OR sub = ?1 ORDER BY id");
+    auto stmt = conn_.cached(std::string(kJobColumns) + " WHERE ?1 = '' OR sub = ?1 ORDER BY id");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, sub);
     std::vector<Job> out;
@@ -782,7 +783,7 @@ class SqliteStore final : public Store {
   }
 
   Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at) {
-    auto find = conn_.prepare(
+    auto find = conn_.cached(
         "SELECT id, due_ms FROM jobs WHERE sub = ?1 AND kind = ?2 AND status = 'open'");
     if (!find) return std::move(find).error();
     find->bind(1, sub).bind(2, std::string_view(to_string(kind)));
@@ -790,14 +791,14 @@ class SqliteStore final : public Store {
     if (!row) return std::move(row).error();
     if (*row) {
       if (find->column_int(1) > due_at) {
-        auto earlier = conn_.prepare("UPDATE jobs SET due_ms = ?2 WHERE id = ?1");
+        auto earlier = conn_.cached("UPDATE jobs SET due_ms = ?2 WHERE id = ?1");
         if (!earlier) return std::move(earlier).error();
         ACID_TRY(earlier->bind(1, find->column_int(0)).bind(2, due_at).run());
       }
       return false;
     }
     auto insert =
-        conn_.prepare("INSERT INTO jobs (sub, kind, due_ms, created_ms) VALUES (?1, ?2, ?3, ?4)");
+        conn_.cached("INSERT INTO jobs (sub, kind, due_ms, created_ms) VALUES (?1, ?2, ?3, ?4)");
     if (!insert) return std::move(insert).error();
     ACID_TRY(insert->bind(1, sub)
                  .bind(2, std::string_view(to_string(kind)))
@@ -807,55 +808,85 @@ class SqliteStore final : public Store {
     return true;
   }
 
-  // (state, has a DID) of an account row that exists.
-  Result<std::pair<AccountState, bool>> current_state(std::string_view sub) {
-    auto stmt = conn_.prepare("SELECT state, did IS NOT NULL FROM accounts WHERE sub = ?1");
-    if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, sub);
-    auto row = stmt->step();
+  struct TouchedAccount {
+    AccountState state = AccountState::none;
+    bool has_did = false;
+    bool has_intent = false;
+  };
+
+  // Records the event's facts on the account (creating it if missing: its version moves with
+  // every change) and returns what the transition depends on. The first-seen dates keep the
+  // earliest value, a deletion date the first one; an email given replaces the stored one.
+  // (Plain UPDATE then INSERT: an upsert with RETURNING needs a statement journal, which made
+  // this the costliest step of an event.)
+  Result<TouchedAccount> touch_account(const EventFact &event, UnixMillis now) {
+    auto update = conn_.cached(
+        "UPDATE accounts SET version = version + 1, updated_ms = ?2, "
+        "  signed_up_ms = CASE ?3 WHEN 'ss' THEN min(coalesce(signed_up_ms, ?4), ?4) "
+        "                 ELSE signed_up_ms END, "
+        "  verified_ms = CASE ?3 WHEN 'sv' THEN min(coalesce(verified_ms, ?4), ?4) "
+        "                ELSE verified_ms END, "
+        "  deleted_ms = CASE ?3 WHEN 'sdu' THEN coalesce(deleted_ms, ?4) ELSE deleted_ms END, "
+        "  email = coalesce(?5, email) "
+        "WHERE sub = ?1 RETURNING state, did IS NOT NULL, intent_handle IS NOT NULL");
+    if (!update) return std::move(update).error();
+    const std::string_view type = to_string(event.type);
+    update->bind(1, event.sub).bind(2, now).bind(3, type).bind(4, event.date);
+    if (event.email) {
+      update->bind(5, *event.email);
+    } else {
+      update->bind_null(5);
+    }
+    auto row = update->step();
     if (!row) return std::move(row).error();
-    if (!*row) return Error(Code::internal, "account row missing inside its transaction");
-    auto state = parse_account_state(stmt->column_text(0));
-    if (!state) return Error(Code::store, "unknown account state \"" + stmt->column_text(0) + "\"");
-    return std::make_pair(*state, stmt->column_int(1) != 0);
+    if (*row) {
+      auto state = parse_account_state(update->column_text(0));
+      if (!state) {
+        return Error(Code::store, "unknown account state \"" + update->column_text(0) + "\"");
+      }
+      TouchedAccount out{*state, update->column_int(1) != 0, update->column_int(2) != 0};
+      auto done = update->step();  // completes the statement
+      if (!done) return std::move(done).error();
+      return out;
+    }
+    auto insert = conn_.cached(
+        "INSERT INTO accounts (sub, updated_ms, version, signed_up_ms, verified_ms, deleted_ms, "
+        "  email) "
+        "VALUES (?1, ?2, 1, CASE ?3 WHEN 'ss' THEN ?4 END, CASE ?3 WHEN 'sv' THEN ?4 END, "
+        "  CASE ?3 WHEN 'sdu' THEN ?4 END, ?5)");
+    if (!insert) return std::move(insert).error();
+    insert->bind(1, event.sub).bind(2, now).bind(3, type).bind(4, event.date);
+    if (event.email) {
+      insert->bind(5, *event.email);
+    } else {
+      insert->bind_null(5);
+    }
+    ACID_TRY(insert->run());
+    return TouchedAccount{};
   }
 
-  Result<bool> has_intent(std::string_view sub) {
-    auto stmt = conn_.prepare("SELECT intent_handle IS NOT NULL FROM accounts WHERE sub = ?1");
-    if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, sub);
-    auto row = stmt->step();
-    if (!row) return std::move(row).error();
-    return *row && stmt->column_int(0) != 0;
+  // verifications.count + 1, creating the record at 1.
+  Status count_verification(std::string_view sub) {
+    auto update = conn_.cached("UPDATE verifications SET count = count + 1 WHERE sub = ?1");
+    if (!update) return std::move(update).error();
+    ACID_TRY(update->bind(1, sub).run());
+    if (sqlite3_changes(conn_.raw()) > 0) return Status::ok();
+    auto insert = conn_.cached("INSERT INTO verifications (sub, count) VALUES (?1, 1)");
+    if (!insert) return std::move(insert).error();
+    return insert->bind(1, sub).run();
   }
 
   Status set_state(std::string_view sub, AccountState state) {
-    auto stmt = conn_.prepare("UPDATE accounts SET state = ?2 WHERE sub = ?1");
+    auto stmt = conn_.cached("UPDATE accounts SET state = ?2 WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
     return stmt->bind(1, sub).bind(2, std::string_view(to_string(state))).run();
   }
 
   Status bump(std::string_view sub) {
     auto stmt =
-        conn_.prepare("UPDATE accounts SET version = version + 1, updated_ms = ?2 WHERE sub = ?1");
+        conn_.cached("UPDATE accounts SET version = version + 1, updated_ms = ?2 WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
     return stmt->bind(1, sub).bind(2, now_unix_ms()).run();
-  }
-
-  // Sets a first-seen fact column to the earliest date seen, and the email when given.
-  Status update_fact(const char *column, std::string_view sub, UnixMillis date,
-                     const std::optional<std::string> &email) {
-    const std::string sql = std::string("UPDATE accounts SET ") + column + " = min(coalesce(" +
-                            column + ", ?2), ?2), email = coalesce(?3, email) WHERE sub = ?1";
-    auto stmt = conn_.prepare(sql);
-    if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, sub).bind(2, date);
-    if (email) {
-      stmt->bind(3, *email);
-    } else {
-      stmt->bind_null(3);
-    }
-    return stmt->run();
   }
 
   // Gives the user a users record with a code if they have none (legacy records without a code
@@ -863,15 +894,17 @@ class SqliteStore final : public Store {
   Result<std::optional<ClaimedCode>> ensure_code(std::string_view sub, UnixMillis code_time,
                                                  UnixMillis when, std::uint32_t capacity,
                                                  const CodeCandidates &candidates) {
-    auto read = conn_.prepare("SELECT code FROM users WHERE sub = ?1");
+    auto read = conn_.cached("SELECT code, when_ms IS NULL FROM users WHERE sub = ?1");
     if (!read) return std::move(read).error();
     read->bind(1, sub);
     auto row = read->step();
     if (!row) return std::move(row).error();
+    const bool has_users_record = *row;
     if (*row && !read->column_is_null(0)) {
-      // Already has a code; still record the signup time if it was missing.
+      if (read->column_int(1) == 0) return std::optional<ClaimedCode>();
+      // Already has a code; still record the signup time, which was missing.
       auto when_upd =
-          conn_.prepare("UPDATE users SET when_ms = coalesce(when_ms, ?2) WHERE sub = ?1");
+          conn_.cached("UPDATE users SET when_ms = coalesce(when_ms, ?2) WHERE sub = ?1");
       if (!when_upd) return std::move(when_upd).error();
       ACID_TRY(when_upd->bind(1, sub).bind(2, when).run());
       return std::optional<ClaimedCode>();
@@ -882,11 +915,13 @@ class SqliteStore final : public Store {
     auto claimed = claim_in_tx(yy, capacity, *candidate, sub);
     if (!claimed) return std::move(claimed).error();
     if (!*claimed) return exhausted(yy);
-    auto upsert = conn_.prepare(
-        "INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3) ON CONFLICT (sub) DO UPDATE "
-        "SET code = excluded.code, when_ms = coalesce(users.when_ms, excluded.when_ms)");
-    if (!upsert) return std::move(upsert).error();
-    ACID_TRY(upsert->bind(1, sub).bind(2, (*claimed)->code).bind(3, when).run());
+    // The read above told which of the two it is (an upsert would need a statement journal).
+    auto write = conn_.cached(
+        has_users_record
+            ? "UPDATE users SET code = ?2, when_ms = coalesce(when_ms, ?3) WHERE sub = ?1"
+            : "INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3)");
+    if (!write) return std::move(write).error();
+    ACID_TRY(write->bind(1, sub).bind(2, (*claimed)->code).bind(3, when).run());
     return claimed;
   }
 
@@ -909,18 +944,20 @@ class SqliteStore final : public Store {
                                                  std::string_view sub) {
     std::int64_t position = 0;
     std::int64_t skipped_before = 0;
+    bool has_counter = false;
     {
-      auto read = conn_.prepare("SELECT next_position, skipped FROM code_counters WHERE yy = ?1");
+      auto read = conn_.cached("SELECT next_position, skipped FROM code_counters WHERE yy = ?1");
       if (!read) return std::move(read).error();
       read->bind(1, static_cast<std::int64_t>(yy));
       auto row = read->step();
       if (!row) return std::move(row).error();
       if (*row) {
+        has_counter = true;
         position = read->column_int(0);
         skipped_before = read->column_int(1);
       }
     }
-    auto taken = conn_.prepare(
+    auto taken = conn_.cached(
         "SELECT EXISTS (SELECT 1 FROM users WHERE code = ?1) OR "
         "EXISTS (SELECT 1 FROM code_claims WHERE code = ?1)");
     if (!taken) return std::move(taken).error();
@@ -948,10 +985,9 @@ class SqliteStore final : public Store {
       chosen_position = pos;
       break;
     }
-    auto save = conn_.prepare(
-        "INSERT INTO code_counters (yy, next_position, skipped) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (yy) DO UPDATE SET next_position = excluded.next_position, "
-        "skipped = excluded.skipped");
+    auto save = conn_.cached(
+        has_counter ? "UPDATE code_counters SET next_position = ?2, skipped = ?3 WHERE yy = ?1"
+                    : "INSERT INTO code_counters (yy, next_position, skipped) VALUES (?1, ?2, ?3)");
     if (!save) return std::move(save).error();
     ACID_TRY(save->bind(1, static_cast<std::int64_t>(yy))
                  .bind(2, position)
@@ -959,7 +995,7 @@ class SqliteStore final : public Store {
                  .run());
     if (!chosen) return std::optional<ClaimedCode>();
 
-    auto claim = conn_.prepare(
+    auto claim = conn_.cached(
         "INSERT INTO code_claims (code, yy, position, sub, claimed_ms) VALUES (?1, ?2, ?3, ?4, "
         "?5)");
     if (!claim) return std::move(claim).error();
@@ -982,7 +1018,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::int64_t> user_version() {
-    auto stmt = conn_.prepare("PRAGMA user_version");
+    auto stmt = conn_.cached("PRAGMA user_version");
     if (!stmt) return std::move(stmt).error();
     auto row = stmt->step();
     if (!row) return std::move(row).error();

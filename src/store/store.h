@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -191,6 +192,15 @@ class Store {
   // provision / delete job the new facts call for. Any order of events converges.
   virtual Result<ApplyOutcome> apply_event(const EventFact &event, std::uint32_t capacity,
                                            const CodeCandidates &candidates) = 0;
+
+  // Applies the events of one webhook body, in order, each as apply_event would; the outcomes
+  // come back in the same order. An adapter with transactions (SQLite) makes the whole batch
+  // durable in one commit or not at all. The default applies them one at a time and stops at the
+  // first failure, when the earlier ones may already be durable: that is safe, because the
+  // sender resends the batch and an applied log_id is a no-op the second time.
+  virtual Result<std::vector<ApplyOutcome>> apply_events(std::span<const EventFact> events,
+                                                         std::uint32_t capacity,
+                                                         const CodeCandidates &candidates);
 
   // Everything known about a sub. Code::not_found when the store has never heard of it.
   virtual Result<Account> get_account(std::string_view sub) = 0;

@@ -159,8 +159,8 @@ TEST_F(Intake, SotceEventsArePrefixedAndUseTheirOwnToken) {
 }
 
 // The store refuses a write in the middle of a batch (a real SQLite failure, raised by a
-// trigger): the answer is 503 so Auth0 resends, and the resent batch converges with no
-// duplicate effects.
+// trigger): the answer is 503 so Auth0 resends, the whole body is rolled back (no event before
+// the failure is half-kept), and the resent batch converges with no duplicate effects.
 TEST_F(Intake, AStoreFailureMidBatchIs503AndAResendConverges) {
   std::string body = "[";
   for (int i = 0; i < 6; ++i) {
@@ -179,15 +179,24 @@ TEST_F(Intake, AStoreFailureMidBatchIs503AndAResendConverges) {
   const HttpReply failed =
       engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(failed.status, 503) << failed.body;
-  EXPECT_NE(failed.body.find("\"unprocessed_from\":3"), std::string::npos) << failed.body;
+  EXPECT_NE(failed.body.find("\"retry\":true"), std::string::npos) << failed.body;
+  EXPECT_NE(failed.body.find("\"applied\":0"), std::string::npos) << failed.body;
   ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER refuse", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
+  EXPECT_EQ(rows("processed_events"), 0);
+  EXPECT_EQ(rows("users"), 0);
+  EXPECT_EQ(rows("jobs"), 0);
 
   const HttpReply resent =
       engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(resent.status, 200) << resent.body;
-  EXPECT_NE(resent.body.find("\"applied\":3"), std::string::npos) << resent.body;
-  EXPECT_NE(resent.body.find("\"duplicates\":3"), std::string::npos) << resent.body;
+  EXPECT_NE(resent.body.find("\"applied\":6"), std::string::npos) << resent.body;
+  EXPECT_NE(resent.body.find("\"duplicates\":0"), std::string::npos) << resent.body;
+  const HttpReply again =
+      engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("\"applied\":0"), std::string::npos) << again.body;
+  EXPECT_NE(again.body.find("\"duplicates\":6"), std::string::npos) << again.body;
   for (int u = 0; u < 3; ++u) {
     auto a = engine_->store().get_account("auth0|m" + std::to_string(u));
     ASSERT_TRUE(a);
