@@ -52,6 +52,8 @@ export interface IdentityConfig {
   sotceAuth0LogToken?: string;
   /** base64 AES-256 key or key ring [ACID_CREDENTIALS_KEY] */
   credentialsKey?: string;
+  /** token of handleChangeRequest / POST /handle-changed [ACID_HANDLE_CHANGED_TOKEN] */
+  handleChangedToken?: string;
   /** unset: from [ACID_ALLOW_PLAINTEXT_CREDENTIALS] (default false) */
   allowPlaintextCredentials?: boolean;
   /** 1..100; unset: from [ACID_MAX_ATTEMPTS] (default 8) */
@@ -86,6 +88,12 @@ export interface Auth0EventsRequest {
   /** The raw request body: a string, or bytes (a Buffer is a Uint8Array). */
   body: string | Uint8Array;
   tenant?: Tenant;
+}
+
+export interface HandleChangeRequest {
+  headers?: HeaderBag | null;
+  /** {"sub": "...", "handle": "..."} as JSON text or bytes. */
+  body: string | Uint8Array;
 }
 
 export interface HttpAnswer {
@@ -182,7 +190,14 @@ export class Identity {
   runJobs(options?: RunJobsOptions): Promise<RunJobsSummary>;
   getUser(sub: string): Promise<UserRecord>;
   retryUser(sub: string): Promise<void>;
+  /** Records the new AC handle and schedules the PDS handle update (runJobs runs it). */
+  handleChanged(sub: string, handle: string): Promise<void>;
+  /** The same as handleChanged. */
   setHandle(sub: string, handle: string): Promise<void>;
+  /** The HTTP form of handleChanged, authorized by handleChangedToken. */
+  handleChangeRequest(request: HandleChangeRequest): Promise<HttpAnswer>;
+  /** Marks the person deleted and schedules the PDS account deletion; the code is kept. */
+  deleteUser(sub: string): Promise<void>;
   pdsDescribe(): Promise<Record<string, unknown>>;
   metrics(): Promise<string>;
   allocateUserCode(date: DateInput): Promise<string>;
@@ -222,6 +237,6 @@ export function version(): {
 export const USER_CODES_PER_YEAR: 109744;
 /** config key -> the environment variable it falls back to. */
 export const ENV: Readonly<Record<
-  'storeUri' | 'pdsUrl' | 'pdsAdminPassword' | 'pdsHandleDomain' | 'auth0LogToken' | 'sotceAuth0LogToken' | 'credentialsKey',
+  'storeUri' | 'pdsUrl' | 'pdsAdminPassword' | 'pdsHandleDomain' | 'auth0LogToken' | 'sotceAuth0LogToken' | 'credentialsKey' | 'handleChangedToken',
   string
 >>;

@@ -104,6 +104,7 @@ const CONFIG_STRINGS = {
   auth0LogToken: 'AUTH0_LOG_TOKEN',
   sotceAuth0LogToken: 'SOTCE_AUTH0_LOG_TOKEN',
   credentialsKey: 'ACID_CREDENTIALS_KEY',
+  handleChangedToken: 'ACID_HANDLE_CHANGED_TOKEN',
 };
 const CONFIG_KEYS = new Set([
   ...Object.keys(CONFIG_STRINGS),
@@ -327,12 +328,58 @@ class Identity {
     }
   }
 
-  /** Records a person's AC handle (AC rules; ACID_ECONFLICT when someone else has it). */
-  async setHandle(sub, handle) {
+  /**
+   * A person's AC handle changed: records it (AC rules; ACID_ECONFLICT when someone else has it)
+   * and schedules the job that moves their PDS handle (runJobs runs it; falls back to the code
+   * handle when the PDS refuses). The same handle twice makes one PDS call at most.
+   */
+  async handleChanged(sub, handle) {
     requireString(sub, 'sub');
     requireString(handle, 'handle');
     try {
-      await this._call((h) => native.userSetHandle(h, sub, handle));
+      await this._call((h) => native.handleChanged(h, sub, handle));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** The same as handleChanged (its first name). */
+  async setHandle(sub, handle) {
+    return this.handleChanged(sub, handle);
+  }
+
+  /**
+   * The HTTP form of handleChanged: body {"sub","handle"}, authorized by handleChangedToken
+   * [ACID_HANDLE_CHANGED_TOKEN]. Resolves to { status, statusCode, headers, body } (200, 400,
+   * 401/403, 404, 409, 413 or 503).
+   */
+  async handleChangeRequest({ headers, body } = {}) {
+    if (typeof body !== 'string' && !Buffer.isBuffer(body)) {
+      if (body instanceof Uint8Array) body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      else throw typeError('body must be a string, a Buffer or a Uint8Array');
+    }
+    const authorization = headerValue(headers, 'authorization');
+    try {
+      const r = await this._call((h) => native.handleChangedRequest(h, authorization, body));
+      return {
+        status: r.status,
+        statusCode: r.status,
+        headers: { 'content-type': 'application/json' },
+        body: r.body,
+      };
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Deletes a person as an Auth0 `sdu` event does: marked deleted, the PDS account deleted by a
+   * job (runJobs), the code kept. Rejects ACID_ENOTFOUND for an unknown sub; repeating is a no-op.
+   */
+  async deleteUser(sub) {
+    requireString(sub, 'sub');
+    try {
+      await this._call((h) => native.userDelete(h, sub));
     } catch (e) {
       throw fromNative(e);
     }

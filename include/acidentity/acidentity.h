@@ -113,7 +113,8 @@ typedef void (*acid_log_fn)(const char *json_line, void *user_data);
  */
 typedef void (*acid_alert_fn)(const char *json, void *user_data);
 
-#define ACID_CLIENT_OPTIONS_VERSION 1
+/* 2 added handle_changed_token; a version 1 struct (without it) is still accepted. */
+#define ACID_CLIENT_OPTIONS_VERSION 2
 
 /*
  * Every string may be NULL: the setting then comes from its environment variable (named in
@@ -140,12 +141,14 @@ typedef struct acid_client_options {
   /* How long a worker holds a job before others may take it over (a crashed worker's jobs
    * resume after this). 0: from [ACID_JOB_LEASE_MS], default 120000; at least 1000. */
   int job_lease_ms;
+  /* version >= 2: token of POST /handle-changed [ACID_HANDLE_CHANGED_TOKEN] */
+  const char *handle_changed_token;
 } acid_client_options;
 
 /* clang-format off */
 #define ACID_CLIENT_OPTIONS_INIT \
   {ACID_CLIENT_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 1, \
-   NULL, NULL, NULL, NULL, 0}
+   NULL, NULL, NULL, NULL, 0, NULL}
 /* clang-format on */
 
 /* Fills `opts` with defaults for `version`. ACID_EVERSION if the version is unknown. */
@@ -242,8 +245,39 @@ ACID_EXTERN int acid_user_get(acid_client *client, const char *sub, char **user_
 /* Moves a failed user back to pending with a fresh job. ACID_ECONFLICT if not failed. */
 ACID_EXTERN int acid_user_retry(acid_client *client, const char *sub);
 
-/* Records a person's AC handle (AC rules; unique case-insensitively: ACID_ECONFLICT if taken). */
+/*
+ * A person's AC handle changed. Records it (AC rules; unique case-insensitively: ACID_ECONFLICT
+ * if another person holds it) and, when they have a PDS account or one is being created,
+ * schedules the job that moves the PDS handle: it logs in with the stored credentials, calls
+ * com.atproto.identity.updateHandle, and falls back to the code handle when the PDS refuses the
+ * new one (reserved, invalid, taken). Idempotent: the same handle twice makes one PDS call at
+ * most; a change racing the account's creation ends with the newest handle on the PDS.
+ */
+ACID_EXTERN int acid_handle_changed(acid_client *client, const char *sub, const char *handle);
+
+/*
+ * The HTTP form of acid_handle_changed, for the daemon's POST /handle-changed and serverless
+ * functions: body {"sub": "...", "handle": "..."} (`len` bytes), authorized by the
+ * ACID_HANDLE_CHANGED_TOKEN (bare or "Bearer <token>"; none configured refuses every request).
+ * Returns ACID_OK whenever an HTTP answer was produced, with the status in *http_status and the
+ * JSON body in *response_json (free with acid_free):
+ *   200 {"sub","handle"} recorded, the PDS update scheduled    400 bad body or handle
+ *   401/403 missing/wrong token    404 unknown sub    409 handle taken by someone else
+ *   413 body too large    503 no token configured, or the store failed (retry)
+ */
+ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *authorization,
+                                            const char *body, size_t len, int *http_status,
+                                            char **response_json);
+
+/* The same as acid_handle_changed (its first name, kept for existing callers). */
 ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle);
+
+/*
+ * Deletes a person, as an Auth0 `sdu` event does: the user is marked deleted, a job deletes the
+ * PDS account (com.atproto.admin.deleteAccount; acid_run_jobs runs it), and the user code is
+ * kept forever. Repeating it changes nothing. ACID_ENOTFOUND for an unknown sub.
+ */
+ACID_EXTERN int acid_user_delete(acid_client *client, const char *sub);
 
 /*
  * The PDS handle the rules choose for an AC handle (NULL or "" for none) and a user code, before

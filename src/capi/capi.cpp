@@ -1,4 +1,5 @@
 // extern "C" entry points: argument validation, then the C++ core, inside capi::guard.
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -61,6 +62,7 @@ acid::EnvLookup options_env(const acid_client_options &o) {
     fixed["ACID_ALLOW_PLAINTEXT_CREDENTIALS"] = o.allow_plaintext_credentials ? "1" : "0";
   }
   if (o.max_attempts > 0) fixed["ACID_MAX_ATTEMPTS"] = std::to_string(o.max_attempts);
+  if (o.version >= 2) put("ACID_HANDLE_CHANGED_TOKEN", o.handle_changed_token);
   acid::EnvLookup process = o.use_environment ? acid::process_env() : acid::EnvLookup();
   return [fixed = std::move(fixed), process](std::string_view name) -> std::optional<std::string> {
     auto it = fixed.find(name);
@@ -159,8 +161,12 @@ ACID_EXTERN int acid_client_options_init(acid_client_options *opts, unsigned int
                                       std::to_string(version) + " (this library knows up to " +
                                       std::to_string(ACID_CLIENT_OPTIONS_VERSION) + ")");
     }
-    *opts = acid_client_options ACID_CLIENT_OPTIONS_INIT;
-    opts->version = version;
+    // A caller built against an older header has a shorter struct: write only its fields.
+    acid_client_options defaults = ACID_CLIENT_OPTIONS_INIT;
+    defaults.version = version;
+    const std::size_t size = version >= 2 ? sizeof(acid_client_options)
+                                          : offsetof(acid_client_options, handle_changed_token);
+    std::memcpy(opts, &defaults, size);
     return Status::ok();
   });
 }
@@ -354,11 +360,50 @@ ACID_EXTERN int acid_user_retry(acid_client *client, const char *sub) {
   });
 }
 
+ACID_EXTERN int acid_handle_changed(acid_client *client, const char *sub, const char *handle) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && sub != nullptr && handle != nullptr,
+                     "acid_handle_changed: client, sub and handle are required"));
+    ACID_TRY(require(*sub != '\0', "acid_handle_changed: sub is empty"));
+    return client->engine->set_handle(sub, handle);
+  });
+}
+
+ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *authorization,
+                                            const char *body, size_t len, int *http_status,
+                                            char **response_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr, "acid_handle_changed_request: client is NULL"));
+    ACID_TRY(require(http_status != nullptr && response_json != nullptr,
+                     "acid_handle_changed_request: http_status and response_json are required"));
+    *http_status = 0;
+    *response_json = nullptr;
+    ACID_TRY(require(body != nullptr || len == 0, "acid_handle_changed_request: body is NULL"));
+    std::optional<std::string_view> auth;
+    if (authorization != nullptr) auth = authorization;
+    const acid::provision::HttpReply answer = client->engine->handle_changed_request(
+        auth, std::string_view(body == nullptr ? "" : body, len));
+    ACID_TRY(acid::capi::write_json_out(answer.body, response_json));
+    *http_status = answer.status;
+    return Status::ok();
+  });
+}
+
 ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle) {
   return guard(__func__, [&]() -> Status {
     ACID_TRY(require(client != nullptr && sub != nullptr && handle != nullptr,
                      "acid_user_set_handle: client, sub and handle are required"));
+    ACID_TRY(require(*sub != '\0', "acid_user_set_handle: sub is empty"));
     return client->engine->set_handle(sub, handle);
+  });
+}
+
+ACID_EXTERN int acid_user_delete(acid_client *client, const char *sub) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && sub != nullptr,
+                     "acid_user_delete: client and sub are required"));
+    ACID_TRY(require(*sub != '\0', "acid_user_delete: sub is empty"));
+    return client->engine->delete_user(sub);
   });
 }
 

@@ -1,4 +1,5 @@
-// acidentity serve: the daemon. POST /auth0-events[/<tenant>], GET /healthz, GET /metrics, and
+// acidentity serve: the daemon. POST /auth0-events[/<tenant>], POST /handle-changed, GET /healthz,
+// GET /metrics, and
 // background job workers. SIGTERM/SIGINT stop it gracefully: the listener closes, each worker
 // finishes the job it holds (its outcome recorded), and nothing is left leased.
 #include <httplib.h>
@@ -148,6 +149,22 @@ int serve(const Context &ctx, const ServeArgs &a) {
     res.set_content(body.str(), "application/json");
   };
   server.Post(R"(/auth0-events(?:/([a-z]+))?)", events);
+  server.Post("/handle-changed", [&](const httplib::Request &req, httplib::Response &res) {
+    const std::string auth = req.get_header_value("Authorization");
+    int status = 0;
+    OwnedText body;
+    if (acid_handle_changed_request(
+            client.get(), req.has_header("Authorization") ? auth.c_str() : nullptr, req.body.data(),
+            req.body.size(), &status, &body.ptr) != ACID_OK) {
+      res.status = 500;
+      res.set_content("{\"error\":\"internal error\"}", "application/json");
+      std::fprintf(stderr, "{\"event\":\"handle_changed.error\",\"message\":\"%s\"}\n",
+                   acid_error_last()->message);
+      return;
+    }
+    res.status = status;
+    res.set_content(body.str(), "application/json");
+  });
   server.Get("/healthz", [&](const httplib::Request &, httplib::Response &res) {
     res.set_content("{\"ok\":true,\"worker_errors\":" + std::to_string(worker_errors.load()) +
                         ",\"peak_rss_kib\":" + std::to_string(peak_rss_kib()) + "}",

@@ -1,4 +1,4 @@
-// acidentity ingest | work | user show|retry|set-handle
+// acidentity ingest | work | user show|retry|delete|set-handle
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -145,13 +145,27 @@ int user_set_handle(Context ctx, const UserArgs &a) {
   ctx.quiet = true;
   ClientHandle client = open_client(ctx);
   if (!client) return report_failure("opening the store");
-  const int rc = acid_user_set_handle(client.get(), a.sub.c_str(), a.handle.c_str());
+  const int rc = acid_handle_changed(client.get(), a.sub.c_str(), a.handle.c_str());
   if (rc == ACID_EINVAL || rc == ACID_ECONFLICT) {
     std::fprintf(stderr, "acidentity: %s\n", acid_error_last()->message);
     return kExitNo;
   }
   if (rc != ACID_OK) return report_failure("user set-handle");
   std::printf("%s: handle %s\n", a.sub.c_str(), a.handle.c_str());
+  return kExitOk;
+}
+
+int user_delete(Context ctx, const UserArgs &a) {
+  ctx.quiet = true;
+  ClientHandle client = open_client(ctx);
+  if (!client) return report_failure("opening the store");
+  if (acid_user_delete(client.get(), a.sub.c_str()) != ACID_OK) {
+    return report_failure("user delete");
+  }
+  std::printf(
+      "%s: deleted (the PDS account is deleted by the next `acidentity work`; the code "
+      "is kept)\n",
+      a.sub.c_str());
   return kExitOk;
 }
 
@@ -179,7 +193,11 @@ void add_user_commands(CLI::App &app, Context &ctx) {
   auto *retry = user->add_subcommand("retry", "move a failed user back to pending");
   retry->add_option("SUB", args->sub)->required();
   retry->callback([&ctx, args] { ctx.exit_code = user_retry(ctx, *args); });
-  auto *set_handle = user->add_subcommand("set-handle", "record the person's AC handle");
+  auto *remove = user->add_subcommand("delete", "delete the person (PDS account too; code kept)");
+  remove->add_option("SUB", args->sub)->required();
+  remove->callback([&ctx, args] { ctx.exit_code = user_delete(ctx, *args); });
+  auto *set_handle =
+      user->add_subcommand("set-handle", "record the person's AC handle; their PDS handle follows");
   set_handle->add_option("SUB", args->sub)->required();
   set_handle->add_option("HANDLE", args->handle)->required();
   set_handle->callback([&ctx, args] { ctx.exit_code = user_set_handle(ctx, *args); });

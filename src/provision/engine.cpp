@@ -340,8 +340,12 @@ Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
       const std::string err_json = error_json(err);
       const bool give_up =
           result.outcome == Outcome::give_up || attempts >= options_.config.max_attempts;
-      Status noted = store_->record_attempt_failure(job.sub, attempts, err_json, give_up);
-      if (!noted && noted.code() != Code::not_found) return std::move(noted).error();
+      // The account's attempts and state describe its creation; other jobs keep their
+      // attempts and error on the job record (which the audit lists).
+      if (job.kind == store::JobKind::provision) {
+        Status noted = store_->record_attempt_failure(job.sub, attempts, err_json, give_up);
+        if (!noted && noted.code() != Code::not_found) return std::move(noted).error();
+      }
       if (give_up) {
         recorded = store_->fail_job(job, options_.worker_id, err_json);
         ++failed;
@@ -474,6 +478,96 @@ Status Engine::set_handle(std::string_view sub, std::string_view handle) {
   if (!account) return std::move(account).error();
   ACID_TRY(store_->set_handle(sub, normalized));
   log("user.handle", sub, "{\"handle\":" + json::quote(normalized) + "}");
+  // An account on the PDS follows through an update_handle job. The state is read after the
+  // handle was written: an account still pending or being created then picks up the new handle
+  // itself (the intent is made from it, or the provision job's check after creation, which reads
+  // after its own commit, sees it). Unverified and deleted people have nothing on the PDS.
+  auto now_state = store_->get_account(sub);
+  if (!now_state) return std::move(now_state).error().context("the handle is recorded");
+  if (now_state->state == store::AccountState::active) {
+    auto scheduled = store_->schedule_job(sub, store::JobKind::update_handle, now_unix_ms());
+    if (!scheduled) {
+      return std::move(scheduled).error().context(
+          "the handle is recorded but its PDS update could not be scheduled (retry the call)");
+    }
+  }
+  return Status::ok();
+}
+
+HttpReply Engine::handle_changed_request(std::optional<std::string_view> authorization,
+                                         std::string_view body) {
+  const auto answer = [this](int status, std::string text) {
+    metrics_.add("acid_handle_change_requests_total", {{"status", std::to_string(status)}});
+    return reply(status, std::move(text));
+  };
+  const auto &token = options_.config.handle_changed_token;
+  std::optional<std::string_view> configured;
+  if (token) configured = *token;
+  switch (auth0::check_authorization(authorization, configured)) {
+    case auth0::AuthResult::ok:
+      break;
+    case auth0::AuthResult::not_configured:
+      return answer(503, error_body("ACID_HANDLE_CHANGED_TOKEN is not set: every request is "
+                                    "refused"));
+    case auth0::AuthResult::missing:
+      return answer(401, error_body("missing authorization"));
+    case auth0::AuthResult::invalid:
+      return answer(403, error_body("invalid authorization token"));
+  }
+  constexpr std::size_t kMaxBody = 4096;  // {"sub": ..., "handle": ...} is far smaller
+  if (body.size() > kMaxBody) {
+    return answer(413, error_body("body larger than " + std::to_string(kMaxBody) + " bytes"));
+  }
+  auto doc = json::parse(body);
+  if (!doc) return answer(400, error_body(doc.error().message));
+  if (!doc->IsObject()) return answer(400, error_body("the body must be a JSON object"));
+  const auto sub = json::get_string(*doc, "sub");
+  const auto handle = json::get_string(*doc, "handle");
+  if (!sub || sub->empty() || sub->size() > 256) {
+    return answer(400, error_body("\"sub\" must be a non-empty string of at most 256 bytes"));
+  }
+  if (!handle || handle->empty()) {
+    return answer(400, error_body("\"handle\" must be a non-empty string"));
+  }
+  Status st = set_handle(*sub, *handle);
+  if (!st) {
+    switch (st.code()) {
+      case Code::invalid:
+        return answer(400, error_body(st.error().message));
+      case Code::not_found:
+        return answer(404, error_body(st.error().message));
+      case Code::conflict:
+        return answer(409, error_body(st.error().message));
+      default:
+        log("handle.store_error", *sub, error_json(st.error()));
+        return answer(503, error_body(st.error().message));  // the caller retries
+    }
+  }
+  return answer(200, "{\"sub\":" + json::quote(*sub) +
+                         ",\"handle\":" + json::quote(pds::strip_leading_at(*handle)) + "}");
+}
+
+Status Engine::delete_user(std::string_view sub) {
+  auto account = store_->get_account(sub);
+  if (!account) return std::move(account).error();
+  // The same fact an Auth0 `sdu` event records, under a log id of its own: deleting twice is
+  // one deletion, and the account follows the same path (a job deletes the PDS account).
+  const UnixMillis now = now_unix_ms();
+  store::EventFact fact{"acid:delete:" + std::string(sub),
+                        store::EventType::deleted,
+                        std::string(sub),
+                        now,
+                        std::nullopt,
+                        now};
+  auto outcome = store_->apply_event(
+      fact, code::kCodesPerYear,
+      [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });
+  if (!outcome) return std::move(outcome).error();
+  log("user.delete", sub,
+      std::string("{\"job_scheduled\":") + (outcome->job_scheduled ? "true" : "false") +
+          ",\"repeated\":" + (outcome->duplicate ? "true" : "false") + "}");
+  metrics_.add("acid_user_deletions_total",
+               {{"outcome", outcome->duplicate ? "repeated" : "recorded"}});
   return Status::ok();
 }
 

@@ -62,8 +62,18 @@ class Engine {
   Result<std::string> user_json(std::string_view sub);
   // failed -> pending with a fresh job.
   Status retry_user(std::string_view sub);
-  // Records the person's AC handle (AC rules, case-insensitive uniqueness).
+  // Records the person's AC handle (AC rules, case-insensitive uniqueness) and, when they have a
+  // PDS account (or one is being created), schedules the job that moves the PDS handle.
   Status set_handle(std::string_view sub, std::string_view handle);
+  // POST /handle-changed: {"sub","handle"} authorized by ACID_HANDLE_CHANGED_TOKEN (bare or
+  // Bearer; none configured refuses everything). 200 recorded (and the PDS update scheduled),
+  // 400 bad body or handle, 401/403 authorization, 404 unknown sub, 409 handle taken, 413 too
+  // large, 503 no token configured or the store failed (retry).
+  HttpReply handle_changed_request(std::optional<std::string_view> authorization,
+                                   std::string_view body);
+  // Deletes the person as an Auth0 `sdu` event does: marked deleted, the PDS account deleted by
+  // a job, the code kept. Code::not_found for an unknown sub; repeating it changes nothing.
+  Status delete_user(std::string_view sub);
 
   std::string metrics_text() const;
   // describeServer of the configured PDS, as JSON.

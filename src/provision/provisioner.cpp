@@ -1,6 +1,7 @@
 #include "provision/provisioner.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "core/random.h"
 #include "pds/handle.h"
@@ -105,7 +106,7 @@ JobResult Provisioner::run(const store::Job &job) {
     case store::JobKind::delete_account:
       return remove(job.sub);
     case store::JobKind::update_handle:
-      return give_up(Error(Code::internal, "update_handle jobs are not handled by this version"));
+      return move_handle(job.sub);
   }
   return give_up(Error(Code::internal, "unknown job kind"));
 }
@@ -116,8 +117,11 @@ JobResult Provisioner::provision(const std::string &sub) {
     if (!account) return retry_after(std::move(account).error());
     const store::Account &a = *account;
     switch (a.state) {
-      case store::AccountState::active:
-        return reseal_if_needed(a);
+      case store::AccountState::active: {
+        JobResult resealed = reseal_if_needed(a);
+        if (resealed.outcome != Outcome::done) return resealed;
+        return follow_handle(a, std::move(resealed.note));
+      }
       case store::AccountState::none:
       case store::AccountState::failed:
       case store::AccountState::deleting:
@@ -188,7 +192,7 @@ JobResult Provisioner::provision(const std::string &sub) {
           store_.mark_account_created(sub, created->did, created->handle, intent.sealed_password,
                                       format_iso8601(now_unix_ms()));
       if (!st) return retry_after(std::move(st).error());
-      return JobResult{Outcome::done, {}, {}, "created " + created->handle};
+      return after_created(sub, "created " + created->handle);
     }
     Error failure = std::move(created).error();
     const pds::ErrorKind kind = pds::kind_of(failure);
@@ -202,7 +206,7 @@ JobResult Provisioner::provision(const std::string &sub) {
         Status st = store_.mark_account_created(
             sub, proof->did, proof->handle, intent.sealed_password, format_iso8601(now_unix_ms()));
         if (!st) return retry_after(std::move(st).error());
-        return JobResult{Outcome::done, {}, {}, "adopted " + proof->handle + " (already ours)"};
+        return after_created(sub, "adopted " + proof->handle + " (already ours)");
       }
       if (pds::is_transient(proof.error())) return retry_after(std::move(proof).error());
       // Not ours: fall through to the fallbacks below.
@@ -211,8 +215,7 @@ JobResult Provisioner::provision(const std::string &sub) {
     // 4. Fallbacks: the code handle for an unusable or taken handle; for sotce users the
     //    "+sotce" email when the address is taken (once).
     store::AccountIntent next = intent;
-    if (wants_handle_fallback(kind) && kind != pds::ErrorKind::email_taken &&
-        intent.handle != *fallback) {
+    if (wants_handle_fallback(kind) && intent.handle != *fallback) {
       next.handle = *fallback;
     } else if (kind == pds::ErrorKind::email_taken && is_sotce(sub) &&
                sotce_email_variant(intent.email)) {
@@ -234,6 +237,100 @@ JobResult Provisioner::provision(const std::string &sub) {
   }
   return retry_after(
       Error(Code::conflict, "provisioning of " + sub + " did not settle within one run; retrying"));
+}
+
+// The account was just created with the intent's handle, which may be older than the person's
+// handle now (changed while createAccount was in flight; the update_handle job leaves such
+// accounts to this check). Reads the account again, after the creation committed, so a change
+// that committed before it is seen here or by its own job.
+JobResult Provisioner::after_created(const std::string &sub, std::string note) {
+  auto account = store_.get_account(sub);
+  if (!account) return retry_after(std::move(account).error());  // the next run checks again
+  return follow_handle(*account, std::move(note));
+}
+
+// An active account whose PDS handle is not the one its AC handle calls for gets an
+// update_handle job (it falls back to the code handle if the PDS refuses the new one).
+JobResult Provisioner::follow_handle(const store::Account &a, std::string note) {
+  auto desired = desired_handle(a);
+  if (!desired) return give_up(std::move(desired).error());
+  if (a.pds_handle && same_handle(*a.pds_handle, *desired)) {
+    return JobResult{Outcome::done, {}, {}, std::move(note)};
+  }
+  auto scheduled = store_.schedule_job(a.sub, store::JobKind::update_handle, now_unix_ms());
+  if (!scheduled) return retry_after(std::move(scheduled).error());
+  return JobResult{Outcome::done, {}, {}, note + "; handle " + *desired + " follows"};
+}
+
+Result<std::string> Provisioner::desired_handle(const store::Account &a) const {
+  if (!a.code) return Error(Code::store, "account " + a.sub + " has no user code");
+  std::optional<std::string_view> ac_handle;
+  if (a.ac_handle) ac_handle = *a.ac_handle;
+  auto choice = pds::choose_pds_handle(ac_handle, *a.code, options_.handle_domain);
+  if (!choice) return std::move(choice).error();
+  return std::move(choice->handle);
+}
+
+bool Provisioner::same_handle(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The update_handle job: logs in with the stored credentials and moves the PDS handle to the
+// one the AC handle calls for, or to the code handle when the PDS refuses it. Makes no PDS call
+// when the handle is already right, so the same change twice costs one call at most.
+JobResult Provisioner::move_handle(const std::string &sub) {
+  auto account = store_.get_account(sub);
+  if (!account) return retry_after(std::move(account).error());
+  const store::Account &a = *account;
+  if (a.state != store::AccountState::active) {
+    // pending/creating: the provision job creates the account, then checks the handle
+    // (after_created); none/failed/deleting/deleted: nothing on the PDS to move.
+    return JobResult{
+        Outcome::done, {}, {}, std::string("nothing to move: account is ") + to_string(a.state)};
+  }
+  if (!a.did || !a.password || !a.code) {
+    return give_up(Error(Code::store, "active account " + sub + " has no DID, password or code"));
+  }
+  auto desired = desired_handle(a);
+  if (!desired) return give_up(std::move(desired).error());
+  if (a.pds_handle && same_handle(*a.pds_handle, *desired)) {
+    return JobResult{Outcome::done, {}, {}, "handle already " + *desired};
+  }
+  auto fallback = pds::fallback_handle(*a.code, options_.handle_domain);
+  if (!fallback) return give_up(std::move(fallback).error());
+
+  auto password = open_password(sub, *a.password);
+  if (!password) return give_up(std::move(password).error().context("reading the stored password"));
+  auto session = pds_.create_session(*a.did, *password);
+  if (!session) {
+    if (pds::is_transient(session.error())) return retry_after(std::move(session).error());
+    return give_up(std::move(session).error().context("logging in with the stored credentials"));
+  }
+  std::string target = *desired;
+  Status moved = pds_.update_handle(session->access_jwt, target);
+  if (!moved) {
+    const pds::ErrorKind kind = pds::kind_of(moved.error());
+    if (pds::is_transient(moved.error())) return retry_after(std::move(moved).error());
+    if (!wants_handle_fallback(kind) || same_handle(target, *fallback)) {
+      return give_up(std::move(moved).error().context("updateHandle"));
+    }
+    // Refused (reserved, invalid, taken): the code handle, as provisioning does.
+    target = *fallback;
+    if (a.pds_handle && same_handle(*a.pds_handle, target)) {
+      return JobResult{Outcome::done, {}, {}, *desired + " refused; the code handle stays"};
+    }
+    moved = pds_.update_handle(session->access_jwt, target);
+    if (!moved) {
+      if (pds::is_transient(moved.error())) return retry_after(std::move(moved).error());
+      return give_up(std::move(moved).error().context("updateHandle to the code handle"));
+    }
+  }
+  Status st = store_.set_pds_handle(sub, target, format_iso8601(now_unix_ms()));
+  if (!st) return retry_after(std::move(st).error());  // the PDS has it; a rerun costs no call
+  return JobResult{Outcome::done, {}, {}, "handle moved to " + target};
 }
 
 // A legacy plaintext password (or one sealed with an old key) is re-sealed with the primary

@@ -61,6 +61,12 @@ class Provisioner {
   JobResult provision(const std::string &sub);
   JobResult remove(const std::string &sub);
   JobResult reseal_if_needed(const store::Account &account);
+  JobResult move_handle(const std::string &sub);
+  JobResult after_created(const std::string &sub, std::string note);
+  JobResult follow_handle(const store::Account &account, std::string note);
+  // The PDS handle the person's AC handle calls for (the code handle when it has none).
+  Result<std::string> desired_handle(const store::Account &account) const;
+  static bool same_handle(std::string_view a, std::string_view b);  // handles ignore case
 
   JobResult retry_after(Error error) const;
   static JobResult give_up(Error error);

@@ -546,7 +546,8 @@ Op Commands::replace_password_flat(std::string_view sub, std::string_view expect
 Op Commands::move_open_job_earlier(std::string_view sub, JobKind kind, UnixMillis due) const {
   return write(Op::Kind::update_one, kJobs,
                Doc().str("sub", sub).str("kind", to_string(kind)).str("status", "open"),
-               Doc().doc("$min", Doc().date("due", due)));
+               // rerun: asked for again; if it is running now, complete_job keeps it open.
+               Doc().doc("$min", Doc().date("due", due)).doc("$set", Doc().boolean("rerun", true)));
 }
 
 Op Commands::next_job_id() const {
@@ -575,12 +576,23 @@ Op Commands::lease_job(std::string_view owner, UnixMillis now, std::int64_t leas
                  .str("status", "open")
                  .doc("due", Doc().date("$lte", now))
                  .doc("leaseUntil", Doc().date("$lte", now)),
-             Doc().doc("$set", Doc().str("leaseOwner", owner).date("leaseUntil", now + lease_ms)),
+             Doc()
+                 .doc("$set", Doc().str("leaseOwner", owner).date("leaseUntil", now + lease_ms))
+                 .doc("$unset", Doc().str("rerun", "")),
              false, true, Doc(), Doc().i32("due", 1).i32("_id", 1));
 }
 
 Op Commands::complete_job(std::int64_t id, std::string_view owner) const {
-  return write(Op::Kind::delete_one, kJobs, Doc().i64("_id", id).str("leaseOwner", owner));
+  return write(
+      Op::Kind::delete_one, kJobs,
+      Doc().i64("_id", id).str("leaseOwner", owner).doc("rerun", Doc().boolean("$ne", true)));
+}
+
+Op Commands::requeue_job(std::int64_t id, std::string_view owner) const {
+  return write(Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseOwner", owner),
+               Doc()
+                   .doc("$set", Doc().date("leaseUntil", kNoLease))
+                   .doc("$unset", Doc().str("leaseOwner", "").str("rerun", "")));
 }
 
 Op Commands::reschedule_job(std::int64_t id, std::string_view owner, UnixMillis due,

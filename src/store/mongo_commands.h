@@ -160,7 +160,10 @@ class Commands {
   Op insert_job(std::int64_t id, std::string_view sub, JobKind kind, UnixMillis due,
                 UnixMillis now) const;
   Op lease_job(std::string_view owner, UnixMillis now, std::int64_t lease_ms) const;
+  // Deletes the job unless it was asked for again while leased (rerun); requeue_job then gives
+  // it back, due, so it runs once more.
   Op complete_job(std::int64_t id, std::string_view owner) const;
+  Op requeue_job(std::int64_t id, std::string_view owner) const;
   Op reschedule_job(std::int64_t id, std::string_view owner, UnixMillis due,
                     std::string_view error_json) const;
   Op fail_job(std::int64_t id, std::string_view owner, std::string_view error_json) const;

@@ -782,7 +782,11 @@ class MongoStore final : public Store {
   Status complete_job(const Job &job, std::string_view owner) override {
     auto r = run(cmd_.complete_job(job.id, owner));
     if (!r) return std::move(r).error();
-    if (r->deleted == 0) return lease_lost(job.id, owner);
+    if (r->deleted > 0) return Status::ok();
+    // Asked for again while it ran (or the lease is gone): run it once more if still ours.
+    auto again = run(cmd_.requeue_job(job.id, owner));
+    if (!again) return std::move(again).error();
+    if (again->matched == 0) return lease_lost(job.id, owner);
     return Status::ok();
   }
 

@@ -698,9 +698,16 @@ class SqliteStore final : public Store {
 
   Status complete_job(const Job &job, std::string_view owner) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.cached("DELETE FROM jobs WHERE id = ?1 AND lease_owner = ?2");
+    auto stmt = conn_.cached("DELETE FROM jobs WHERE id = ?1 AND lease_owner = ?2 AND due_ms = ?3");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).run());
+    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).bind(3, job.due_at).run());
+    if (sqlite3_changes(conn_.raw()) > 0) return Status::ok();
+    // Asked for again while it ran (see schedule_in_tx): give it back so it runs once more.
+    auto requeue = conn_.cached(
+        "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND "
+        "lease_owner = ?2");
+    if (!requeue) return std::move(requeue).error();
+    ACID_TRY(requeue->bind(1, job.id).bind(2, owner).run());
     return require_lease(job.id, owner);
   }
 
@@ -784,13 +791,20 @@ class SqliteStore final : public Store {
 
   Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at) {
     auto find = conn_.cached(
-        "SELECT id, due_ms FROM jobs WHERE sub = ?1 AND kind = ?2 AND status = 'open'");
+        "SELECT id, due_ms, lease_owner IS NOT NULL AND lease_until_ms > ?3 FROM jobs "
+        "WHERE sub = ?1 AND kind = ?2 AND status = 'open'");
     if (!find) return std::move(find).error();
-    find->bind(1, sub).bind(2, std::string_view(to_string(kind)));
+    find->bind(1, sub).bind(2, std::string_view(to_string(kind))).bind(3, now_unix_ms());
     auto row = find->step();
     if (!row) return std::move(row).error();
     if (*row) {
-      if (find->column_int(1) > due_at) {
+      if (find->column_int(2) != 0) {
+        // Asked for again while it runs: a changed due time tells complete_job to keep the job
+        // open, so it runs once more and sees what this request recorded.
+        auto again = conn_.cached("UPDATE jobs SET due_ms = max(?2, due_ms + 1) WHERE id = ?1");
+        if (!again) return std::move(again).error();
+        ACID_TRY(again->bind(1, find->column_int(0)).bind(2, due_at).run());
+      } else if (find->column_int(1) > due_at) {
         auto earlier = conn_.cached("UPDATE jobs SET due_ms = ?2 WHERE id = ?1");
         if (!earlier) return std::move(earlier).error();
         ACID_TRY(earlier->bind(1, find->column_int(0)).bind(2, due_at).run());

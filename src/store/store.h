@@ -238,7 +238,9 @@ class Store {
   // ---- Jobs ----------------------------------------------------------------------------------
 
   // Schedules a job; at most one open job per (sub, kind): an existing one is moved earlier if
-  // `due_at` is earlier. Returns true when a new job was created.
+  // `due_at` is earlier. If that job is leased (running), it is marked to run once more: its
+  // complete_job then gives it back instead of removing it, so a request made while the job ran
+  // is never lost. Returns true when a new job was created.
   virtual Result<bool> schedule_job(std::string_view sub, JobKind kind, UnixMillis due_at) = 0;
 
   // Takes the open job due first (due_at <= now) whose lease is free or expired, for `owner`
@@ -246,7 +248,8 @@ class Store {
   virtual Result<std::optional<Job>> lease_job(std::string_view owner, UnixMillis now,
                                                std::int64_t lease_ms) = 0;
 
-  // Finishes a leased job: removes it. Code::conflict if `owner` no longer holds the lease.
+  // Finishes a leased job: removes it, or, if it was scheduled again while leased, releases it
+  // to run once more. Code::conflict if `owner` no longer holds the lease.
   virtual Status complete_job(const Job &job, std::string_view owner) = 0;
   // Gives the job back with a new due time and the error that caused the retry.
   virtual Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,

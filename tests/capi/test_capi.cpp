@@ -1,6 +1,7 @@
 // The C ABI's contract: statuses, the thread-local error, ownership, options versions.
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 #include <set>
 #include <string>
@@ -64,6 +65,19 @@ TEST(CApi, OptionsVersionsAreChecked) {
   EXPECT_EQ(opts.store_uri, nullptr);
   EXPECT_EQ(acid_client_options_init(&opts, 99), ACID_EVERSION);
   EXPECT_EQ(acid_client_options_init(nullptr, 1), ACID_EINVAL);
+  // A version 1 caller's struct ends before handle_changed_token: nothing past it is written.
+  union {
+    acid_client_options opts;
+    unsigned char bytes[sizeof(acid_client_options)];
+  } v1;
+  std::memset(v1.bytes, 0xAB, sizeof v1.bytes);
+  EXPECT_EQ(acid_client_options_init(&v1.opts, 1), ACID_OK);
+  EXPECT_EQ(v1.opts.version, 1u);
+  EXPECT_EQ(v1.opts.use_environment, 1);
+  for (std::size_t i = offsetof(acid_client_options, handle_changed_token); i < sizeof v1.bytes;
+       ++i) {
+    ASSERT_EQ(v1.bytes[i], 0xAB) << "byte " << i << " written past a version 1 struct";
+  }
 
   opts.version = 99;
   acid_client *client = reinterpret_cast<acid_client *>(0x1);
@@ -138,6 +152,66 @@ TEST(CApi, TheKeyPersistsSoReopeningContinuesTheSameSequence) {
     }
   }
   EXPECT_EQ(codes.size(), 150u);
+}
+
+// The identity-sync entry points: arguments are checked before anything is touched, and the
+// HTTP form answers with statuses while the plain forms return them.
+TEST(CApi, HandleChangeAndDeletionThroughTheCAbi) {
+  TempDir dir;
+  const std::string uri = dir.sqlite_uri();
+  acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
+  opts.store_uri = uri.c_str();
+  opts.auth0_log_token = "webhook";
+  opts.handle_changed_token = "handles";
+  opts.use_environment = 0;
+  acid_client *c = nullptr;
+  ASSERT_EQ(acid_client_create(&c, &opts), ACID_OK) << acid_error_last()->message;
+
+  EXPECT_EQ(acid_handle_changed(nullptr, "auth0|a", "x"), ACID_EINVAL);
+  EXPECT_NE(std::string(acid_error_last()->message).find("acid_handle_changed"), std::string::npos);
+  EXPECT_EQ(acid_handle_changed(c, nullptr, "x"), ACID_EINVAL);
+  EXPECT_EQ(acid_handle_changed(c, "", "x"), ACID_EINVAL);
+  EXPECT_EQ(acid_handle_changed(c, "auth0|a", nullptr), ACID_EINVAL);
+  EXPECT_EQ(acid_user_delete(nullptr, "auth0|a"), ACID_EINVAL);
+  EXPECT_EQ(acid_user_delete(c, nullptr), ACID_EINVAL);
+  EXPECT_EQ(acid_user_delete(c, ""), ACID_EINVAL);
+  int status = -1;
+  char *body = nullptr;
+  EXPECT_EQ(acid_handle_changed_request(c, "handles", "{}", 2, nullptr, &body), ACID_EINVAL);
+  EXPECT_EQ(acid_handle_changed_request(c, "handles", "{}", 2, &status, nullptr), ACID_EINVAL);
+  EXPECT_EQ(acid_handle_changed_request(c, "handles", nullptr, 5, &status, &body), ACID_EINVAL);
+  EXPECT_EQ(acid_user_delete(c, "auth0|nobody"), ACID_ENOTFOUND);
+
+  const std::string signup = R"([{"log_id":"c1","data":{"type":"ss","date":"2025-10-14T08:30:00Z",)"
+                             R"("user_id":"auth0|a","user_name":"a@example.com"}}])";
+  ASSERT_EQ(acid_handle_log_stream(c, ACID_TENANT_AESTHETIC, "webhook", signup.data(),
+                                   signup.size(), &status, &body),
+            ACID_OK);
+  EXPECT_EQ(status, 200) << body;
+  acid_free(body);
+
+  const std::string change = R"({"sub":"auth0|a","handle":"jeffrey"})";
+  ASSERT_EQ(acid_handle_changed_request(c, "Bearer handles", change.data(), change.size(), &status,
+                                        &body),
+            ACID_OK);
+  EXPECT_EQ(status, 200);
+  EXPECT_STREQ(body, R"({"sub":"auth0|a","handle":"jeffrey"})");
+  acid_free(body);
+  ASSERT_EQ(
+      acid_handle_changed_request(c, "Bearer nope", change.data(), change.size(), &status, &body),
+      ACID_OK);
+  EXPECT_EQ(status, 403);
+  acid_free(body);
+  EXPECT_EQ(acid_handle_changed(c, "auth0|a", "bad handle!"), ACID_EINVAL);
+  EXPECT_EQ(acid_handle_changed(c, "auth0|a", "jeffrey2"), ACID_OK);
+
+  ASSERT_EQ(acid_user_delete(c, "auth0|a"), ACID_OK);
+  char *user = nullptr;
+  ASSERT_EQ(acid_user_get(c, "auth0|a", &user), ACID_OK);
+  EXPECT_NE(std::string(user).find(R"("state":"deleted")"), std::string::npos) << user;
+  EXPECT_NE(std::string(user).find(R"("code":"ac25)"), std::string::npos) << user;
+  acid_free(user);
+  acid_client_destroy(c);
 }
 
 }  // namespace

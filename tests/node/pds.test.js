@@ -110,6 +110,46 @@ test('signups and verifications become PDS accounts (handles, fallbacks, duplica
   assert.match(await id.metrics(), /acid_jobs_total\{kind="provision",outcome="done"\} 3/);
 });
 
+test('handleChanged moves the PDS handle; deleteUser deletes the account and keeps the code', async (t) => {
+  const run = runLabel();
+  const id = await Identity.open(config(tempDir(t), { handleChangedToken: 'handle-token' }));
+  t.after(() => id.close());
+  const sub = `auth0|${run}moves`;
+  const email = `${run}moves@example.com`;
+  const events = [
+    logEntry({ logId: `${run}-ss`, type: 'ss', userId: sub, email }),
+    logEntry({ logId: `${run}-sv`, type: 'sv', userId: sub, email }),
+  ];
+  const posted = await id.handleAuth0Events({ headers: { authorization: TOKEN }, body: JSON.stringify(events) });
+  assert.equal(posted.status, 200, posted.body);
+  await drain(id);
+  const created = await id.getUser(sub);
+  assert.equal(created.state, 'active', JSON.stringify(created.last_error));
+
+  await id.handleChanged(sub, `m${run}`);
+  await drain(id);
+  const moved = await id.getUser(sub);
+  assert.equal(moved.pds_handle, `m${run}.${env.PDS_HANDLE_DOMAIN}`);
+  assert.equal((await pdsAccountInfo(env, moved.did)).handle, moved.pds_handle);
+
+  // The HTTP form, as a Netlify function would call it.
+  const request = (auth, body) => id.handleChangeRequest({ headers: { Authorization: auth }, body });
+  assert.equal((await request('Bearer wrong', JSON.stringify({ sub, handle: `w${run}` }))).status, 403);
+  assert.equal((await request('Bearer handle-token', '{"sub":1}')).status, 400);
+  const ok = await request('Bearer handle-token', JSON.stringify({ sub, handle: `w${run}` }));
+  assert.equal(ok.statusCode, 200, ok.body);
+  await drain(id);
+  assert.equal((await id.getUser(sub)).pds_handle, `w${run}.${env.PDS_HANDLE_DOMAIN}`);
+
+  await id.deleteUser(sub);
+  await drain(id);
+  const gone = await id.getUser(sub);
+  assert.equal(gone.state, 'deleted');
+  assert.equal(gone.code, created.code);
+  assert.equal(await pdsAccountInfo(env, created.did), null, 'the PDS account is deleted');
+  await assert.rejects(id.deleteUser(`auth0|${run}nobody`), (e) => e instanceof AcidentityError && e.code === 'ACID_ENOTFOUND');
+});
+
 test('a permanent failure alerts, stores `failed`, and retryUser recovers it', async (t) => {
   const dir = tempDir(t);
   const run = runLabel();

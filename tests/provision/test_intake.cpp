@@ -207,5 +207,69 @@ TEST_F(Intake, AStoreFailureMidBatchIs503AndAResendConverges) {
   EXPECT_EQ(rows("jobs"), 3);
 }
 
+// POST /handle-changed: its own token (fail closed), strict body, documented statuses, and
+// nothing recorded unless the answer is 200.
+TEST_F(Intake, HandleChangedRequestsAreAuthorizedValidatedAndRecorded) {
+  const auto ask = [](Engine &e, std::optional<std::string_view> auth, std::string_view body) {
+    return e.handle_changed_request(auth, body);
+  };
+  const std::string ok_body = R"({"sub":"auth0|h1","handle":"jeffrey"})";
+  // No ACID_HANDLE_CHANGED_TOKEN: every request is refused, even one with a token.
+  EXPECT_EQ(ask(*engine_, std::string_view("Bearer x"), ok_body).status, 503);
+
+  engine_ = make({{"AUTH0_LOG_TOKEN", kToken}, {"ACID_HANDLE_CHANGED_TOKEN", "handle-secret"}});
+  ASSERT_EQ(engine_
+                ->handle_log_stream(Tenant::aesthetic, std::string_view(kToken),
+                                    "[" + log("h-s1", "ss", R"("auth0|h1")") + "," +
+                                        log("h-s2", "ss", R"("auth0|h2")") + "]")
+                .status,
+            200);
+  EXPECT_EQ(ask(*engine_, std::nullopt, ok_body).status, 401);
+  EXPECT_EQ(ask(*engine_, std::string_view("Bearer handle-secreT"), ok_body).status, 403);
+  EXPECT_EQ(ask(*engine_, std::string_view(kToken), ok_body).status, 403);  // not the webhook's
+  const std::optional<std::string_view> auth = std::string_view("Bearer handle-secret");
+  for (const char *bad : {"", "[]", "{", R"({"sub":"auth0|h1"})", R"({"handle":"x"})",
+                          R"({"sub":7,"handle":"jeffrey"})", R"({"sub":"","handle":"jeffrey"})",
+                          R"({"sub":"auth0|h1","handle":""})", R"({"sub":"auth0|h1","handle":3})",
+                          R"({"sub":"auth0|h1","handle":"no spaces allowed"})",
+                          "{\"sub\":\"auth0|h1\",\"handle\":\"j\xff\"}"}) {
+    const HttpReply r = ask(*engine_, auth, bad);
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(ask(*engine_, auth, std::string(5000, ' ')).status, 413);
+  EXPECT_EQ(ask(*engine_, auth, R"({"sub":"auth0|nobody","handle":"jeffrey"})").status, 404);
+  EXPECT_FALSE(engine_->store().get_handle("auth0|h1").is_ok()) << "a refused request wrote";
+
+  const HttpReply done = ask(*engine_, auth, R"({"sub":"auth0|h1","handle":"@jeffrey"})");
+  EXPECT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.body, R"({"sub":"auth0|h1","handle":"jeffrey"})");
+  EXPECT_EQ(*engine_->store().get_handle("auth0|h1"), "jeffrey");
+  // Taken by someone else, compared case-insensitively.
+  EXPECT_EQ(ask(*engine_, auth, R"({"sub":"auth0|h2","handle":"JEFFREY"})").status, 409);
+  // Not verified: nothing on the PDS to move, so no job.
+  EXPECT_EQ(rows("jobs"), 0);
+}
+
+// acid_user_delete before any PDS account: immediate, terminal, code kept, repeatable.
+TEST_F(Intake, DeletingAnUnverifiedUserIsImmediateAndKeepsTheCode) {
+  ASSERT_EQ(engine_
+                ->handle_log_stream(Tenant::aesthetic, std::string_view(kToken),
+                                    "[" + log("d-s1", "ss", R"("auth0|d1")") + "]")
+                .status,
+            200);
+  const auto code = engine_->store().get_account("auth0|d1")->code;
+  ASSERT_TRUE(code.has_value());
+  ASSERT_TRUE(engine_->delete_user("auth0|d1").is_ok());
+  ASSERT_TRUE(engine_->delete_user("auth0|d1").is_ok());  // again: no change
+  const auto a = engine_->store().get_account("auth0|d1");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->state, store::AccountState::deleted);
+  EXPECT_EQ(a->code, code);
+  EXPECT_EQ(rows("jobs"), 0);
+  EXPECT_EQ(engine_->delete_user("auth0|never-seen").code(), Code::not_found);
+  EXPECT_FALSE(engine_->store().get_account("auth0|never-seen").is_ok());
+}
+
 }  // namespace
 }  // namespace acid::provision

@@ -101,6 +101,18 @@ class ProvisioningLive : public ::testing::Test {
     }
   }
 
+  // A person with an active PDS account (signup + verification, jobs run).
+  std::string active_user(const std::string &name) {
+    const std::string s = sub(name);
+    const HttpReply r = post("[" + entry(run_ + "-s" + name, "ss", s, email(name)) + "," +
+                             entry(run_ + "-v" + name, "sv", s, email(name)) + "]");
+    EXPECT_EQ(r.status, 200) << r.body;
+    drain();
+    const store::Account a = account(s);
+    EXPECT_EQ(a.state, store::AccountState::active) << a.last_error;
+    return s;
+  }
+
   store::Account account(const std::string &s) {
     auto a = engine_->store().get_account(s);
     EXPECT_TRUE(a) << a.error().message;
@@ -286,6 +298,88 @@ TEST_F(ProvisioningLive, DeletionRemovesThePdsAccountAndKeepsTheCode) {
   auto info = pds_->get_account_info(*before.did);
   ASSERT_FALSE(info);
   EXPECT_EQ(pds::kind_of(info.error()), pds::ErrorKind::account_not_found);
+}
+
+// The deletion API (acid_user_delete) takes the sdu path: PDS account gone, code kept.
+TEST_F(ProvisioningLive, DeleteUserRemovesThePdsAccountAndKeepsTheCode) {
+  const std::string s = active_user("apidel");
+  const store::Account before = account(s);
+  ASSERT_TRUE(engine_->delete_user(s).is_ok());
+  drain();
+  const store::Account after = account(s);
+  EXPECT_EQ(after.state, store::AccountState::deleted) << after.last_error;
+  EXPECT_EQ(after.code, before.code);
+  EXPECT_FALSE(after.did.has_value());
+  auto info = pds_->get_account_info(*before.did);
+  ASSERT_FALSE(info);
+  EXPECT_EQ(pds::kind_of(info.error()), pds::ErrorKind::account_not_found);
+  ASSERT_TRUE(engine_->delete_user(s).is_ok());  // repeating it changes nothing
+  EXPECT_EQ(account(s).state, store::AccountState::deleted);
+}
+
+// A handle change moves the PDS handle (logged in with the stored credentials); the same change
+// again costs no PDS call; a handle the PDS refuses falls back to the code handle.
+TEST_F(ProvisioningLive, HandleChangesFollowOnThePdsOnceAndFallBack) {
+  const std::string s = active_user("rename");
+  const std::string wanted = "n" + run_;
+  ASSERT_TRUE(engine_->set_handle(s, wanted).is_ok());
+  drain();
+  store::Account a = account(s);
+  EXPECT_EQ(a.pds_handle, wanted + "." + env_.handle_domain) << a.last_error;
+  auto resolved = pds_->resolve_handle(wanted + "." + env_.handle_domain);
+  ASSERT_TRUE(resolved) << resolved.error().message;
+  EXPECT_EQ(*resolved, *a.did);
+
+  auto client = engine_->pds_client();
+  ASSERT_TRUE(client);
+  const auto calls_before = (*client)->stats().calls;
+  ASSERT_TRUE(engine_->set_handle(s, wanted).is_ok());  // the same handle again
+  drain();
+  EXPECT_EQ((*client)->stats().calls, calls_before) << "an unchanged handle reached the PDS";
+
+  // Taken on the PDS by someone else: the code handle, as at creation.
+  const std::string taken = "x" + run_;
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  ASSERT_TRUE(pds_->create_account({taken + "." + env_.handle_domain, run_ + "holder@example.com",
+                                    "holder-password-123", *invite}));
+  ASSERT_TRUE(engine_->set_handle(s, taken).is_ok());
+  drain();
+  a = account(s);
+  EXPECT_EQ(a.pds_handle, *a.code + "." + env_.handle_domain) << a.last_error;
+  auto jobs = engine_->store().list_jobs(s);
+  ASSERT_TRUE(jobs);
+  EXPECT_TRUE(jobs->empty()) << "a handle job was left open or failed";
+}
+
+// The person renames while their account is being created with the old handle (the intent is
+// persisted): whichever job runs first, the PDS ends with the newest handle.
+TEST_F(ProvisioningLive, AHandleChangeRacingCreationEndsWithTheNewestHandle) {
+  const std::string s = sub("race");
+  const std::string first = "f" + run_, second = "s" + run_;
+  ASSERT_EQ(post("[" + entry(run_ + "-s", "ss", s, email("race")) + "]").status, 200);
+  ASSERT_TRUE(engine_->set_handle(s, first).is_ok());
+  ASSERT_EQ(post("[" + entry(run_ + "-v", "sv", s, email("race")) + "]").status, 200);
+  // A worker persisted its intent with the first handle and is about to call createAccount.
+  store::Account a = account(s);
+  auto ring = seal::KeyRing::parse(key_);
+  ASSERT_TRUE(ring);
+  auto sealed = seal::seal(*ring, "race-password-0123456789abcdef", password_aad(s));
+  ASSERT_TRUE(sealed);
+  ASSERT_TRUE(
+      engine_->store()
+          .save_intent(s,
+                       {first + "." + env_.handle_domain, *sealed, email("race"), 1, now_unix_ms()},
+                       a.version)
+          .is_ok());
+  ASSERT_TRUE(engine_->set_handle(s, second).is_ok());  // the rename lands meanwhile
+  drain();
+  a = account(s);
+  ASSERT_EQ(a.state, store::AccountState::active) << a.last_error;
+  EXPECT_EQ(a.pds_handle, second + "." + env_.handle_domain);
+  auto resolved = pds_->resolve_handle(second + "." + env_.handle_domain);
+  ASSERT_TRUE(resolved) << resolved.error().message;
+  EXPECT_EQ(*resolved, *a.did);
 }
 
 TEST_F(ProvisioningLive, AnUnreachablePdsRetriesThenFailsLoudly) {

@@ -261,6 +261,23 @@ TEST_P(StoreProvisioning, JobsAreLeasedOnceAndLeasesExpire) {
   EXPECT_TRUE(*store().schedule_job("auth0|j2", JobKind::provision, 0));
 }
 
+// A job asked for again while it runs (a second handle change during the update) is not lost:
+// completing the first run gives the job back, and it runs once more.
+TEST_P(StoreProvisioning, AJobScheduledWhileLeasedRunsOnceMore) {
+  const UnixMillis now = now_unix_ms();
+  ASSERT_TRUE(*store().schedule_job("auth0|r1", JobKind::update_handle, now));
+  auto running = store().lease_job("w1", now, 60'000);
+  ASSERT_TRUE(running.is_ok() && running->has_value());
+  EXPECT_FALSE(*store().schedule_job("auth0|r1", JobKind::update_handle, now));  // no second job
+  ASSERT_TRUE(store().complete_job(**running, "w1").is_ok());
+  auto rerun = store().lease_job("w2", now_unix_ms() + 10, 60'000);
+  ASSERT_TRUE(rerun.is_ok() && rerun->has_value()) << "the request made during the run was lost";
+  EXPECT_EQ((*rerun)->id, (*running)->id);
+  ASSERT_TRUE(store().complete_job(**rerun, "w2").is_ok());  // nothing asked meanwhile: done
+  EXPECT_FALSE(store().lease_job("w3", now_unix_ms() + 10, 60'000)->has_value());
+  EXPECT_TRUE(store().list_jobs("auth0|r1")->empty());
+}
+
 TEST_P(StoreProvisioning, ConcurrentWorkersNeverShareAJob) {
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(store().schedule_job("auth0|c" + std::to_string(i), JobKind::provision, 0).is_ok());

@@ -257,7 +257,7 @@ void queue_destroy(Napi::Env env, ClientPtr state) {
 
 struct OpenOptions {
   std::optional<std::string> store_uri, pds_url, pds_admin_password, pds_handle_domain,
-      auth0_log_token, sotce_auth0_log_token, credentials_key;
+      auth0_log_token, sotce_auth0_log_token, credentials_key, handle_changed_token;
   int allow_plaintext_credentials = -1;
   int max_attempts = 0;
   int job_lease_ms = 0;
@@ -278,6 +278,7 @@ int fill_options(const OpenOptions &options, acid_client_options &o) {
   o.pds_handle_domain = c_str_or_null(options.pds_handle_domain);
   o.auth0_log_token = c_str_or_null(options.auth0_log_token);
   o.sotce_auth0_log_token = c_str_or_null(options.sotce_auth0_log_token);
+  o.handle_changed_token = c_str_or_null(options.handle_changed_token);
   o.credentials_key = c_str_or_null(options.credentials_key);
   o.allow_plaintext_credentials = options.allow_plaintext_credentials;
   o.max_attempts = options.max_attempts;
@@ -370,6 +371,7 @@ OpenOptions options_from(const Napi::Value &value) {
   o.pds_handle_domain = config_string(config, "pdsHandleDomain");
   o.auth0_log_token = config_string(config, "auth0LogToken");
   o.sotce_auth0_log_token = config_string(config, "sotceAuth0LogToken");
+  o.handle_changed_token = config_string(config, "handleChangedToken");
   o.credentials_key = config_string(config, "credentialsKey");
   Napi::Value plain = config.Get("allowPlaintextCredentials");
   if (plain.IsBoolean()) o.allow_plaintext_credentials = plain.As<Napi::Boolean>().Value() ? 1 : 0;
@@ -531,14 +533,47 @@ Napi::Value UserRetry(const Napi::CallbackInfo &info) {
   });
 }
 
-Napi::Value UserSetHandle(const Napi::CallbackInfo &info) {
+Napi::Value HandleChanged(const Napi::CallbackInfo &info) {
   ClientPtr state = client_arg(info);
   std::string sub = string_arg(info, 1, "sub");
   std::string handle = string_arg(info, 2, "handle");
   return start_call(info, state, Kind::none,
                     [sub = std::move(sub), handle = std::move(handle)](acid_client *c, Outcome &) {
-                      return acid_user_set_handle(c, sub.c_str(), handle.c_str());
+                      return acid_handle_changed(c, sub.c_str(), handle.c_str());
                     });
+}
+
+Napi::Value HandleChangedRequest(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  ClientPtr state = client_arg(info);
+  std::optional<std::string> authorization = optional_string_arg(info, 1, "authorization");
+  std::string body;
+  if (info[2].IsBuffer()) {
+    auto buf = info[2].As<Napi::Buffer<char>>();
+    body.assign(buf.Data(), buf.Length());
+  } else if (info[2].IsString()) {
+    body = info[2].As<Napi::String>().Utf8Value();
+  } else {
+    throw_type_error(env, "body must be a string or a Buffer");
+  }
+  return start_call(
+      info, state, Kind::http,
+      [authorization = std::move(authorization), body = std::move(body)](acid_client *c,
+                                                                          Outcome &out) {
+        char *json = nullptr;
+        const int rc =
+            acid_handle_changed_request(c, c_str_or_null(authorization), body.data(),
+                                        body.size(), &out.http_status, &json);
+        return take(rc, json, out.text);
+      });
+}
+
+Napi::Value UserDelete(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string sub = string_arg(info, 1, "sub");
+  return start_call(info, state, Kind::none, [sub = std::move(sub)](acid_client *c, Outcome &) {
+    return acid_user_delete(c, sub.c_str());
+  });
 }
 
 Napi::Value PdsDescribe(const Napi::CallbackInfo &info) {
@@ -675,7 +710,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runJobs", Napi::Function::New(env, RunJobs, "runJobs"));
   exports.Set("userGet", Napi::Function::New(env, UserGet, "userGet"));
   exports.Set("userRetry", Napi::Function::New(env, UserRetry, "userRetry"));
-  exports.Set("userSetHandle", Napi::Function::New(env, UserSetHandle, "userSetHandle"));
+  exports.Set("handleChanged", Napi::Function::New(env, HandleChanged, "handleChanged"));
+  exports.Set("handleChangedRequest",
+              Napi::Function::New(env, HandleChangedRequest, "handleChangedRequest"));
+  exports.Set("userDelete", Napi::Function::New(env, UserDelete, "userDelete"));
   exports.Set("pdsDescribe", Napi::Function::New(env, PdsDescribe, "pdsDescribe"));
   exports.Set("metrics", Napi::Function::New(env, Metrics, "metrics"));
   exports.Set("codeAllocate", Napi::Function::New(env, CodeAllocate, "codeAllocate"));

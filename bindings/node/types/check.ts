@@ -51,6 +51,13 @@ async function main(): Promise<void> {
   const did: string | null = user.did;
   await id.retryUser('auth0|x');
   await id.setHandle('auth0|x', 'jeffrey');
+  await id.handleChanged('auth0|x', 'jeffrey');
+  await id.deleteUser('auth0|x');
+  const moved: HttpAnswer = await id.handleChangeRequest({
+    headers: { Authorization: 'Bearer t' },
+    body: '{"sub":"auth0|x","handle":"jeffrey"}',
+  });
+  const movedStatus: number = moved.statusCode;
   const desc: Record<string, unknown> = await id.pdsDescribe();
   const text: string = await id.metrics();
   const code: string = await id.allocateUserCode(new Date());
@@ -95,6 +102,12 @@ async function main(): Promise<void> {
   new Identity({ onLog: (a: string, b: string) => void [a, b] });
   // @ts-expect-error setHandle needs a handle
   await id.setHandle('auth0|x');
+  // @ts-expect-error handleChanged needs a handle
+  await id.handleChanged('auth0|x');
+  // @ts-expect-error deleteUser needs a sub
+  await id.deleteUser();
+  // @ts-expect-error handleChangeRequest needs a body
+  await id.handleChangeRequest({ headers: {} });
   // @ts-expect-error parseUserCode returns string | null
   const bad: string = parseUserCode('x');
   // @ts-expect-error code is a string union
@@ -104,7 +117,7 @@ async function main(): Promise<void> {
   // @ts-expect-error runJobs resolves to a summary, not a string
   const badJobs: string = await id.runJobs();
 
-  void [failing, same, status, body, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
+  void [failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
 }
 
 void main;

@@ -65,7 +65,7 @@ export async function handler(event) {
   const sub = tenant === 'sotce' ? `sotce-${profile.sub}` : profile.sub;
   try {
     const client = await identity();
-    await client.setHandle(sub, handle);
+    await client.handleChanged(sub, handle);
     const user = await client.getUser(sub);
     return json(200, { handle: user.handle, code: user.code, pds: { state: user.state, handle: user.pds_handle } });
   } catch (e) {

@@ -402,7 +402,8 @@ TEST_F(MongoCommands, Jobs) {
   EXPECT_EQ(c.move_open_job_earlier("auth0|j1", JobKind::provision, 50).to_json(),
             J(R"({"op":"update_one","collection":"acid_jobs",
                   "filter":{"sub":"auth0|j1","kind":"provision","status":"open"},
-                  "update":{"$min":{"due":@D:50@}},"options":{"writeConcern":@WC@}})"));
+                  "update":{"$min":{"due":@D:50@},"$set":{"rerun":true}},
+                  "options":{"writeConcern":@WC@}})"));
   EXPECT_EQ(c.next_job_id().to_json(),
             J(R"({"op":"find_and_modify","collection":"acid_meta","filter":{"_id":"seq/jobs"},
                   "update":{"$inc":{"n":@L:1@}},
@@ -417,11 +418,17 @@ TEST_F(MongoCommands, Jobs) {
   EXPECT_EQ(c.lease_job("w1", 150, 1000).to_json(),
             J(R"({"op":"find_and_modify","collection":"acid_jobs",
                   "filter":{"status":"open","due":{"$lte":@D:150@},"leaseUntil":{"$lte":@D:150@}},
-                  "update":{"$set":{"leaseOwner":"w1","leaseUntil":@D:1150@}},
+                  "update":{"$set":{"leaseOwner":"w1","leaseUntil":@D:1150@},
+                            "$unset":{"rerun":""}},
                   "options":{"sort":{"due":1,"_id":1},"upsert":false,"new":true,
                              "writeConcern":@WC@}})"));
   EXPECT_EQ(c.complete_job(7, "w1").to_json(), J(R"({"op":"delete_one","collection":"acid_jobs",
-                  "filter":{"_id":@L:7@,"leaseOwner":"w1"},"options":{"writeConcern":@WC@}})"));
+                  "filter":{"_id":@L:7@,"leaseOwner":"w1","rerun":{"$ne":true}},
+                  "options":{"writeConcern":@WC@}})"));
+  EXPECT_EQ(c.requeue_job(7, "w1").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
+                  "filter":{"_id":@L:7@,"leaseOwner":"w1"},
+                  "update":{"$set":{"leaseUntil":@D:0@},"$unset":{"leaseOwner":"","rerun":""}},
+                  "options":{"writeConcern":@WC@}})"));
   EXPECT_EQ(c.reschedule_job(7, "w2", 5000, R"({"e":1})").to_json(),
             J(R"({"op":"update_one","collection":"acid_jobs",
                   "filter":{"_id":@L:7@,"leaseOwner":"w2"},
