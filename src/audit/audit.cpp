@@ -195,6 +195,10 @@ class Auditor {
     if (!account && account.code() != Code::not_found) return std::move(account).error();
     if (!account) {
       if (view.known && !view.exists) return Status::ok();  // nowhere: nothing to audit
+      if (!view.known) {
+        report_.notes.push_back(sub + " is not in the store (and Auth0 was not consulted)");
+        return Status::ok();
+      }
       ++report_.users_checked;
       const std::string when =
           view.created_at ? " (signed up " + format_iso8601(*view.created_at) + ")" : "";
