@@ -24,6 +24,7 @@ namespace acid::audit {
 namespace {
 
 constexpr std::string_view kSotcePrefix = "sotce-";
+constexpr std::size_t kWrongPdsThreshold = 10;
 
 bool is_sotce(std::string_view sub) {
   return sub.substr(0, kSotcePrefix.size()) == kSotcePrefix;
@@ -371,6 +372,13 @@ class Auditor {
       if (!infos) return std::move(infos).error().context("admin.getAccountInfos");
       report_.pds_dids_checked += batch.size();
       for (const pds::AccountInfo &info : *infos) handle_of[info.did] = info.handle;
+    }
+    // A PDS that knows none of many stored DIDs is the wrong PDS (PDS_URL), not thousands of
+    // lost accounts: refuse, so a backfill never re-provisions everyone elsewhere.
+    if (refs_.size() >= kWrongPdsThreshold && handle_of.empty()) {
+      return Error(Code::config, "the PDS at PDS_URL knows none of the " +
+                                     std::to_string(refs_.size()) +
+                                     " stored DIDs: is PDS_URL the PDS these accounts live on?");
     }
     for (const DidRef &r : refs_) {
       auto it = handle_of.find(r.did);

@@ -21,6 +21,10 @@ namespace acid::audit {
 
 namespace {
 
+// Flip when Provisioner::run handles JobKind::update_handle (the handle-sync work on main); until
+// then a resync_handle action is planned and reported but never applied.
+constexpr bool kProvisionerRunsUpdateHandle = false;
+
 struct PlannedAction {
   Action action = Action::manual;
   std::string sub;
@@ -99,6 +103,12 @@ class Backfill {
     actions_ = plan(*before);
     for (PlannedAction &p : actions_) {
       if (p.action == Action::manual) p.status = "skipped";
+      if (p.action == Action::resync_handle && !kProvisionerRunsUpdateHandle) {
+        p.status = "skipped";
+        p.error =
+            "update_handle jobs are not run by this version's provisioner (handle sync, issue "
+            "#7): scheduling one would give up and fail an active account";
+      }
       if (p.action == Action::delete_orphan && !options_.delete_orphans) {
         p.status = "skipped";
         p.error = "orphans are deleted only with --delete-orphans";

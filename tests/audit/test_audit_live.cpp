@@ -432,6 +432,39 @@ TEST_F(AuditLive, UserScopeFindsAUserDeletedInAuth0) {
   EXPECT_TRUE(account(sub("left")).code.has_value());
 }
 
+TEST_F(AuditLive, HandleDriftIsPlannedButNeverAppliedWithoutUpdateHandleJobs) {
+  signup("differs", true);
+  drain();
+  sql("UPDATE accounts SET pds_handle = 'x" + run_ + "." + env_.handle_domain +
+      "' WHERE sub = " + q(sub("differs")));
+  BackfillOptions fix;
+  fix.audit = all_options();
+  fix.fix = true;
+  auto done = run_backfill(*engine_, fix, {});
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_NE(done->find("\"action\":\"resync_handle\""), std::string::npos) << *done;
+  EXPECT_NE(done->find("\"status\":\"skipped\""), std::string::npos) << *done;
+  // The account is untouched: still active, no job that would give up and fail it.
+  EXPECT_EQ(account(sub("differs")).state, store::AccountState::active);
+  auto jobs = engine_->store().list_jobs(sub("differs"));
+  ASSERT_TRUE(jobs);
+  EXPECT_TRUE(jobs->empty());
+}
+
+TEST_F(AuditLive, APdsThatKnowsNoStoredDidIsTheWrongPds) {
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = "w" + std::to_string(i);
+    signup(name, false);
+    sql("UPDATE accounts SET state = 'active', did = 'did:plc:" + run_ + "wrongpds" +
+        std::to_string(i) + "', pds_handle = '" + name + run_ + "." + env_.handle_domain +
+        "', password = 'x' WHERE sub = " + q(sub(name)));
+  }
+  auto r = run_audit(*engine_, all_options());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.code(), Code::config);
+  EXPECT_NE(r.error().message.find("PDS_URL"), std::string::npos) << r.error().message;
+}
+
 TEST_F(AuditLive, BadOptionsAreRefusedBeforeAnythingRuns) {
   auto parse = [](const char *text) {
     auto doc = json::parse(text);
