@@ -107,8 +107,8 @@ async function main(): Promise<void> {
   // @ts-expect-error runJobs resolves to a summary, not a string
   const badJobs: string = await id.runJobs();
 
-  const report: AuditReport = await id.audit({ all: true, tenant: 'sotce', deep: true, ignoreDids: ['did:plc:x'] });
-  const clean: boolean = report.clean && report.summary.orphan_pds_account === 0;
+  const audited: AuditReport = await id.audit({ all: true, tenant: 'sotce', deep: true, ignoreDids: ['did:plc:x'] });
+  const clean: boolean = audited.clean && audited.summary.orphan_pds_account === 0;
   const recent: AuditReport = await id.audit({ limit: 20 });
   const filled: BackfillReport = await id.backfill({ user: 'sotce-auth0|x', fix: true, concurrency: 2 }, (p: BackfillProgress) =>
     void p.phase,
