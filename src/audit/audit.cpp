@@ -192,6 +192,7 @@ class Auditor {
 
   // One stored sub (recent / user scope): get_account, then the same checks as the scan.
   Status check_stored(const std::string &sub, const Auth0View &view) {
+    scoped_subs_.insert(sub);
     auto account = engine_.store().get_account(sub);
     if (!account && account.code() != Code::not_found) return std::move(account).error();
     if (!account) {
@@ -335,15 +336,11 @@ class Auditor {
     if (!dups) return std::move(dups).error();
     for (const store::DuplicateCode &d : *dups) {
       std::string holders;
-      bool selected = options_.scope == Scope::all;
-      for (const std::string &s : d.subs) {
-        holders += (holders.empty() ? "" : ", ") + s;
-        if (options_.scope == Scope::user && s == options_.user) selected = true;
-      }
-      if (options_.scope == Scope::recent) selected = true;
-      if (!selected) continue;
+      for (const std::string &s : d.subs) holders += (holders.empty() ? "" : ", ") + s;
       for (const std::string &s : d.subs) {
         if (!in_tenant(options_.tenant, s)) continue;
+        // Recent / user scope: only the users audited (the holders are all in the evidence).
+        if (options_.scope != Scope::all && !scoped_subs_.contains(s)) continue;
         add(Kind::duplicate_code, s, std::nullopt,
             "code " + d.code + " is held by " + std::to_string(d.subs.size()) +
                 " users: " + holders,
@@ -461,7 +458,17 @@ class Auditor {
     std::atomic<std::size_t> next{0};
     std::mutex mu;
     std::optional<Error> fatal;
+    std::function<void()> login_loop;
     auto worker = [&] {
+      try {
+        login_loop();
+      } catch (const std::exception &e) {
+        // Out of memory on a worker thread: reported as the audit's failure, never lost.
+        std::lock_guard lock(mu);
+        if (!fatal) fatal = Error(Code::no_memory, std::string("--deep worker: ") + e.what());
+      }
+    };
+    login_loop = [&] {
       for (;;) {
         const std::size_t i = next.fetch_add(1);
         if (i >= sessions_.size()) return;
@@ -530,6 +537,7 @@ class Auditor {
   std::unordered_map<std::string, UnixMillis> jobs_;
   std::unordered_set<std::string> all_dids_;
   std::unordered_set<std::string> in_flight_handles_;
+  std::unordered_set<std::string> scoped_subs_;  // recent / user scope: the subs audited
   std::vector<DidRef> refs_;
   std::vector<const DidRef *> sessions_;
 };

@@ -283,29 +283,38 @@ class Backfill {
     std::atomic<std::uint64_t> ran{0}, failed{0};
     std::mutex mu;
     std::optional<Error> fatal;
+    auto fail = [&](Error e) {
+      std::lock_guard lock(mu);
+      if (!fatal) fatal = std::move(e);
+    };
+    // One worker: runs one due job at a time until nothing is due or the budget is spent.
+    auto work = [&] {
+      for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0) return;
+        auto summary = engine_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
+        if (!summary) return fail(std::move(summary).error());
+        auto doc = json::parse(*summary);
+        if (!doc) return fail(std::move(doc).error().context("run_jobs summary"));
+        const auto r = json::get_int(*doc, "ran").value_or(0);
+        if (r == 0) return;
+        ran += static_cast<std::uint64_t>(r);
+        failed += static_cast<std::uint64_t>(json::get_int(*doc, "failed").value_or(0));
+        emit("jobs", ran.load(), std::max(total, ran.load()), failed.load());
+      }
+    };
     for (;;) {
       std::vector<std::thread> workers;
       const int n = std::max(1, options_.concurrency);
       for (int i = 0; i < n; ++i) {
         workers.emplace_back([&] {
-          for (;;) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  deadline - std::chrono::steady_clock::now())
-                                  .count();
-            if (left <= 0) return;
-            auto summary = engine_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
-            if (!summary) {
-              std::lock_guard lock(mu);
-              if (!fatal) fatal = std::move(summary).error();
-              return;
-            }
-            auto doc = json::parse(*summary);
-            if (!doc) return;
-            const auto r = json::get_int(*doc, "ran").value_or(0);
-            if (r == 0) return;
-            ran += static_cast<std::uint64_t>(r);
-            failed += static_cast<std::uint64_t>(json::get_int(*doc, "failed").value_or(0));
-            emit("jobs", ran.load(), std::max(total, ran.load()), failed.load());
+          try {
+            work();
+          } catch (const std::exception &e) {
+            // Out of memory on a worker thread: the backfill's failure, never lost.
+            fail(Error(Code::no_memory, std::string("job worker: ") + e.what()));
           }
         });
       }
