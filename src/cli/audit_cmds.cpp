@@ -189,6 +189,31 @@ int backfill_command(const Context &ctx, const ScopeArgs &args) {
   if (!opts) return kExitUsage;
   ClientHandle client = open_client(ctx);
   if (!client) return report_failure("backfill");
+  if (args.fix && args.delete_orphans) {
+    // Orphans are printed before anything is deleted (the fix run's own audit decides again).
+    ScopeArgs dry = args;
+    dry.fix = false;
+    auto dry_opts = options_json(dry, true);
+    OwnedText plan;
+    if (!dry_opts ||
+        acid_backfill(client.get(), dry_opts->c_str(), nullptr, nullptr, &plan.ptr) != ACID_OK) {
+      return report_failure("backfill (listing orphans)");
+    }
+    rapidjson::Document d;
+    d.Parse(plan.ptr);
+    if (d.HasParseError() || !d.IsObject() || !d.HasMember("plan")) {
+      std::fprintf(stderr, "acidentity: backfill: malformed report\n");
+      return kExitFailure;
+    }
+    std::size_t orphans = 0;
+    for (const auto &p : d["plan"].GetArray()) {
+      if (std::string(p["action"].GetString()) != "delete_orphan") continue;
+      std::printf("orphan to delete: %s  %s\n", str(p, "did"), p["evidence"].GetString());
+      ++orphans;
+    }
+    std::printf("%zu orphan PDS account(s) will be deleted\n", orphans);
+    std::fflush(stdout);
+  }
   ProgressPrinter printer;
   printer.tty = isatty(STDERR_FILENO) == 1;
   OwnedText report;

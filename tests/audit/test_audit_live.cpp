@@ -33,6 +33,15 @@ std::string random_key_b64() {
   return base64::encode(std::span<const std::uint8_t>(key));
 }
 
+// The PDS is shared by every test of a ctest run and each test has its own store, so two stores
+// can hand out the same code, whose handle ("<code>.<domain>") the PDS then refuses as taken. A
+// signup year drawn per run (2000-2024; other tests use 2025) makes that unlikely.
+std::string signup_year(const std::string &label) {
+  unsigned h = 0;
+  for (char c : label) h = h * 31 + static_cast<unsigned char>(c);
+  return std::to_string(2000 + h % 25);
+}
+
 using KindSet = std::set<std::pair<std::string, std::string>>;  // (kind, sub or did)
 
 class AuditLive : public ::testing::Test {
@@ -51,6 +60,7 @@ class AuditLive : public ::testing::Test {
     ASSERT_TRUE(c) << c.error().message;
     pds_ = std::move(*c);
     run_ = pds::test::unique_label(6);
+    year_ = signup_year(run_);
     // Accounts other tests left on the shared PDS belong to no user of this store: the audit is
     // told to ignore them, as an operator lists the art account.
     std::optional<std::string> cursor;
@@ -95,9 +105,9 @@ class AuditLive : public ::testing::Test {
 
   std::string entry(const std::string &type, const std::string &user_id, const std::string &name) {
     const std::string log_id = run_ + "-" + type + "-" + user_id;
-    return R"({"log_id":")" + log_id + R"(","data":{"type":")" + type +
-           R"(","date":"2025-10-14T08:30:00.000Z","user_id":")" + user_id + R"(","user_name":")" +
-           email(name) + R"(","log_id":")" + log_id + R"("}})";
+    return R"({"log_id":")" + log_id + R"(","data":{"type":")" + type + R"(","date":")" + year_ +
+           R"(-10-14T08:30:00.000Z","user_id":")" + user_id + R"(","user_name":")" + email(name) +
+           R"(","log_id":")" + log_id + R"("}})";
   }
 
   void signup(const std::string &name, bool verify, Tenant tenant = Tenant::aesthetic) {
@@ -199,6 +209,7 @@ class AuditLive : public ::testing::Test {
   pds::test::PdsEnv env_;
   std::string key_;
   std::string run_;
+  std::string year_;  // the signup year of this run's users (see signup_year)
   std::vector<std::string> ignore_;
   std::unique_ptr<provision::Engine> engine_;
   std::unique_ptr<pds::XrpcClient> pds_;
@@ -362,15 +373,15 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
 
 TEST_F(AuditLive, RecentScopeUsesAuth0AndTheSotcePrefix) {
   // Aesthetic: one verified user the store never heard of, one only signed up in the store.
-  auth0_.add_user({sub("unknown"), email("unknown"), true, "2025-10-14T08:30:00.000Z"});
-  auth0_.add_user({sub("noacct"), email("noacct"), true, "2025-10-14T08:31:00.000Z"});
+  auth0_.add_user({sub("unknown"), email("unknown"), true, year_ + "-10-14T08:30:00.000Z"});
+  auth0_.add_user({sub("noacct"), email("noacct"), true, year_ + "-10-14T08:31:00.000Z"});
   signup("noacct", false);
   // Sotce: a provisioned user stored with the prefix (the deployed audit reported it missing),
   // and one missing from the store.
   const std::string sotce_id = "auth0|" + run_ + "sot";
-  sotce_.add_user({sotce_id, email("sot"), true, "2025-10-14T08:32:00.000Z"});
+  sotce_.add_user({sotce_id, email("sot"), true, year_ + "-10-14T08:32:00.000Z"});
   sotce_.add_user(
-      {"auth0|" + run_ + "sotmiss", email("sotmiss"), false, "2025-10-14T08:33:00.000Z"});
+      {"auth0|" + run_ + "sotmiss", email("sotmiss"), false, year_ + "-10-14T08:33:00.000Z"});
   auto r0 = engine_->handle_log_stream(
       Tenant::sotce, std::string_view(kToken),
       "[" + entry("ss", sotce_id, "sot") + "," + entry("sv", sotce_id, "sot") + "]");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <thread>
@@ -87,6 +88,16 @@ class BackfillCli : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  std::string output() {
+    std::string text;
+    FILE *f = std::fopen(dir_.file("out.txt").c_str(), "rb");
+    if (f == nullptr) return text;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+    return text;
+  }
+
   std::vector<std::string> audit_all() {
     std::vector<std::string> a = {"audit", "--all"};
     a.insert(a.end(), ignore_args_.begin(), ignore_args_.end());
@@ -125,14 +136,19 @@ TEST_F(BackfillCli, ExitStatusesAndAKilledBackfillConverges) {
   EXPECT_EQ(run(audit_all()), 0) << "an empty store is clean";
 
   const std::string label = pds::test::unique_label(6);
+  // The PDS is shared with other tests' stores, which may hand out the same codes (code handles
+  // taken): a signup year per run (2000-2024; other tests use 2025) makes that unlikely.
+  unsigned h = 0;
+  for (char c : label) h = h * 31 + static_cast<unsigned char>(c);
+  const std::string year = std::to_string(2000 + h % 25);
   std::string body = "[";
   for (int n = 0; n < kUsers; ++n) {
     const std::string user = "auth0|" + label + "b" + std::to_string(n);
     for (const char *type : {"ss", "sv"}) {
       if (body.size() > 1) body += ",";
       body += R"({"log_id":")" + label + type + std::to_string(n) + R"(","data":{"type":")" + type +
-              R"(","date":"2025-10-14T08:30:00Z","user_id":")" + user + R"(","user_name":")" +
-              label + "b" + std::to_string(n) + R"(@example.com"}})";
+              R"(","date":")" + year + R"(-10-14T08:30:00Z","user_id":")" + user +
+              R"(","user_name":")" + label + "b" + std::to_string(n) + R"(@example.com"}})";
     }
   }
   const auto r =
@@ -175,11 +191,30 @@ TEST_F(BackfillCli, ExitStatusesAndAKilledBackfillConverges) {
   EXPECT_LT(active_at_kill, kUsers) << "killed too late to interrupt anything";
 
   // Re-run: resumes (expired leases, crash-safe intents) and converges.
-  EXPECT_EQ(run(fix), 0);
+  EXPECT_EQ(run(fix), 0) << output();
   EXPECT_EQ(count_active(), kUsers);
   // Clean, and no orphan: no account was created twice.
-  EXPECT_EQ(run(audit_all()), 0);
+  EXPECT_EQ(run(audit_all()), 0) << output();
   EXPECT_EQ(run(dry), 0) << "nothing left to plan";
+
+  // An orphan: listed before anything is deleted, then deleted only with --delete-orphans.
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  auto orphan =
+      pds_->create_account({"o" + label + "." + env_.handle_domain, label + "orphan@example.com",
+                            "orphan-password-123", *invite});
+  ASSERT_TRUE(orphan) << orphan.error().message;
+  EXPECT_EQ(run(fix), 1) << "without --delete-orphans the orphan stays";
+  ASSERT_TRUE(pds_->get_account_info(orphan->did));
+  std::vector<std::string> purge = fix;
+  purge.push_back("--delete-orphans");
+  EXPECT_EQ(run(purge), 0);
+  const std::string printed = output();
+  const std::size_t listed = printed.find("orphan to delete: " + orphan->did);
+  EXPECT_NE(listed, std::string::npos) << printed;
+  EXPECT_LT(listed, printed.find("fixed 1, failed 0")) << printed;
+  EXPECT_FALSE(pds_->get_account_info(orphan->did));
+  EXPECT_EQ(run(audit_all()), 0);
 }
 
 }  // namespace
