@@ -308,9 +308,12 @@ int main(int argc, char **argv) {
 
   std::printf("audit --all of %zu users (%zu with PDS accounts, %llu repos on the PDS)\n", users,
               accounts.size(), static_cast<unsigned long long>(report->pds_accounts));
-  std::printf("  library:  %.3f s, %zu findings, %llu DIDs in %llu getAccountInfos calls\n", lib_s,
-              report->findings.size(), static_cast<unsigned long long>(report->pds_dids_checked),
-              static_cast<unsigned long long>((report->pds_dids_checked + 99) / 100));
+  std::printf(
+      "  library:  %.3f s (store %.3f s, PDS %.3f s), %zu findings, %llu DIDs in %llu "
+      "getAccountInfos calls\n",
+      lib_s, report->store_seconds, report->pds_seconds, report->findings.size(),
+      static_cast<unsigned long long>(report->pds_dids_checked),
+      static_cast<unsigned long long>((report->pds_dids_checked + 99) / 100));
   std::printf("  deployed: %.3f s, %zu findings, %zu store reads + %zu PDS calls\n", base_s,
               base_findings, subs.size() * 3, base_pds_calls);
   std::printf("  ratio:    %.1fx (target >= 20x); library under 10 s: %s\n", base_s / lib_s,

@@ -25,6 +25,7 @@ namespace {
 
 constexpr std::string_view kSotcePrefix = "sotce-";
 constexpr std::size_t kWrongPdsThreshold = 10;
+constexpr std::size_t kInfoWorkers = 4;
 
 bool is_sotce(std::string_view sub) {
   return sub.substr(0, kSotcePrefix.size()) == kSotcePrefix;
@@ -87,6 +88,20 @@ class Auditor {
                                                                   : "aesthetic";
     report_.deep = options_.deep;
     ACID_TRY(load_jobs());
+    // --all: the PDS's repos are listed on another thread while the store is scanned (listing
+    // first also means an account created during the scan is never taken for an orphan).
+    std::thread lister;
+    struct Joiner {
+      std::thread &t;
+      ~Joiner() {
+        if (t.joinable()) t.join();
+      }
+    } joiner{lister};
+    if (options_.scope == Scope::all) {
+      auto client = engine_.pds_client();
+      if (!client) return std::move(client).error().context("the PDS is needed to audit accounts");
+      lister = std::thread([this, pds = *client] { list_repos(*pds); });
+    }
     switch (options_.scope) {
       case Scope::all:
         ACID_TRY(scan_all());
@@ -99,8 +114,14 @@ class Auditor {
         break;
     }
     ACID_TRY(check_duplicates());
+    if (lister.joinable()) lister.join();
+    if (repos_error_) return std::move(*repos_error_);
+    const auto store_done = std::chrono::steady_clock::now();
+    report_.store_seconds = std::chrono::duration<double>(store_done - start).count();
     ACID_TRY(check_pds());
     if (options_.deep) ACID_TRY(check_sessions());
+    report_.pds_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - store_done).count();
     std::stable_sort(report_.findings.begin(), report_.findings.end(),
                      [](const Finding &a, const Finding &b) {
                        if (a.kind != b.kind) return a.kind < b.kind;
@@ -351,25 +372,84 @@ class Auditor {
     return Status::ok();
   }
 
+  // Every repo on the PDS (sync.listRepos pages of 1000), on the lister thread.
+  void list_repos(pds::XrpcClient &pds) {
+    try {
+      std::optional<std::string> cursor;
+      for (;;) {
+        auto page = pds.list_repos(1000, cursor);
+        if (!page) {
+          repos_error_ = std::move(page).error().context("sync.listRepos");
+          return;
+        }
+        for (pds::RepoInfo &repo : page->repos) repos_.push_back(std::move(repo.did));
+        if (!page->cursor || page->repos.empty() || page->cursor == cursor) return;
+        cursor = page->cursor;
+      }
+    } catch (const std::exception &e) {
+      repos_error_ = Error(Code::no_memory, std::string("sync.listRepos: ") + e.what());
+    }
+  }
+
+  // did -> handle for the DIDs the PDS knows: admin.getAccountInfos in batches of 100, up to
+  // kInfoWorkers batches in flight (the calls are latency-bound).
+  static Result<std::unordered_map<std::string, std::string>> account_handles(
+      pds::XrpcClient &pds, const std::vector<std::string> &dids) {
+    constexpr std::size_t kBatch = pds::XrpcClient::kAccountInfosBatch;
+    const std::size_t batches = (dids.size() + kBatch - 1) / kBatch;
+    std::vector<std::vector<pds::AccountInfo>> results(batches);
+    std::atomic<std::size_t> next{0};
+    std::mutex mu;
+    std::optional<Error> failure;
+    auto work = [&] {
+      try {
+        for (;;) {
+          const std::size_t b = next.fetch_add(1);
+          if (b >= batches) return;
+          const auto first = dids.begin() + static_cast<std::ptrdiff_t>(b * kBatch);
+          const auto last =
+              dids.begin() + static_cast<std::ptrdiff_t>(std::min(dids.size(), (b + 1) * kBatch));
+          auto infos = pds.get_account_infos(std::vector<std::string>(first, last));
+          if (!infos) {
+            std::lock_guard lock(mu);
+            if (!failure) failure = std::move(infos).error().context("admin.getAccountInfos");
+            return;
+          }
+          results[b] = std::move(*infos);
+        }
+      } catch (const std::exception &e) {
+        std::lock_guard lock(mu);
+        if (!failure) failure = Error(Code::no_memory, std::string("getAccountInfos: ") + e.what());
+      }
+    };
+    std::vector<std::thread> threads;
+    const std::size_t n = std::min<std::size_t>(kInfoWorkers, batches);
+    for (std::size_t i = 1; i < n; ++i) threads.emplace_back(work);
+    if (n > 0) work();
+    for (auto &t : threads) t.join();
+    if (failure) return std::move(*failure);
+    std::unordered_map<std::string, std::string> out;
+    out.reserve(dids.size());
+    for (auto &batch : results) {
+      for (auto &info : batch) out.emplace(std::move(info.did), std::move(info.handle));
+    }
+    return out;
+  }
+
   Status check_pds() {
     if (refs_.empty() && options_.scope != Scope::all) return Status::ok();
     auto client = engine_.pds_client();
     if (!client) return std::move(client).error().context("the PDS is needed to audit accounts");
     pds::XrpcClient &pds = **client;
 
-    // Stored DIDs: admin.getAccountInfos, 100 at a time.
-    std::unordered_map<std::string, std::string> handle_of;  // did -> PDS handle
-    for (std::size_t i = 0; i < refs_.size(); i += pds::XrpcClient::kAccountInfosBatch) {
-      std::vector<std::string> batch;
-      for (std::size_t j = i; j < refs_.size() && j < i + pds::XrpcClient::kAccountInfosBatch;
-           ++j) {
-        batch.push_back(refs_[j].did);
-      }
-      auto infos = pds.get_account_infos(batch);
-      if (!infos) return std::move(infos).error().context("admin.getAccountInfos");
-      report_.pds_dids_checked += batch.size();
-      for (const pds::AccountInfo &info : *infos) handle_of[info.did] = info.handle;
-    }
+    // Stored DIDs: admin.getAccountInfos, 100 at a time, a few batches in flight.
+    std::vector<std::string> dids;
+    dids.reserve(refs_.size());
+    for (const DidRef &r : refs_) dids.push_back(r.did);
+    auto known = account_handles(pds, dids);
+    if (!known) return std::move(known).error();
+    report_.pds_dids_checked += dids.size();
+    const std::unordered_map<std::string, std::string> &handle_of = *known;
     // A PDS that knows none of many stored DIDs is the wrong PDS (PDS_URL), not thousands of
     // lost accounts: refuse, so a backfill never re-provisions everyone elsewhere.
     if (refs_.size() >= kWrongPdsThreshold && handle_of.empty()) {
@@ -413,37 +493,20 @@ class Auditor {
     std::vector<std::string> orphans;
     const std::unordered_set<std::string> ignored(options_.ignore_dids.begin(),
                                                   options_.ignore_dids.end());
-    std::optional<std::string> cursor;
-    for (;;) {
-      auto page = pds.list_repos(1000, cursor);
-      if (!page) return std::move(page).error().context("sync.listRepos");
-      for (const pds::RepoInfo &repo : page->repos) {
-        ++report_.pds_accounts;
-        if (!all_dids_.contains(repo.did) && !ignored.contains(repo.did)) {
-          orphans.push_back(repo.did);
-        }
-      }
-      if (!page->cursor || page->repos.empty() || page->cursor == cursor) break;
-      cursor = page->cursor;
+    for (const std::string &did : repos_) {
+      ++report_.pds_accounts;
+      if (!all_dids_.contains(did) && !ignored.contains(did)) orphans.push_back(did);
     }
-    for (std::size_t i = 0; i < orphans.size(); i += pds::XrpcClient::kAccountInfosBatch) {
-      std::vector<std::string> batch(
-          orphans.begin() + static_cast<std::ptrdiff_t>(i),
-          orphans.begin() + static_cast<std::ptrdiff_t>(
-                                std::min(orphans.size(), i + pds::XrpcClient::kAccountInfosBatch)));
-      auto infos = pds.get_account_infos(batch);
-      if (!infos) return std::move(infos).error().context("admin.getAccountInfos");
-      std::unordered_map<std::string, std::string> handles;
-      for (const pds::AccountInfo &info : *infos) handles[info.did] = info.handle;
-      for (const std::string &did : batch) {
-        auto h = handles.find(did);
-        const std::string handle = h == handles.end() ? "" : h->second;
-        // An account whose createAccount is in flight: its intent holds the handle.
-        if (!handle.empty() && in_flight_handles_.contains(lower(handle))) continue;
-        add(Kind::orphan_pds_account, "", did,
-            "PDS account " + (handle.empty() ? did : handle) + " is referenced by no user",
-            Action::delete_orphan, "delete it (only with --delete-orphans)");
-      }
+    auto orphan_handles = account_handles(pds, orphans);
+    if (!orphan_handles) return std::move(orphan_handles).error();
+    for (const std::string &did : orphans) {
+      auto h = orphan_handles->find(did);
+      const std::string handle = h == orphan_handles->end() ? "" : h->second;
+      // An account whose createAccount is in flight: its intent holds the handle.
+      if (!handle.empty() && in_flight_handles_.contains(lower(handle))) continue;
+      add(Kind::orphan_pds_account, "", did,
+          "PDS account " + (handle.empty() ? did : handle) + " is referenced by no user",
+          Action::delete_orphan, "delete it (only with --delete-orphans)");
     }
     return Status::ok();
   }
@@ -537,7 +600,10 @@ class Auditor {
   std::unordered_map<std::string, UnixMillis> jobs_;
   std::unordered_set<std::string> all_dids_;
   std::unordered_set<std::string> in_flight_handles_;
-  std::unordered_set<std::string> scoped_subs_;  // recent / user scope: the subs audited
+  std::unordered_set<std::string> scoped_subs_;
+  std::vector<std::string> repos_;    // --all: every repo DID on the PDS (lister thread)
+  std::optional<Error> repos_error_;  // written by the lister thread, read after joining it  //
+                                      // recent / user scope: the subs audited
   std::vector<DidRef> refs_;
   std::vector<const DidRef *> sessions_;
 };
@@ -716,6 +782,10 @@ std::string to_json(const Report &r) {
   w.Uint64(r.unchecked);
   w.Key("seconds");
   w.Double(r.seconds);
+  w.Key("store_seconds");
+  w.Double(r.store_seconds);
+  w.Key("pds_seconds");
+  w.Double(r.pds_seconds);
   w.EndObject();
   w.Key("summary");
   w.StartObject();

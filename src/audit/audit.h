@@ -100,6 +100,8 @@ struct Report {
   std::vector<std::string> notes;      // what was not checked and why
   std::vector<Finding> findings;
   double seconds = 0;
+  double store_seconds = 0;  // the store phase (scan, duplicates, jobs)
+  double pds_seconds = 0;    // the PDS phase (getAccountInfos, listRepos, --deep logins)
 };
 
 Result<Report> run_audit(provision::Engine &engine, const Options &options);

@@ -755,24 +755,37 @@ class SqliteStore final : public Store {
 
   Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) override {
     std::lock_guard lock(mu_);
-    // One joined scan: the union of subs, each with its users / verifications / accounts /
-    // handles rows (all primary-key lookups), in sub order.
-    std::string where;
-    if (filter.tenant == SubFilter::sotce) where = " WHERE s.sub >= 'sotce-' AND s.sub < 'sotce.'";
-    if (filter.tenant == SubFilter::aesthetic) {
-      where = " WHERE NOT (s.sub >= 'sotce-' AND s.sub < 'sotce.')";
-    }
-    auto stmt = conn_.prepare(
-        "WITH s(sub) AS (SELECT sub FROM users UNION SELECT sub FROM verifications "
-        "  UNION SELECT sub FROM accounts) "
+    // One joined scan in three parts, each driven by one table's primary key with the others
+    // joined by primary key: accounts, then users without accounts, then verifications with
+    // neither (a UNION would sort every sub through a temporary b-tree, 30% slower).
+    auto tenant = [&](const char *column) -> std::string {
+      const std::string c(column);
+      switch (filter.tenant) {
+        case SubFilter::all:
+          return "1";
+        case SubFilter::sotce:
+          return "(" + c + " >= 'sotce-' AND " + c + " < 'sotce.')";
+        case SubFilter::aesthetic:
+          return "NOT (" + c + " >= 'sotce-' AND " + c + " < 'sotce.')";
+      }
+      return "1";
+    };
+    const std::string columns =
         "SELECT u.code, u.when_ms, v.count, a.signed_up_ms, a.verified_ms, a.deleted_ms, "
         "  a.email, h.handle, a.state, a.attempts, a.last_error, a.intent_handle, "
         "  a.intent_password, a.intent_email, a.intent_attempt, a.intent_ms, a.did, "
         "  a.pds_handle, a.password, a.pds_created_at, a.synced_at, a.version, "
-        "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL, s.sub "
-        "FROM s LEFT JOIN users u ON u.sub = s.sub LEFT JOIN verifications v ON v.sub = s.sub "
-        "LEFT JOIN accounts a ON a.sub = s.sub LEFT JOIN handles h ON h.sub = s.sub" +
-        where + " ORDER BY s.sub");
+        "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL, ";
+    auto stmt = conn_.prepare(
+        columns + "a.sub FROM accounts a LEFT JOIN users u ON u.sub = a.sub " +
+        "LEFT JOIN verifications v ON v.sub = a.sub LEFT JOIN handles h ON h.sub = a.sub " +
+        "WHERE " + tenant("a.sub") + " UNION ALL " + columns +
+        "u.sub FROM users u LEFT JOIN accounts a ON a.sub = u.sub " +
+        "LEFT JOIN verifications v ON v.sub = u.sub LEFT JOIN handles h ON h.sub = u.sub " +
+        "WHERE a.sub IS NULL AND " + tenant("u.sub") + " UNION ALL " + columns +
+        "v.sub FROM verifications v LEFT JOIN users u ON u.sub = v.sub " +
+        "LEFT JOIN accounts a ON a.sub = v.sub LEFT JOIN handles h ON h.sub = v.sub " +
+        "WHERE u.sub IS NULL AND a.sub IS NULL AND " + tenant("v.sub"));
     if (!stmt) return std::move(stmt).error();
     AuditRow row;
     for (;;) {

@@ -274,8 +274,8 @@ class Store {
   // A few queries for the whole audit, never one per user per collection.
 
   // Calls `visit` once per sub known to users, verifications or provisioning (the union; the
-  // same joined view get_account gives, plus which records exist), in ascending sub order,
-  // filtered by `filter`. The store stays locked/borrowed while it runs: `visit` must not call
+  // same joined view get_account gives, plus which records exist), each exactly once, in no
+  // particular order (MongoDB: ascending), filtered by `filter`. The store stays locked/borrowed while it runs: `visit` must not call
   // the store. A failed `visit` stops the scan and is returned.
   virtual Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) = 0;
 
