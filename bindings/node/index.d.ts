@@ -270,6 +270,8 @@ export interface AuditReport {
     sessions_checked: number;
     unchecked: number;
     seconds: number;
+    store_seconds: number;
+    pds_seconds: number;
   };
   summary: Record<FindingKind, number>;
   findings: AuditFinding[];
