@@ -200,6 +200,8 @@ export class Identity {
   deleteUser(sub: string): Promise<void>;
   pdsDescribe(): Promise<Record<string, unknown>>;
   metrics(): Promise<string>;
+  audit(options: AuditOptions): Promise<AuditReport>;
+  backfill(options: BackfillOptions, onProgress?: (progress: BackfillProgress) => void): Promise<BackfillReport>;
   allocateUserCode(date: DateInput): Promise<string>;
   userCodeStats(year?: number): Promise<{ years: UserCodeYearStats[] }>;
 }
@@ -209,6 +211,117 @@ export function isValidUserCode(code: unknown): boolean;
 export function userCodeProblem(code: unknown): string | null;
 export function parseUserCode(text: string): string | null;
 export function choosePdsHandle(handle: string | null | undefined, code: string, domain?: string | null): PdsHandleChoice;
+/** Audit scope: exactly one of all / limit / user (docs/audit.md). */
+export type AuditScope = { all: true; limit?: never; user?: never } | { limit: number; all?: never; user?: never } | { user: string; all?: never; limit?: never };
+
+export type AuditOptions = AuditScope & {
+  tenant?: 'aesthetic' | 'sotce' | 'all';
+  /** Log in with every stored password (createSession), rate-limit aware. */
+  deep?: boolean;
+  deepConcurrency?: number;
+  /** PDS accounts that belong to no user by design: never orphans. */
+  ignoreDids?: string[];
+  stuckAfterMs?: number;
+};
+
+export type BackfillOptions = AuditOptions & {
+  /** Apply the plan (default: dry run). */
+  fix?: boolean;
+  concurrency?: number;
+  /** Delete orphan PDS accounts (needs { all: true }). */
+  deleteOrphans?: boolean;
+  budgetMs?: number;
+};
+
+export type FindingKind =
+  | 'missing_verifications'
+  | 'missing_users_record'
+  | 'missing_code'
+  | 'invalid_code'
+  | 'duplicate_code'
+  | 'verified_no_pds_account'
+  | 'did_unknown_to_pds'
+  | 'pds_handle_differs'
+  | 'stale_handle_domain'
+  | 'orphan_pds_account'
+  | 'credentials_unusable'
+  | 'plaintext_credentials'
+  | 'state_failed'
+  | 'state_stuck'
+  | 'deleted_in_auth0_on_pds';
+
+export type BackfillAction =
+  | 'manual'
+  | 'record_signup'
+  | 'record_verification'
+  | 'schedule_provision'
+  | 'retry_failed'
+  | 'reprovision'
+  | 'resync_handle'
+  | 'record_deletion'
+  | 'schedule_delete'
+  | 'delete_orphan';
+
+export interface AuditFinding {
+  kind: FindingKind;
+  sub: string | null;
+  did: string | null;
+  evidence: string;
+  action: BackfillAction;
+  fix: string;
+}
+
+export interface AuditReport {
+  schema: 'acidentity.audit/1';
+  scope: 'all' | 'recent' | 'user';
+  tenant: 'aesthetic' | 'sotce' | 'all';
+  deep: boolean;
+  clean: boolean;
+  stats: {
+    users_checked: number;
+    auth0_users: number;
+    pds_accounts: number;
+    pds_dids_checked: number;
+    sessions_checked: number;
+    unchecked: number;
+    seconds: number;
+    store_seconds: number;
+    pds_seconds: number;
+  };
+  summary: Record<FindingKind, number>;
+  findings: AuditFinding[];
+  notes: string[];
+}
+
+export interface BackfillPlanEntry {
+  action: BackfillAction;
+  sub: string | null;
+  did: string | null;
+  kinds: FindingKind[];
+  evidence: string;
+  status: 'planned' | 'fixed' | 'failed' | 'skipped';
+  error: string | null;
+}
+
+export interface BackfillReport {
+  schema: 'acidentity.backfill/1';
+  dry_run: boolean;
+  audit: AuditReport;
+  plan: BackfillPlanEntry[];
+  totals: { planned: number; fixed: number; failed: number; skipped: number };
+  jobs: { ran: number; failed: number };
+  after: AuditReport | null;
+  seconds: number;
+}
+
+export interface BackfillProgress {
+  phase: 'audit' | 'apply' | 'jobs' | 'verify' | 'done';
+  done: number;
+  total: number;
+  failed: number;
+  elapsed_s: number;
+}
+
 export interface DoctorCheck {
   name: string;
   status: 'ok' | 'warn' | 'fail';

@@ -96,6 +96,42 @@ function toUnixMs(date, name = 'date') {
   return Math.trunc(ms);
 }
 
+// audit / backfill options: camelCase in JS, the C ABI's snake_case JSON (docs/audit.md).
+const AUDIT_KEYS = {
+  all: 'all',
+  limit: 'limit',
+  user: 'user',
+  tenant: 'tenant',
+  deep: 'deep',
+  deepConcurrency: 'deep_concurrency',
+  ignoreDids: 'ignore_dids',
+  stuckAfterMs: 'stuck_after_ms',
+};
+const BACKFILL_KEYS = {
+  fix: 'fix',
+  concurrency: 'concurrency',
+  deleteOrphans: 'delete_orphans',
+  budgetMs: 'budget_ms',
+};
+
+function auditOptionsJson(options, backfill) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw typeError('options must be an object ({ all: true }, { limit: N } or { user: sub })');
+  }
+  const out = {};
+  for (const key of Object.keys(options)) {
+    const name = Object.hasOwn(AUDIT_KEYS, key)
+      ? AUDIT_KEYS[key]
+      : backfill && Object.hasOwn(BACKFILL_KEYS, key)
+        ? BACKFILL_KEYS[key]
+        : null;
+    if (name === null) throw invalid(`unknown ${backfill ? 'backfill' : 'audit'} option "${key}"`);
+    if (options[key] !== undefined) out[name] = options[key];
+  }
+  // The library checks every value (types, ranges, one scope) and rejects with ACID_EINVAL.
+  return JSON.stringify(out);
+}
+
 const CONFIG_STRINGS = {
   storeUri: 'ACID_STORE',
   pdsUrl: 'PDS_URL',
@@ -389,6 +425,39 @@ class Identity {
   async pdsDescribe() {
     try {
       return JSON.parse(await this._call((h) => native.pdsDescribe(h)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Audits Auth0, the store and the PDS against each other (acid_audit). Options: exactly one of
+   * { all: true } | { limit: N } | { user: sub }, plus tenant, deep, deepConcurrency, ignoreDids,
+   * stuckAfterMs. Resolves to the report (docs/audit.md); `clean` is false when there are findings.
+   */
+  async audit(options) {
+    const json = auditOptionsJson(options, false);
+    try {
+      return JSON.parse(await this._call((h) => native.audit(h, json)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Plans (dry run) or, with fix: true, repairs what the audit finds (acid_backfill). Same options
+   * as audit plus fix, concurrency, deleteOrphans, budgetMs. onProgress, if given, receives
+   * { phase, done, total, failed, elapsed_s } objects on the event loop while it runs (the last
+   * ones may arrive just after the promise settles).
+   */
+  async backfill(options, onProgress) {
+    if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+      throw typeError('onProgress must be a function');
+    }
+    const json = auditOptionsJson(options, true);
+    const cb = onProgress ? (line) => onProgress(JSON.parse(line)) : undefined;
+    try {
+      return JSON.parse(await this._call((h) => native.backfill(h, json, cb)));
     } catch (e) {
       throw fromNative(e);
     }

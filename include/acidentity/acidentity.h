@@ -304,6 +304,42 @@ ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_o
 /* Counters in the Prometheus text format. */
 ACID_EXTERN int acid_metrics(acid_client *client, char **text);
 
+/* ---- Audit and backfill (issue #6; docs/audit.md) ------------------------------------------- */
+
+/*
+ * Audits Auth0, the store and the PDS against each other. `options_json` (required) is a JSON
+ * object: exactly one scope, {"all":true} (every stored user; orphan PDS accounts too),
+ * {"limit":N} (the N most recent Auth0 users per tenant, 1..1000) or {"user":"SUB"} (a stored
+ * sub, "sotce-" prefixed for sotce); optional "tenant":"aesthetic"|"sotce"|"all" (default all),
+ * "deep":bool (log in with every stored password, rate-limit aware), "deep_concurrency":1..32,
+ * "ignore_dids":["did:..."] (PDS accounts that belong to no user by design),
+ * "stuck_after_ms":N. Unknown members are ACID_EINVAL. *report_json receives the report
+ * ({"schema":"acidentity.audit/1","clean":bool,"summary":{kind:count},"findings":[...],...};
+ * free it with acid_free). ACID_OK whenever the audit ran, findings or not; any other status
+ * means it could not run (nothing was written).
+ */
+ACID_EXTERN int acid_audit(acid_client *client, const char *options_json, char **report_json);
+
+/*
+ * Progress of a backfill: {"phase":"audit|apply|jobs|verify|done","done":N,"total":N,
+ * "failed":N,"elapsed_s":F}. Called on the thread running acid_backfill (and, in the "jobs"
+ * phase, from its worker threads, one call at a time); it must not call back into the client.
+ */
+typedef void (*acid_progress_fn)(const char *progress_json, void *user_data);
+
+/*
+ * Audits (same options as acid_audit) and plans one action per finding. Dry run unless the
+ * options say "fix":true: then the plan is applied through the provisioning engine's own facts
+ * and jobs, the jobs run with "concurrency" workers (1..64, default 4) for at most "budget_ms"
+ * (default 600000), and a second audit decides what was fixed. Orphan PDS accounts are deleted
+ * only with "delete_orphans":true. Safe to interrupt and re-run: nothing is ever done twice.
+ * `progress` may be NULL. *report_json: {"schema":"acidentity.backfill/1","dry_run":bool,
+ * "audit":{...},"plan":[{"action","sub","did","kinds","evidence","status","error"}],
+ * "totals":{"planned","fixed","failed","skipped"},"jobs":{...},"after":{...}|null,...}.
+ */
+ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
+                              acid_progress_fn progress, void *user_data, char **report_json);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

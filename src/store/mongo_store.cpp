@@ -14,6 +14,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "store/mongo_audit.h"
 #include "store/mongo_bson.h"
 #include "store/mongo_commands.h"
 #include "store/mongo_errors.h"
@@ -136,6 +137,8 @@ class Connection {
   const std::string &database() const { return db_; }
   const Commands &commands() const { return commands_; }
   const std::vector<std::string> &secrets() const { return secrets_; }
+  // What the audit's cursor-based scans (mongo_audit.cpp) borrow.
+  mongo::ScanContext scan_context() const { return {pool_, db_, primary_, &secrets_}; }
 
   Result<OpResult> run(const Op &op) {
     if (!op.valid()) {
@@ -822,6 +825,16 @@ class MongoStore final : public Store {
       out.push_back(std::move(*job));
     }
     return out;
+  }
+
+  // ---- Audit (issue #6): cursor-based, in mongo_audit.cpp ------------------------------------
+
+  Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) override {
+    return mongo::scan_accounts(conn_->scan_context(), filter, visit);
+  }
+
+  Result<std::vector<DuplicateCode>> duplicate_codes() override {
+    return mongo::duplicate_codes(conn_->scan_context());
   }
 
  private:

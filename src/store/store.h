@@ -135,6 +135,27 @@ struct Job {
   bool failed = false;  // gave up; kept for the audit
 };
 
+// ---- Audit ----------------------------------------------------------------------------------
+
+// One sub as the audit scan sees it: the joined account plus which records exist.
+struct AuditRow {
+  Account account;
+  bool has_user = false;      // a users record (with or without a code)
+  bool has_accounts = false;  // provisioning facts / state exist
+};
+
+// Which subs a scan visits: every one, only "sotce-" prefixed ones, or only the others.
+enum class SubFilter { all, sotce, aesthetic };
+struct AccountScanFilter {
+  SubFilter tenant = SubFilter::all;
+};
+using AccountVisitor = std::function<Status(const AuditRow &row)>;
+
+struct DuplicateCode {
+  std::string code;               // lower-cased
+  std::vector<std::string> subs;  // every holder, ascending
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -261,6 +282,19 @@ class Store {
 
   // Jobs of one sub (or all when empty), open and failed, oldest first.
   virtual Result<std::vector<Job>> list_jobs(std::string_view sub) = 0;
+
+  // ---- Audit (issue #6): streaming reads over the whole store --------------------------------
+  // A few queries for the whole audit, never one per user per collection.
+
+  // Calls `visit` once per sub known to users, verifications or provisioning (the union; the
+  // same joined view get_account gives, plus which records exist), each exactly once, in no
+  // particular order (MongoDB: ascending), filtered by `filter`. The store stays locked/borrowed while it runs: `visit` must not call
+  // the store. A failed `visit` stops the scan and is returned.
+  virtual Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) = 0;
+
+  // Codes held by more than one users record, compared case-insensitively (the users index
+  // makes exact duplicates impossible in SQLite; a non-unique MongoDB index does not).
+  virtual Result<std::vector<DuplicateCode>> duplicate_codes() = 0;
 };
 
 // Opens a store from a URI: "sqlite:PATH" (created and migrated on first use). A bare path is

@@ -585,6 +585,40 @@ Napi::Value PdsDescribe(const Napi::CallbackInfo &info) {
   });
 }
 
+// audit(handle, optionsJson) -> Promise<report JSON text>.
+Napi::Value Audit(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string options = string_arg(info, 1, "options");
+  return start_call(info, state, Kind::text,
+                    [options = std::move(options)](acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc = acid_audit(c, options.c_str(), &json);
+                      return take(rc, json, out.text);
+                    });
+}
+
+// backfill(handle, optionsJson, onProgress?) -> Promise<report JSON text>. Progress lines reach
+// onProgress through a thread-safe function (the library calls it from its worker threads), like
+// the alert callback; it is released on the main thread when the call settles.
+Napi::Value Backfill(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string options = string_arg(info, 1, "options");
+  std::shared_ptr<JsCallback> progress;
+  if (info[2].IsFunction()) {
+    progress = std::make_shared<JsCallback>(info.Env(), info[2].As<Napi::Function>(),
+                                            "acidentity.onProgress");
+  } else if (!info[2].IsUndefined() && !info[2].IsNull()) {
+    throw_type_error(info.Env(), "onProgress must be a function");
+  }
+  return start_call(info, state, Kind::text,
+                    [options = std::move(options), progress](acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc = acid_backfill(c, options.c_str(), progress ? on_log : nullptr,
+                                                   progress.get(), &json);
+                      return take(rc, json, out.text);
+                    });
+}
+
 Napi::Value Metrics(const Napi::CallbackInfo &info) {
   ClientPtr state = client_arg(info);
   return start_call(info, state, Kind::text, [](acid_client *c, Outcome &out) {
@@ -716,6 +750,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("userDelete", Napi::Function::New(env, UserDelete, "userDelete"));
   exports.Set("pdsDescribe", Napi::Function::New(env, PdsDescribe, "pdsDescribe"));
   exports.Set("metrics", Napi::Function::New(env, Metrics, "metrics"));
+  exports.Set("audit", Napi::Function::New(env, Audit, "audit"));
+  exports.Set("backfill", Napi::Function::New(env, Backfill, "backfill"));
   exports.Set("codeAllocate", Napi::Function::New(env, CodeAllocate, "codeAllocate"));
   exports.Set("codeStats", Napi::Function::New(env, CodeStats, "codeStats"));
   exports.Set("codeCheck", Napi::Function::New(env, CodeCheck, "codeCheck"));

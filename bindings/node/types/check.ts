@@ -22,6 +22,9 @@ import type {
   PdsHandleChoice,
   IdentityConfig,
   DoctorReport,
+  AuditReport,
+  BackfillReport,
+  BackfillProgress,
 } from '../index.js';
 
 async function main(): Promise<void> {
@@ -117,7 +120,23 @@ async function main(): Promise<void> {
   // @ts-expect-error runJobs resolves to a summary, not a string
   const badJobs: string = await id.runJobs();
 
-  void [failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
+  const audited: AuditReport = await id.audit({ all: true, tenant: 'sotce', deep: true, ignoreDids: ['did:plc:x'] });
+  const clean: boolean = audited.clean && audited.summary.orphan_pds_account === 0;
+  const recent: AuditReport = await id.audit({ limit: 20 });
+  const filled: BackfillReport = await id.backfill({ user: 'sotce-auth0|x', fix: true, concurrency: 2 }, (p: BackfillProgress) =>
+    void p.phase,
+  );
+  const fixedCount: number = filled.totals.fixed + (filled.after?.findings.length ?? 0);
+  // @ts-expect-error a scope is required
+  await id.audit({ tenant: 'all' });
+  // @ts-expect-error only one scope
+  await id.audit({ all: true, limit: 5 });
+  // @ts-expect-error fix is a backfill option
+  await id.audit({ all: true, fix: true });
+  // @ts-expect-error the progress callback takes a progress object
+  await id.backfill({ all: true }, (p: string) => void p);
+
+  void [failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs, clean, recent, fixedCount];
 }
 
 void main;

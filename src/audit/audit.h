@@ -1,0 +1,137 @@
+// Audit and backfill (issue #6): every drift between Auth0, the store and the PDS, found with a
+// few streaming store queries and batched PDS calls, and repaired through the provisioning
+// engine's own facts and jobs (no second code path). docs/audit.md documents the JSON schema.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.h"
+#include "core/status.h"
+#include "provision/engine.h"
+#include "store/store.h"
+
+namespace acid::audit {
+
+// Which users are audited.
+enum class Scope {
+  recent,  // the `limit` most recently created Auth0 users of each selected tenant
+  all,     // every user in the store (and, for orphans, every account on the PDS)
+  user,    // one stored sub
+};
+
+struct Options {
+  Scope scope = Scope::all;
+  std::size_t limit = 0;  // recent: 1..1000 per tenant
+  std::string user;       // user: the stored sub ("sotce-" prefixed for sotce)
+  store::SubFilter tenant = store::SubFilter::all;
+  bool deep = false;  // log in with every stored password (createSession), rate-limit aware
+  int deep_concurrency = 2;
+  // PDS accounts that belong to no user by design (the art account, operators' accounts): never
+  // reported as orphans, never deleted.
+  std::vector<std::string> ignore_dids;
+  // An open job that has been due this long without running means no worker is running.
+  std::int64_t stuck_after_ms = 3'600'000;
+  // Longest wait for a createSession rate limit to reset during --deep, per call.
+  std::int64_t max_rate_limit_wait_ms = 120'000;
+};
+
+// Options from the documented JSON object (docs/audit.md); Code::invalid naming the member.
+Result<Options> parse_options(const rapidjson::Value &object);
+
+enum class Kind {
+  missing_verifications,
+  missing_users_record,
+  missing_code,
+  invalid_code,
+  duplicate_code,
+  verified_no_pds_account,
+  did_unknown_to_pds,
+  pds_handle_differs,
+  stale_handle_domain,
+  orphan_pds_account,
+  credentials_unusable,
+  plaintext_credentials,
+  state_failed,
+  state_stuck,
+  deleted_in_auth0_on_pds,
+};
+inline constexpr int kKindCount = 15;
+const char *to_string(Kind kind);
+
+// What the backfill does about a finding.
+enum class Action {
+  manual,               // nothing automatic is safe: the evidence says what to do
+  record_signup,        // a signup fact: users + verifications records, a collision-free code
+  record_verification,  // a verification fact: the provision job
+  schedule_provision,   // a provision job (stuck, or re-seal of a plaintext password)
+  retry_failed,         // failed -> pending with a new job (as `user retry`)
+  reprovision,          // the stored DID is gone from the PDS: forget it, provision again
+  resync_handle,        // an update_handle job
+  record_deletion,      // a deletion fact: the delete_account job
+  schedule_delete,      // a delete_account job (deletion already recorded)
+  delete_orphan,        // admin deleteAccount of an orphan (only with --delete-orphans)
+};
+const char *to_string(Action action);
+
+struct Finding {
+  Kind kind = Kind::missing_verifications;
+  std::string sub;  // empty for orphans
+  std::optional<std::string> did;
+  std::string evidence;  // what was seen
+  Action action = Action::manual;
+  std::string fix;  // what the action does, or what an operator must do
+};
+
+struct Report {
+  std::string scope;   // "recent", "all", "user"
+  std::string tenant;  // "aesthetic", "sotce", "all"
+  bool deep = false;
+  std::uint64_t users_checked = 0;
+  std::uint64_t auth0_users = 0;       // Auth0 users read (recent / user scope)
+  std::uint64_t pds_accounts = 0;      // repos listed on the PDS (all scope)
+  std::uint64_t pds_dids_checked = 0;  // stored DIDs looked up with getAccountInfos
+  std::uint64_t sessions_checked = 0;  // createSession logins (--deep)
+  std::uint64_t unchecked = 0;         // users a check could not be run for (see notes)
+  std::vector<std::string> notes;      // what was not checked and why
+  std::vector<Finding> findings;
+  double seconds = 0;
+  double store_seconds = 0;  // the store phase (scan, duplicates, jobs)
+  double pds_seconds = 0;    // the PDS phase (getAccountInfos, listRepos, --deep logins)
+};
+
+Result<Report> run_audit(provision::Engine &engine, const Options &options);
+
+// {"schema":"acidentity.audit/1", ...} (docs/audit.md).
+std::string to_json(const Report &report);
+
+// ---- Backfill ---------------------------------------------------------------------------------
+
+struct BackfillOptions {
+  Options audit;
+  bool fix = false;  // dry run (the plan) unless set
+  int concurrency = 4;
+  bool delete_orphans = false;
+  std::int64_t budget_ms = 600'000;  // stop running jobs after this long (re-run to resume)
+};
+
+struct Progress {
+  std::string phase;  // "audit", "apply", "jobs", "verify", "done"
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+  std::uint64_t failed = 0;
+  double elapsed_s = 0;
+};
+using ProgressSink = std::function<void(const Progress &progress)>;
+
+// Audits, plans one action per finding, and with `fix` applies the plan (facts and jobs through
+// the engine), runs the jobs with `concurrency` workers, audits again and reports what was fixed
+// and what failed and why: {"schema":"acidentity.backfill/1", ...} (docs/audit.md).
+Result<std::string> run_backfill(provision::Engine &engine, const BackfillOptions &options,
+                                 const ProgressSink &progress);
+
+}  // namespace acid::audit
