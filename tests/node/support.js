@@ -57,7 +57,7 @@ function runLabel(n = 6) {
 }
 
 // One Auth0 log-stream entry as Auth0 delivers it.
-function logEntry({ logId, type, userId, email, date = '2025-10-14T08:30:00.000Z', tenant = 'aesthetic' }) {
+function logEntry({ logId, type, userId, email, date = '2027-10-14T08:30:00.000Z', tenant = 'aesthetic' }) {
   return {
     log_id: logId,
     data: {

@@ -106,7 +106,7 @@ TEST_F(CrashLive, KilledWorkersLeaveExactlyOneAccountPerVerifiedUser) {
       for (const char *type : {"ss", "sv"}) {
         if (body.size() > 1) body += ",";
         body += R"({"log_id":")" + run + type + std::to_string(n) + R"(","data":{"type":")" + type +
-                R"(","date":"2025-10-14T08:30:00Z","user_id":")" + user + R"(","user_name":")" +
+                R"(","date":"2026-10-14T08:30:00Z","user_id":")" + user + R"(","user_name":")" +
                 mail + R"("}})";
       }
     }
