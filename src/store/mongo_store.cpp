@@ -961,6 +961,30 @@ class MongoStore final : public Store {
     return Status::ok();
   }
 
+  Result<std::vector<std::string>> claim_content_rkeys(
+      std::string_view collection, const std::vector<RkeyClaim> &claims) override {
+    std::vector<std::string> held;
+    held.reserve(claims.size());
+    for (const RkeyClaim &c : claims) {  // one single-document step each
+      auto key = claim_content_rkey(collection, c.id, c.rkey);
+      if (!key) return std::move(key).error();
+      held.push_back(std::move(*key));
+    }
+    return held;
+  }
+
+  Result<std::vector<bool>> mark_contents_synced(
+      std::string_view collection, const std::vector<SyncedRecord> &records) override {
+    std::vector<bool> matched;
+    matched.reserve(records.size());
+    for (const SyncedRecord &r : records) {
+      Status st = mark_content_synced(collection, r.id, r.rkey, r.uri, r.cid, r.version);
+      if (!st && st.code() != Code::conflict) return std::move(st).error();
+      matched.push_back(st.is_ok());
+    }
+    return matched;
+  }
+
   Status clear_content_record(std::string_view collection, std::string_view id,
                               std::string_view rkey) override {
     auto op = mongo::ContentCommands(cmd_).clear_record(collection, id, rkey);

@@ -991,6 +991,63 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
+  Result<std::vector<std::string>> claim_content_rkeys(
+      std::string_view collection, const std::vector<RkeyClaim> &claims) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET rkey = COALESCE(rkey, ?2), updated_ms = ?3 WHERE id = ?1 "
+                              "RETURNING rkey");
+    if (!stmt) return std::move(stmt).error();
+    std::vector<std::string> held;
+    held.reserve(claims.size());
+    const UnixMillis now = now_unix_ms();
+    for (const RkeyClaim &c : claims) {
+      if (c.rkey.empty()) return Error(Code::invalid, "an empty record key");
+      ACID_TRY(stmt->reset());
+      stmt->bind(1, c.id).bind(2, c.rkey).bind(3, now);
+      auto row = stmt->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return content_missing(collection, c.id);
+      held.push_back(stmt->column_text(0));
+      ACID_TRY(stmt->run());
+    }
+    ACID_TRY(tx->commit());
+    return held;
+  }
+
+  Result<std::vector<bool>> mark_contents_synced(
+      std::string_view collection, const std::vector<SyncedRecord> &records) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET uri = ?3, cid = ?4, synced_version = MAX(synced_version, ?5), "
+                              "updated_ms = ?6 WHERE id = ?1 AND rkey = ?2");
+    if (!stmt) return std::move(stmt).error();
+    std::vector<bool> matched;
+    matched.reserve(records.size());
+    const UnixMillis now = now_unix_ms();
+    for (const SyncedRecord &r : records) {
+      ACID_TRY(stmt->reset());
+      ACID_TRY(stmt->bind(1, r.id)
+                   .bind(2, r.rkey)
+                   .bind(3, r.uri)
+                   .bind(4, r.cid)
+                   .bind(5, r.version)
+                   .bind(6, now)
+                   .run());
+      matched.push_back(sqlite3_changes(conn_.raw()) > 0);
+    }
+    ACID_TRY(tx->commit());
+    return matched;
+  }
+
   Status clear_content_record(std::string_view collection, std::string_view id,
                               std::string_view rkey) override {
     auto table = content_table(collection);

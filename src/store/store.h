@@ -314,6 +314,24 @@ class Store {
   virtual Status mark_content_synced(std::string_view collection, std::string_view id,
                                      std::string_view rkey, std::string_view uri,
                                      std::string_view cid, std::int64_t version) = 0;
+  // Many claims / write-backs in one call (each item is its own atomic step; the embedded store
+  // runs them in one transaction, saving a sync per document). Results in the order given:
+  // the key each document holds, and whether each write-back matched its key.
+  struct RkeyClaim {
+    std::string id;
+    std::string rkey;
+  };
+  virtual Result<std::vector<std::string>> claim_content_rkeys(
+      std::string_view collection, const std::vector<RkeyClaim> &claims) = 0;
+  struct SyncedRecord {
+    std::string id;
+    std::string rkey;
+    std::string uri;
+    std::string cid;
+    std::int64_t version = 0;
+  };
+  virtual Result<std::vector<bool>> mark_contents_synced(
+      std::string_view collection, const std::vector<SyncedRecord> &records) = 0;
   // The record at `rkey` was deleted (or never existed): clears rkey, uri and cid if the stored
   // rkey is still `rkey` (Code::conflict otherwise).
   virtual Status clear_content_record(std::string_view collection, std::string_view id,

@@ -386,6 +386,8 @@ struct Mirror::Impl {
       auto result = sessions.with_session(
           did, [&](std::string_view jwt) { return pds().apply_writes(jwt, input); });
       if (result && result->results.size() == end - start) {
+        // One write-back for the whole batch (one store transaction on SQLite).
+        std::vector<store::Store::SyncedRecord> written;
         for (std::size_t i = start; i < end; ++i) {
           const pds::WriteResult &r = result->results[i - start];
           if (!r.uri || !r.cid) {
@@ -393,9 +395,18 @@ struct Mirror::Impl {
                  Error(Code::pds, "applyWrites returned no uri/cid for a create"));
             continue;
           }
-          Status st = write_back(m, fresh[i], *r.uri, *r.cid);
-          if (!st) {
-            fail(t, m, user, fresh[i].doc.id, "write_back", st.error());
+          written.push_back({fresh[i].doc.id, fresh[i].rkey, *r.uri, *r.cid, fresh[i].doc.version});
+        }
+        auto matched = store.mark_contents_synced(m.collection, written);
+        if (!matched) {
+          fail(t, m, user, "", "write_back", matched.error(),
+               static_cast<std::int64_t>(written.size()));
+          continue;
+        }
+        for (std::size_t k = 0; k < written.size(); ++k) {
+          if (!(*matched)[k]) {
+            fail(t, m, user, written[k].id, "write_back",
+                 Error(Code::conflict, "the document no longer holds key " + written[k].rkey));
             continue;
           }
           ++t.created;
@@ -495,25 +506,34 @@ struct Mirror::Impl {
       tids.emplace(std::move(*clock));
     }
 
-    // Keys first: each new document gets its TID stored before anything is written.
-    std::vector<Pending> fresh, again;
+    // Keys first: each new document gets its TID stored before anything is written (all of
+    // the user's new keys in one store call).
+    std::vector<Pending> fresh, again, candidates;
+    std::vector<store::Store::RkeyClaim> claims;
     for (auto &d : creates) {
       auto record = record_json(m, d);
       if (!record) {
         fail(t, m, user, d.id, "validate", record.error());
         continue;
       }
-      const std::string rkey = tids->next();
-      auto held = store.claim_content_rkey(m.collection, d.id, rkey);
+      std::string rkey = tids->next();
+      claims.push_back({d.id, rkey});
+      candidates.push_back(Pending{std::move(d), std::move(rkey), std::move(*record)});
+    }
+    if (!claims.empty()) {
+      auto held = store.claim_content_rkeys(m.collection, claims);
       if (!held) {
-        fail(t, m, user, d.id, "claim_rkey", held.error());
-        continue;
+        fail(t, m, user, "", "claim_rkey", held.error(),
+             static_cast<std::int64_t>(candidates.size()));
+        candidates.clear();
       }
-      Pending p{std::move(d), *held, std::move(*record)};
-      if (*held == rkey) {
-        fresh.push_back(std::move(p));
-      } else {
-        again.push_back(std::move(p));  // someone else claimed a key first: reuse it
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if ((*held)[i] == candidates[i].rkey) {
+          fresh.push_back(std::move(candidates[i]));
+        } else {
+          candidates[i].rkey = (*held)[i];  // someone else claimed a key first: reuse it
+          again.push_back(std::move(candidates[i]));
+        }
       }
     }
     for (auto &d : retries) {

@@ -176,6 +176,19 @@ TEST_F(ContentStore, VersionsKeysAndCursors) {
   ASSERT_TRUE(s.set_sync_cursor("records:moods", "").is_ok());
   EXPECT_EQ(*s.get_sync_cursor("records:moods"), "");
   EXPECT_EQ(s.get_content("tapes", "x").code(), Code::invalid);
+
+  // The batch forms: the held key per claim, and which write-backs matched their key.
+  ASSERT_TRUE(*s.upsert_content(mood("m4", "u4", "d")));
+  auto held = s.claim_content_rkeys("moods", {{"m4", "3ddddddddddd2"}, {"m3", "3eeeeeeeeeee2"}});
+  ASSERT_TRUE(held) << held.error().message;
+  EXPECT_EQ(*held, (std::vector<std::string>{"3ddddddddddd2", "3ccccccccccc2"}));
+  EXPECT_EQ(s.claim_content_rkeys("moods", {{"nope", "3fffffffffff2"}}).code(), Code::not_found);
+  auto matched = s.mark_contents_synced("moods", {{"m4", "3ddddddddddd2", "at://z", "cid", 1},
+                                                  {"m3", "3eeeeeeeeeee2", "at://w", "c", 1}});
+  ASSERT_TRUE(matched);
+  EXPECT_EQ(*matched, (std::vector<bool>{true, false}));
+  EXPECT_EQ(s.get_content("moods", "m4")->atproto.uri.value_or(""), "at://z");
+  EXPECT_EQ(s.get_content("moods", "m3")->atproto.uri.value_or(""), "at://y");
 }
 
 }  // namespace
