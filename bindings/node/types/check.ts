@@ -22,6 +22,10 @@ import type {
   PdsHandleChoice,
   IdentityConfig,
   DoctorReport,
+  SyncReport,
+  SyncProgress,
+  VerifyReport,
+  ContentImportReport,
 } from '../index.js';
 
 async function main(): Promise<void> {
@@ -58,6 +62,14 @@ async function main(): Promise<void> {
   await id.allocateUserCode(Date.now());
   const stats: UserCodeYearStats[] = (await id.userCodeStats(2025)).years;
   const pending: number = id.pendingCalls;
+  const imported: ContentImportReport = await id.importContent('{"collection":"moods"}\n');
+  await id.importContent(new Uint8Array(0));
+  const synced: SyncReport = await id.syncRecords({ collection: 'moods', user: 'auth0|x', fix: true },
+    (p: SyncProgress) => void p.users_done);
+  const created: number | undefined = synced.collections[0]?.created;
+  const checked: VerifyReport = await id.syncVerify({ fix: false });
+  const dupes: number = checked.issues.filter((i) => i.kind === 'duplicate').length;
+  await id.deleteContent('moods', 'x');
   await id.close();
   await opened.close();
 
@@ -101,10 +113,16 @@ async function main(): Promise<void> {
   const badCode: AcidentityErrorCode = 'EINVAL';
   // @ts-expect-error doctor's fix is a boolean
   await doctor({}, { fix: 'yes' });
+  // @ts-expect-error collection is moods | paintings | all
+  await id.syncRecords({ collection: 'tapes' });
+  // @ts-expect-error fix is a boolean
+  await id.syncVerify({ fix: 1 });
+  // @ts-expect-error deleteContent needs an id
+  await id.deleteContent('moods');
   // @ts-expect-error runJobs resolves to a summary, not a string
   const badJobs: string = await id.runJobs();
 
-  void [failing, same, status, body, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
+  void [imported, created, dupes, failing, same, status, body, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs];
 }
 
 void main;
