@@ -1,9 +1,15 @@
-// The pieces of the mirror that need no PDS: TIDs, the mapping table, the options, and the
-// content operations of the embedded store.
+// The pieces of the mirror that need no PDS: TIDs, the mapping table, the options, the store's
+// content operations (SQLite; MongoDB too when ACID_TEST_MONGODB_URI is set) and the MongoDB
+// documents.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <set>
 
+#include "store/mongo/mongo_test_backend.h"
+#include "store/mongo_content.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
 #include "sync/content_import.h"
@@ -94,10 +100,39 @@ TEST(Options, ParsedStrictly) {
   }
 }
 
-class ContentStore : public ::testing::Test {
+// The store's content operations on every backend: SQLite always, MongoDB when
+// ACID_TEST_MONGODB_URI names a server (a fresh database per test).
+struct Backend {
+  const char *name;
+  std::string (*uri)(const acid::testing::TempDir &);
+};
+
+// A database of its own per test (left on the server for inspection; the names say what made
+// them). The conformance suites' helper (tests/store/mongo) is not linked here: it registers a
+// test of its own, whose name would clash with test_store's in ctest.
+std::string fresh_mongo_uri() {
+  static int n = 0;
+  const char *uri = std::getenv("ACID_TEST_MONGODB_URI");
+  return acid::testing::with_database(uri, "acid_sync_test_" + std::to_string(::getpid()) + "_" +
+                                               std::to_string(++n) + "_" +
+                                               std::to_string(now_unix_ms() % 100000));
+}
+
+std::vector<Backend> backends() {
+  std::vector<Backend> v = {
+      {"sqlite", [](const acid::testing::TempDir &dir) { return dir.sqlite_uri(); }},
+  };
+  const char *mongo = std::getenv("ACID_TEST_MONGODB_URI");
+  if (mongo != nullptr && *mongo != '\0') {
+    v.push_back({"mongodb", [](const acid::testing::TempDir &) { return fresh_mongo_uri(); }});
+  }
+  return v;
+}
+
+class ContentStore : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto s = store::open_store(dir_.sqlite_uri());
+    auto s = store::open_store(GetParam().uri(dir_));
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
   }
@@ -114,7 +149,7 @@ class ContentStore : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
 };
 
-TEST_F(ContentStore, VersionsKeysAndCursors) {
+TEST_P(ContentStore, VersionsKeysAndCursors) {
   auto &s = *store_;
   auto first = s.upsert_content(mood("m1", "u1", "a"));
   ASSERT_TRUE(first);
@@ -189,6 +224,81 @@ TEST_F(ContentStore, VersionsKeysAndCursors) {
   EXPECT_EQ(*matched, (std::vector<bool>{true, false}));
   EXPECT_EQ(s.get_content("moods", "m4")->atproto.uri.value_or(""), "at://z");
   EXPECT_EQ(s.get_content("moods", "m3")->atproto.uri.value_or(""), "at://y");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ContentStore, ::testing::ValuesIn(backends()),
+                         [](const auto &param_info) { return std::string(param_info.param.name); });
+
+// The MongoDB documents, checked without a server: what is sent, and how deployed documents
+// (ObjectId ids, Date `when`, an rkey without a URI, no acid fields) are read.
+TEST(MongoContent, DocumentsSent) {
+  store::mongo::Commands commands;
+  const store::mongo::ContentCommands cc(commands);
+  store::ContentDoc d;
+  d.collection = "moods";
+  d.id = "66f0c0ffee0000000000abcd";
+  d.user = "auth0|x";
+  d.fields = {{"mood", "calm"}};
+  d.when = 1760400000000;
+  auto insert = cc.insert(d);
+  ASSERT_TRUE(insert) << insert.error().message;
+  const std::string inserted = insert->filter.relaxed_json();
+  EXPECT_NE(inserted.find(R"("_id" : { "$oid" : "66f0c0ffee0000000000abcd" })"), std::string::npos)
+      << inserted;
+  EXPECT_NE(inserted.find(R"("deleted" : false)"), std::string::npos) << inserted;
+  d.id = "not-an-object-id";
+  auto by_string = cc.find("moods", d.id);
+  ASSERT_TRUE(by_string);
+  EXPECT_NE(by_string->filter.relaxed_json().find(R"("_id" : "not-an-object-id")"),
+            std::string::npos);
+  auto claim = cc.claim_rkey("paintings", "p1", "3aaaaaaaaaaa2");
+  ASSERT_TRUE(claim);
+  EXPECT_NE(
+      claim->filter.relaxed_json().find(R"("atproto.rkey" : { "$not" : { "$type" : "string" } })"),
+      std::string::npos)
+      << claim->filter.relaxed_json();
+  EXPECT_NE(claim->update.relaxed_json().find(R"("$set" : { "atproto.rkey" : "3aaaaaaaaaaa2" })"),
+            std::string::npos);
+  auto next = cc.next_user("paintings", "auth0|a", true);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_NE(next->filter.relaxed_json().find(R"("nuked" : true)"), std::string::npos)
+      << next->filter.relaxed_json();
+  for (auto op :
+       {cc.list("moods", "u", "", 10), cc.set_deleted("moods", "x", true),
+        cc.mark_synced("moods", "x", "k", "at://u", "c", 2), cc.clear_record("moods", "x", "k"),
+        cc.mark_unsynced("moods", "x"), cc.update_content(d, 3, true)}) {
+    ASSERT_TRUE(op) << op.error().message;
+    EXPECT_TRUE(op->valid());
+  }
+  EXPECT_EQ(cc.find("tapes", "x").code(), Code::invalid);
+}
+
+TEST(MongoContent, DeployedDocumentsAreRead) {
+  auto legacy = store::mongo::Doc::from_json(
+      R"({"_id":{"$oid":"66f0c0ffee0000000000abcd"},"user":"auth0|x","mood":"hi",)"
+      R"("when":{"$date":"2025-10-14T00:00:00Z"},"atproto":{"rkey":"3abcabcabcab2"},)"
+      R"("bluesky":{"uri":"at://b","cid":"c","rkey":"r"}})");
+  ASSERT_TRUE(legacy) << legacy.error().message;
+  auto d = store::mongo::read_content("moods", legacy->get());
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->id, "66f0c0ffee0000000000abcd");
+  EXPECT_EQ(d->when, 1760400000000);
+  EXPECT_FALSE(d->deleted);
+  EXPECT_EQ(d->version, 0);
+  EXPECT_EQ(d->fields.at("mood"), "hi");
+  // Written by the deployed createRecord path, URI never stored: written again at that key.
+  EXPECT_EQ(store::content_need(*d), store::ContentNeed::retry_create);
+  auto nuked = store::mongo::Doc::from_json(
+      R"({"_id":"p","slug":"s","code":"c","when":{"$date":"2025-10-14T00:00:00Z"},"nuked":true})");
+  ASSERT_TRUE(nuked);
+  auto p = store::mongo::read_content("paintings", nuked->get());
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->deleted);
+  EXPECT_EQ(p->user, "");
+  EXPECT_EQ(store::content_need(*p), store::ContentNeed::none);
+  auto bad = store::mongo::Doc::from_json(R"({"_id":1,"user":"u"})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(store::mongo::read_content("moods", bad->get()).code(), Code::store);
 }
 
 }  // namespace
