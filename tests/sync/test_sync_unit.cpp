@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ostream>
 #include <set>
 
 #include "store/mongo/mongo_test_backend.h"
@@ -106,6 +107,10 @@ struct Backend {
   const char *name;
   std::string (*uri)(const acid::testing::TempDir &);
 };
+
+void PrintTo(const Backend &backend, std::ostream *os) {
+  *os << backend.name;
+}
 
 // A database of its own per test (left on the server for inspection; the names say what made
 // them). The conformance suites' helper (tests/store/mongo) is not linked here: it registers a
