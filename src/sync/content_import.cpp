@@ -86,7 +86,7 @@ Result<store::ContentDoc> parse_line(std::string_view text, std::size_t line) {
 
 }  // namespace
 
-Result<std::string> import_content(store::Store &store, std::string_view jsonl) {
+Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view jsonl) {
   std::vector<store::ContentDoc> docs;
   std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (collection, id) -> line
   std::size_t line = 0;
@@ -107,6 +107,13 @@ Result<std::string> import_content(store::Store &store, std::string_view jsonl) 
     docs.push_back(std::move(*doc));
   }
   if (docs.empty()) return Error(Code::invalid, "no documents in the input");
+  return docs;
+}
+
+Result<std::string> import_content(store::Store &store, std::string_view jsonl) {
+  auto parsed = parse_content_lines(jsonl);
+  if (!parsed) return std::move(parsed).error();
+  const std::vector<store::ContentDoc> &docs = *parsed;
   std::int64_t changed = 0;
   std::map<std::string, std::int64_t> per_collection;
   for (const store::ContentDoc &d : docs) {

@@ -12,11 +12,17 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "store/store.h"
 
 namespace acid::sync {
+
+// Parses and checks every line (no store needed): the documents in file order, or Code::invalid
+// naming the first bad line (detail {"line":N}). Blank lines are skipped; an input without a
+// document is invalid.
+Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view jsonl);
 
 // Inserts or updates each document by _id. Report: {"documents","changed","unchanged",
 // "collections":{"moods":N,...}}.

@@ -1,5 +1,7 @@
 #include "sync/mapping.h"
 
+#include <cstdint>
+
 #include "core/json.h"
 #include "core/time.h"
 
@@ -37,6 +39,40 @@ Result<const CollectionMapping *> mapping_for(std::string_view collection) {
                                   ")");
 }
 
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= text.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) {
   const std::string what = std::string(mapping.collection) + " " + doc.id;
   if (doc.id.empty()) return Error(Code::invalid, std::string(mapping.collection) + ": empty _id");
@@ -44,7 +80,11 @@ Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) 
     return Error(Code::invalid, what + ": _id is longer than the lexicon's " +
                                     std::to_string(mapping.ref_max_bytes) + " bytes for ref");
   }
+  if (!is_utf8(doc.id) || !is_utf8(doc.user)) {
+    return Error(Code::invalid, std::string(mapping.collection) + ": _id or user is not UTF-8");
+  }
   for (const auto &[name, value] : doc.fields) {
+    if (!is_utf8(value)) return Error(Code::invalid, what + ": \"" + name + "\" is not UTF-8");
     bool known = false;
     for (const FieldRule &rule : mapping.fields) known = known || rule.source == name;
     if (!known) return Error(Code::invalid, what + ": unknown field \"" + name + "\"");

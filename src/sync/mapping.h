@@ -38,7 +38,12 @@ const std::vector<CollectionMapping> &mappings();
 // Code::invalid for an unknown collection.
 Result<const CollectionMapping *> mapping_for(std::string_view collection);
 
-// Checks a source document against the lexicon bounds: required fields, sizes, URIs, ref.
+// Whether `text` is well-formed UTF-8 (no surrogates, no overlong forms): what the AT data
+// model's strings must be. (A JSON escape such as "\udc00" decodes to a lone surrogate.)
+bool is_utf8(std::string_view text);
+
+// Checks a source document against the lexicon bounds: required fields, sizes, URIs, ref, and
+// well-formed UTF-8 everywhere.
 Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc);
 // The record JSON for a (valid) document: {"$type":..., fields..., "when":..., "ref":...}.
 Result<std::string> record_json(const CollectionMapping &mapping, const store::ContentDoc &doc);

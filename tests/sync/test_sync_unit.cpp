@@ -44,6 +44,10 @@ TEST(Tid, FormatAndOrder) {
   EXPECT_EQ(last[0], '3');
 }
 
+Code import_content_lines_check(std::string_view line) {
+  return parse_content_lines(line).code();
+}
+
 TEST(Mapping, RecordsFollowTheLexicons) {
   auto mood = mapping_for("moods");
   ASSERT_TRUE(mood);
@@ -80,6 +84,19 @@ TEST(Mapping, RecordsFollowTheLexicons) {
   p.id = std::string(25, 'a');  // ref is at most 24
   EXPECT_EQ(record_json(**painting, p).code(), Code::invalid);
   EXPECT_EQ(mapping_for("tapes").code(), Code::invalid);
+
+  // Strings must be well-formed UTF-8: a JSON "\udc00" escape decodes to a lone surrogate
+  // (found by fuzz_content_import), which no record may carry.
+  EXPECT_TRUE(is_utf8("plain \xc3\xa9 \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(is_utf8("\xed\xb3\x8c"));      // U+DCCC
+  EXPECT_FALSE(is_utf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(is_utf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(is_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  d.fields["mood"] = "\xed\xb3\x8c";
+  EXPECT_EQ(record_json(**mood, d).code(), Code::invalid);
+  auto lone = import_content_lines_check(
+      R"({"collection":"moods","_id":"a","user":"u","mood":"\udccc","when":"2025-10-14"})");
+  EXPECT_EQ(lone, Code::invalid);
 }
 
 TEST(Options, ParsedStrictly) {
