@@ -173,6 +173,113 @@ export interface PdsHandleChoice {
 
 export type DateInput = Date | number | string;
 
+export type SyncCollection = 'moods' | 'paintings' | 'all';
+
+export interface SyncOptions {
+  /** default 'all' */
+  collection?: SyncCollection;
+  /** only this person (sub) */
+  user?: string;
+  /** write (syncRecords) or repair (syncVerify); default false: a dry run */
+  fix?: boolean;
+}
+
+export interface SyncProgress {
+  collection: string;
+  user: string;
+  users_done: number;
+  created: number;
+  retried: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  skipped_users: number;
+}
+
+export interface SyncFailure {
+  collection: string;
+  user: string;
+  id?: string;
+  op: string;
+  code: string;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+export interface SyncSkip {
+  collection: string;
+  user: string;
+  reason: string;
+}
+
+export interface SyncCollectionReport {
+  collection: string;
+  nsid: string;
+  resumed_after?: string;
+  users: number;
+  skipped_users: number;
+  unchanged: number;
+  created?: number;
+  retried?: number;
+  updated?: number;
+  deleted?: number;
+  failed?: number;
+  fallbacks?: number;
+  batches?: number;
+  would_create?: number;
+  would_update?: number;
+  would_delete?: number;
+}
+
+export interface SyncReport {
+  dry_run: boolean;
+  collections: SyncCollectionReport[];
+  skipped: SyncSkip[];
+  failures: SyncFailure[];
+  failures_total: number;
+  pds_calls: number;
+}
+
+export interface VerifyIssue {
+  collection: string;
+  user: string;
+  kind: 'missing' | 'extra' | 'duplicate' | 'unreferenced' | 'stale_pointer';
+  ref?: string;
+  rkeys: string[];
+}
+
+export interface VerifyReport {
+  fix: boolean;
+  collections: Array<{
+    collection: string;
+    nsid: string;
+    users: number;
+    skipped_users: number;
+    documents: number;
+    records: number;
+    missing: number;
+    extra: number;
+    duplicates: number;
+    unreferenced: number;
+    stale_pointers: number;
+    failed: number;
+    fixed?: Record<string, number>;
+  }>;
+  issues: VerifyIssue[];
+  issues_total: number;
+  skipped: SyncSkip[];
+  failures: SyncFailure[];
+  failures_total: number;
+  pds_calls: number;
+}
+
+export interface ContentImportReport {
+  documents: number;
+  changed: number;
+  unchanged: number;
+  collections: Record<string, number>;
+}
+
 export class Identity {
   /** Starts opening the client off the main thread; calls wait for it. */
   constructor(config?: IdentityConfig);
@@ -202,6 +309,11 @@ export class Identity {
   metrics(): Promise<string>;
   audit(options: AuditOptions): Promise<AuditReport>;
   backfill(options: BackfillOptions, onProgress?: (progress: BackfillProgress) => void): Promise<BackfillReport>;
+  /** Mirrors content records into PDS repos; a dry run unless fix is true. */
+  syncRecords(options?: SyncOptions, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport>;
+  syncVerify(options?: SyncOptions): Promise<VerifyReport>;
+  importContent(jsonl: string | Uint8Array): Promise<ContentImportReport>;
+  deleteContent(collection: 'moods' | 'paintings', id: string): Promise<void>;
   allocateUserCode(date: DateInput): Promise<string>;
   userCodeStats(year?: number): Promise<{ years: UserCodeYearStats[] }>;
 }

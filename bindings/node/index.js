@@ -85,6 +85,20 @@ function optionalString(value, name) {
   if (value !== undefined && value !== null) requireString(value, name);
 }
 
+const SYNC_COLLECTIONS = ['moods', 'paintings', 'all'];
+
+// {collection, user, fix} -> the options JSON of acid_sync_records / acid_sync_verify.
+function syncOptions({ collection, user, fix }, what) {
+  if (!SYNC_COLLECTIONS.includes(collection)) {
+    throw invalid(`${what}: collection must be one of ${SYNC_COLLECTIONS.join(', ')}`);
+  }
+  optionalString(user, 'user');
+  if (typeof fix !== 'boolean') throw typeError('fix must be a boolean');
+  const options = { collection, fix };
+  if (user !== undefined && user !== null) options.user = user;
+  return JSON.stringify(options);
+}
+
 // Date | number (ms since the epoch) | ISO 8601 string -> integer ms.
 function toUnixMs(date, name = 'date') {
   let ms;
@@ -467,6 +481,58 @@ class Identity {
   async metrics() {
     try {
       return await this._call((h) => native.metrics(h));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Mirrors moods / paintings into each person's PDS repo (docs/sync.md). A dry run unless
+   * `fix` is true. `onProgress` receives one object per user done.
+   */
+  async syncRecords({ collection = 'all', user, fix = false } = {}, onProgress) {
+    const options = syncOptions({ collection, user, fix }, 'syncRecords');
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw typeError('onProgress must be a function');
+    }
+    const progress = onProgress && ((text) => onProgress(JSON.parse(text)));
+    try {
+      return JSON.parse(await this._call((h) => native.syncRecords(h, options, progress)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Compares repos with the store (missing, extra, duplicate records); `fix` repairs. */
+  async syncVerify({ collection = 'all', user, fix = false } = {}) {
+    const options = syncOptions({ collection, user, fix }, 'syncVerify');
+    try {
+      return JSON.parse(await this._call((h) => native.syncVerify(h, options)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Inserts or updates source documents from JSON lines (string, Buffer or Uint8Array); nothing is
+   * written on a bad line. */
+  async importContent(jsonl) {
+    if (typeof jsonl !== 'string' && !Buffer.isBuffer(jsonl)) {
+      if (!(jsonl instanceof Uint8Array)) throw typeError('jsonl must be a string, a Buffer or a Uint8Array');
+      jsonl = Buffer.from(jsonl.buffer, jsonl.byteOffset, jsonl.byteLength);
+    }
+    try {
+      return JSON.parse(await this._call((h) => native.contentImport(h, jsonl)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /** Marks one document deleted; the next sync removes its record. */
+  async deleteContent(collection, id) {
+    requireString(collection, 'collection');
+    requireString(id, 'id');
+    try {
+      await this._call((h) => native.contentDelete(h, collection, id));
     } catch (e) {
       throw fromNative(e);
     }

@@ -324,6 +324,8 @@ ACID_EXTERN int acid_audit(acid_client *client, const char *options_json, char *
  * Progress of a backfill: {"phase":"audit|apply|jobs|verify|done","done":N,"total":N,
  * "failed":N,"elapsed_s":F}. Called on the thread running acid_backfill (and, in the "jobs"
  * phase, from its worker threads, one call at a time); it must not call back into the client.
+ * acid_sync_records reports through the same type (see there). The string is valid only during
+ * the call.
  */
 typedef void (*acid_progress_fn)(const char *progress_json, void *user_data);
 
@@ -339,6 +341,49 @@ typedef void (*acid_progress_fn)(const char *progress_json, void *user_data);
  */
 ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
                               acid_progress_fn progress, void *user_data, char **report_json);
+
+/* ---- Content sync: moods and paintings mirrored into each person's PDS repo (docs/sync.md) --- */
+
+/*
+ * Mirrors content documents into their owners' repos: each document without a record gets a TID
+ * record key stored on it before the write; new records go in applyWrites batches of up to 200;
+ * edits are putRecord; deleted (moods.deleted, paintings.nuked) documents lose their record.
+ * options_json (NULL = {}): {"collection":"moods|paintings|all","user":"SUB","fix":bool};
+ * without "fix":true it is a dry run that writes nothing. Resumable: a pass without "user"
+ * continues after the last user a previous, interrupted pass finished. `progress` (may be NULL)
+ * is called after each user with {"collection","user","users_done","created","retried",
+ * "updated","deleted","failed","skipped_users"}. *report_json (free with acid_free): {"dry_run","collections":[{"collection","nsid","users",
+ * "skipped_users","unchanged","created","retried","updated","deleted","failed","fallbacks",
+ * "batches" | "would_create","would_update","would_delete"}],"skipped":[...],"failures":[...],
+ * "failures_total","pds_calls"}. Per-user and per-document failures are in the report (and the
+ * metrics); the call itself fails only when the store or the options do.
+ */
+ACID_EXTERN int acid_sync_records(acid_client *client, const char *options_json,
+                                  acid_progress_fn progress, void *user_data, char **report_json);
+
+/*
+ * Compares each user's repo (listRecords) with the store: missing, extra, duplicate (several
+ * records with the same "ref") and unreferenced records, and stale pointers. options_json as for
+ * acid_sync_records; with "fix":true it repairs: duplicates keep the record the store points to
+ * (else exactly one, the oldest), extras are deleted, pointers adopted, missing records written.
+ * *report_json: {"fix","collections":[{...counts,"fixed"?}],"issues":[{"collection","user",
+ * "kind","ref","rkeys"}],"issues_total","skipped","failures","failures_total","pds_calls"}.
+ */
+ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json, char **report_json);
+
+/*
+ * Inserts or updates content documents by _id from JSON lines (`len` bytes), e.g.
+ * {"collection":"moods","_id":"...","user":"auth0|...","mood":"...",
+ *  "when":"2025-10-14T00:00:00.000Z","deleted":false}. Every line is validated first: on a bad
+ * line ACID_EINVAL names it (detail {"line":N}) and nothing is written.
+ * *report_json: {"documents","changed","unchanged","collections":{"moods":N,...}}.
+ */
+ACID_EXTERN int acid_content_import(acid_client *client, const char *jsonl, size_t len,
+                                    char **report_json);
+
+/* Marks one document deleted ("moods" / "paintings"); the next sync deletes its record.
+ * ACID_ENOTFOUND when absent, ACID_EINVAL for an unknown collection. */
+ACID_EXTERN int acid_content_delete(acid_client *client, const char *collection, const char *id);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -56,5 +56,6 @@ void add_user_commands(CLI::App &app, Context &ctx);
 void add_pds_commands(CLI::App &app, Context &ctx);
 void add_serve_commands(CLI::App &app, Context &ctx);
 void add_audit_commands(CLI::App &app, Context &ctx);
+void add_sync_commands(CLI::App &app, Context &ctx);
 
 }  // namespace acid::cli

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "store/sqlite_db.h"
 
@@ -16,7 +18,7 @@ using sqlite::Transaction;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit a
 // shipped migration: append a new one.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,
@@ -97,8 +99,50 @@ CREATE TABLE jobs (
 CREATE UNIQUE INDEX jobs_one_open_per_kind ON jobs (sub, kind) WHERE status = 'open';
 CREATE INDEX jobs_due ON jobs (status, due_ms);
 )sql",
+    // 3: content records mirrored into PDS repos (moods, paintings) and sync cursors.
+    R"sql(
+CREATE TABLE moods (
+  id             TEXT PRIMARY KEY,
+  user_sub       TEXT NOT NULL,
+  mood           TEXT,
+  when_ms        INTEGER NOT NULL,
+  deleted        INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+  rkey           TEXT,
+  uri            TEXT,
+  cid            TEXT,
+  version        INTEGER NOT NULL DEFAULT 1,
+  synced_version INTEGER NOT NULL DEFAULT 0,
+  updated_ms     INTEGER NOT NULL
+);
+CREATE INDEX moods_user ON moods (user_sub, id);
+CREATE INDEX moods_when ON moods (when_ms);
+CREATE TABLE paintings (
+  id             TEXT PRIMARY KEY,
+  user_sub       TEXT NOT NULL,
+  slug           TEXT,
+  code           TEXT,
+  image_url      TEXT,
+  recording_url  TEXT,
+  bucket         TEXT,
+  when_ms        INTEGER NOT NULL,
+  nuked          INTEGER NOT NULL DEFAULT 0 CHECK (nuked IN (0, 1)),
+  rkey           TEXT,
+  uri            TEXT,
+  cid            TEXT,
+  version        INTEGER NOT NULL DEFAULT 1,
+  synced_version INTEGER NOT NULL DEFAULT 0,
+  updated_ms     INTEGER NOT NULL
+);
+CREATE INDEX paintings_user ON paintings (user_sub, id);
+CREATE INDEX paintings_when ON paintings (when_ms);
+CREATE UNIQUE INDEX paintings_slug_user ON paintings (slug, user_sub);
+CREATE TABLE sync_cursors (
+  name       TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+)sql",
 };
-
 std::string year_prefix(int yy) {
   std::string p = "ac";
   p.push_back(static_cast<char>('0' + yy / 10));
@@ -863,7 +907,393 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // ---- Content records and sync cursors --------------------------------------------------------
+
+  Result<bool> upsert_content(const ContentDoc &doc) override {
+    auto table = content_table(doc.collection);
+    if (!table) return std::move(table).error();
+    const ContentTable &t = **table;
+    if (doc.id.empty()) return Error(Code::invalid, "a content document needs a non-empty _id");
+    for (const auto &[name, value] : doc.fields) {
+      if (t.column_of(name).empty()) {
+        return Error(Code::invalid, "field \"" + name + "\" is not part of " + doc.collection);
+      }
+    }
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto existing = read_content_row(t, doc.id);
+    if (!existing) return std::move(existing).error();
+    if (*existing && (*existing)->user != doc.user && (*existing)->atproto.rkey) {
+      return Error(Code::conflict, doc.collection + " " + doc.id +
+                                       " has a record in the repo of its user: its user cannot "
+                                       "change (delete it and import a new document)");
+    }
+    std::string columns = "id, user_sub, when_ms, " + std::string(t.deleted_column);
+    std::string values = "?1, ?2, ?3, ?4";
+    std::string set = "user_sub = excluded.user_sub, when_ms = excluded.when_ms, " +
+                      std::string(t.deleted_column) + " = excluded." +
+                      std::string(t.deleted_column);
+    std::string changed =
+        "user_sub IS NOT excluded.user_sub OR when_ms IS NOT excluded.when_ms OR " +
+        std::string(t.deleted_column) + " IS NOT excluded." + std::string(t.deleted_column);
+    int index = 5;
+    for (const auto &[field, column] : t.fields) {
+      const std::string col(column);
+      columns += ", " + col;
+      values += ", ?" + std::to_string(index++);
+      set += ", " + col + " = excluded." + col;
+      changed += " OR " + col + " IS NOT excluded." + col;
+    }
+    const std::string now_param = "?" + std::to_string(index);
+    auto stmt =
+        conn_.prepare("INSERT INTO " + std::string(t.table) + " (" + columns +
+                      ", version, synced_version, updated_ms) VALUES (" + values + ", 1, 0, " +
+                      now_param + ") ON CONFLICT (id) DO UPDATE SET " + set +
+                      ", version = version + 1, updated_ms = excluded.updated_ms WHERE " + changed);
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, doc.id)
+        .bind(2, doc.user)
+        .bind(3, doc.when)
+        .bind(4, static_cast<std::int64_t>(doc.deleted ? 1 : 0));
+    index = 5;
+    for (const auto &[field, column] : t.fields) {
+      auto it = doc.fields.find(std::string(field));
+      if (it == doc.fields.end()) {
+        stmt->bind_null(index++);
+      } else {
+        stmt->bind(index++, it->second);
+      }
+    }
+    stmt->bind(index, now_unix_ms());
+    Status st = stmt->run();
+    if (!st && st.code() == Code::conflict) {
+      return Error(
+          Code::conflict,
+          doc.collection + " " + doc.id + " clashes with another document: " + st.error().message,
+          st.error().detail_json);
+    }
+    ACID_TRY(st);
+    const bool did_change = sqlite3_changes(conn_.raw()) > 0;
+    ACID_TRY(tx->commit());
+    return did_change;
+  }
+
+  Result<ContentDoc> get_content(std::string_view collection, std::string_view id) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto row = read_content_row(**table, id);
+    if (!row) return std::move(row).error();
+    if (!*row) return content_missing(collection, id);
+    return std::move(**row);
+  }
+
+  Result<bool> set_content_deleted(std::string_view collection, std::string_view id,
+                                   bool deleted) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    const std::string del((*table)->deleted_column);
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) + " SET " + del +
+                              " = ?2, version = version + 1, updated_ms = ?3 WHERE id = ?1 AND " +
+                              del + " <> ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, id)
+                 .bind(2, static_cast<std::int64_t>(deleted ? 1 : 0))
+                 .bind(3, now_unix_ms())
+                 .run());
+    const bool changed = sqlite3_changes(conn_.raw()) > 0;
+    if (!changed) {
+      auto row = read_content_row(**table, id);
+      if (!row) return std::move(row).error();
+      if (!*row) return content_missing(collection, id);
+    }
+    ACID_TRY(tx->commit());
+    return changed;
+  }
+
+  Result<std::vector<ContentDoc>> list_content(std::string_view collection, std::string_view user,
+                                               std::string_view after_id,
+                                               std::size_t limit) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(content_select(**table) +
+                              " WHERE (?1 = '' OR user_sub = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, user).bind(2, after_id).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<ContentDoc> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      out.push_back(read_content(**table, *stmt));
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> content_users(std::string_view collection,
+                                                 std::string_view after_user, std::size_t limit,
+                                                 bool needing_sync) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    const std::string del((*table)->deleted_column);
+    std::lock_guard lock(mu_);
+    // The SQL twin of content_need(): deleted with a key, or live and not (fully) written.
+    auto stmt = conn_.prepare(
+        "SELECT DISTINCT user_sub FROM " + std::string((*table)->table) +
+        " WHERE user_sub > ?1 AND (?3 = 0 OR (" + del + " = 1 AND rkey IS NOT NULL) OR (" + del +
+        " = 0 AND (rkey IS NULL OR uri IS NULL OR synced_version < version))) "
+        "ORDER BY user_sub LIMIT ?2");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, after_user)
+        .bind(2, static_cast<std::int64_t>(limit))
+        .bind(3, static_cast<std::int64_t>(needing_sync ? 1 : 0));
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = stmt->step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      out.push_back(stmt->column_text(0));
+    }
+    return out;
+  }
+
+  Result<std::string> claim_content_rkey(std::string_view collection, std::string_view id,
+                                         std::string_view rkey) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    if (rkey.empty()) return Error(Code::invalid, "an empty record key");
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET rkey = COALESCE(rkey, ?2), updated_ms = ?3 WHERE id = ?1 "
+                              "RETURNING rkey");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, id).bind(2, rkey).bind(3, now_unix_ms());
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return content_missing(collection, id);
+    std::string held = stmt->column_text(0);
+    ACID_TRY(stmt->run());
+    return held;
+  }
+
+  Status mark_content_synced(std::string_view collection, std::string_view id,
+                             std::string_view rkey, std::string_view uri, std::string_view cid,
+                             std::int64_t version) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare(
+        "UPDATE " + std::string((*table)->table) +
+        " SET uri = ?3, cid = ?4, synced_version = MAX(synced_version, ?5), updated_ms = ?6 "
+        "WHERE id = ?1 AND rkey = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, id)
+                 .bind(2, rkey)
+                 .bind(3, uri)
+                 .bind(4, cid)
+                 .bind(5, version)
+                 .bind(6, now_unix_ms())
+                 .run());
+    if (sqlite3_changes(conn_.raw()) == 0) return rkey_moved(collection, id, rkey);
+    return Status::ok();
+  }
+
+  Result<std::vector<std::string>> claim_content_rkeys(
+      std::string_view collection, const std::vector<RkeyClaim> &claims) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET rkey = COALESCE(rkey, ?2), updated_ms = ?3 WHERE id = ?1 "
+                              "RETURNING rkey");
+    if (!stmt) return std::move(stmt).error();
+    std::vector<std::string> held;
+    held.reserve(claims.size());
+    const UnixMillis now = now_unix_ms();
+    for (const RkeyClaim &c : claims) {
+      if (c.rkey.empty()) return Error(Code::invalid, "an empty record key");
+      ACID_TRY(stmt->reset());
+      stmt->bind(1, c.id).bind(2, c.rkey).bind(3, now);
+      auto row = stmt->step();
+      if (!row) return std::move(row).error();
+      if (!*row) return content_missing(collection, c.id);
+      held.push_back(stmt->column_text(0));
+      ACID_TRY(stmt->run());
+    }
+    ACID_TRY(tx->commit());
+    return held;
+  }
+
+  Result<std::vector<bool>> mark_contents_synced(
+      std::string_view collection, const std::vector<SyncedRecord> &records) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET uri = ?3, cid = ?4, synced_version = MAX(synced_version, ?5), "
+                              "updated_ms = ?6 WHERE id = ?1 AND rkey = ?2");
+    if (!stmt) return std::move(stmt).error();
+    std::vector<bool> matched;
+    matched.reserve(records.size());
+    const UnixMillis now = now_unix_ms();
+    for (const SyncedRecord &r : records) {
+      ACID_TRY(stmt->reset());
+      ACID_TRY(stmt->bind(1, r.id)
+                   .bind(2, r.rkey)
+                   .bind(3, r.uri)
+                   .bind(4, r.cid)
+                   .bind(5, r.version)
+                   .bind(6, now)
+                   .run());
+      matched.push_back(sqlite3_changes(conn_.raw()) > 0);
+    }
+    ACID_TRY(tx->commit());
+    return matched;
+  }
+
+  Status clear_content_record(std::string_view collection, std::string_view id,
+                              std::string_view rkey) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET rkey = NULL, uri = NULL, cid = NULL, synced_version = 0, "
+                              "updated_ms = ?3 WHERE id = ?1 AND rkey = ?2");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, id).bind(2, rkey).bind(3, now_unix_ms()).run());
+    if (sqlite3_changes(conn_.raw()) == 0) return rkey_moved(collection, id, rkey);
+    return Status::ok();
+  }
+
+  Status mark_content_unsynced(std::string_view collection, std::string_view id) override {
+    auto table = content_table(collection);
+    if (!table) return std::move(table).error();
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare("UPDATE " + std::string((*table)->table) +
+                              " SET uri = NULL, cid = NULL, synced_version = 0, updated_ms = ?2 "
+                              "WHERE id = ?1");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, id).bind(2, now_unix_ms()).run());
+    if (sqlite3_changes(conn_.raw()) == 0) return content_missing(collection, id);
+    return Status::ok();
+  }
+
+  Result<std::string> get_sync_cursor(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.prepare("SELECT value FROM sync_cursors WHERE name = ?1");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, name);
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::string();
+    return stmt->column_text(0);
+  }
+
+  Status set_sync_cursor(std::string_view name, std::string_view value) override {
+    if (name.empty()) return Error(Code::invalid, "a sync cursor needs a name");
+    std::lock_guard lock(mu_);
+    auto stmt = value.empty()
+                    ? conn_.prepare("DELETE FROM sync_cursors WHERE name = ?1")
+                    : conn_.prepare(
+                          "INSERT INTO sync_cursors (name, value, updated_ms) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                          "updated_ms = excluded.updated_ms");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, name);
+    if (!value.empty()) stmt->bind(2, value).bind(3, now_unix_ms());
+    return stmt->run();
+  }
+
  private:
+  // A content collection's table: its columns for the collection's own fields, and the name of
+  // its deleted flag (moods.deleted, paintings.nuked), as in the deployed documents.
+  struct ContentTable {
+    std::string_view collection;
+    std::string_view table;
+    std::string_view deleted_column;
+    std::vector<std::pair<std::string_view, std::string_view>> fields;  // source name, column
+
+    std::string_view column_of(std::string_view field) const {
+      for (const auto &[f, c] : fields) {
+        if (f == field) return c;
+      }
+      return {};
+    }
+  };
+
+  static Result<const ContentTable *> content_table(std::string_view collection) {
+    static const ContentTable kMoods{"moods", "moods", "deleted", {{"mood", "mood"}}};
+    static const ContentTable kPaintings{"paintings",
+                                         "paintings",
+                                         "nuked",
+                                         {{"slug", "slug"},
+                                          {"code", "code"},
+                                          {"imageUrl", "image_url"},
+                                          {"recordingUrl", "recording_url"},
+                                          {"bucket", "bucket"}}};
+    if (collection == "moods") return &kMoods;
+    if (collection == "paintings") return &kPaintings;
+    return Error(Code::invalid, "unknown content collection \"" +
+                                    std::string(collection.substr(0, 64)) +
+                                    "\" (known: moods, paintings)");
+  }
+
+  static std::string content_select(const ContentTable &t) {
+    std::string sql = "SELECT id, user_sub, when_ms, " + std::string(t.deleted_column) +
+                      ", rkey, uri, cid, version, synced_version";
+    for (const auto &field : t.fields) sql += ", " + std::string(field.second);
+    return sql + " FROM " + std::string(t.table);
+  }
+
+  static ContentDoc read_content(const ContentTable &t, const sqlite::Statement &stmt) {
+    ContentDoc doc;
+    doc.collection = std::string(t.collection);
+    doc.id = stmt.column_text(0);
+    doc.user = stmt.column_text(1);
+    doc.when = stmt.column_int(2);
+    doc.deleted = stmt.column_int(3) != 0;
+    if (!stmt.column_is_null(4)) doc.atproto.rkey = stmt.column_text(4);
+    if (!stmt.column_is_null(5)) doc.atproto.uri = stmt.column_text(5);
+    if (!stmt.column_is_null(6)) doc.atproto.cid = stmt.column_text(6);
+    doc.version = stmt.column_int(7);
+    doc.synced_version = stmt.column_int(8);
+    int col = 9;
+    for (const auto &field : t.fields) {
+      if (!stmt.column_is_null(col)) doc.fields[std::string(field.first)] = stmt.column_text(col);
+      ++col;
+    }
+    return doc;
+  }
+
+  // Caller holds mu_.
+  Result<std::optional<ContentDoc>> read_content_row(const ContentTable &t, std::string_view id) {
+    auto stmt = conn_.prepare(content_select(t) + " WHERE id = ?1");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, id);
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<ContentDoc>();
+    return std::optional<ContentDoc>(read_content(t, *stmt));
+  }
+
+  static Error content_missing(std::string_view collection, std::string_view id) {
+    return Error(Code::not_found, "no " + std::string(collection) + " document " + std::string(id));
+  }
+
+  static Error rkey_moved(std::string_view collection, std::string_view id, std::string_view rkey) {
+    return Error(Code::conflict, std::string(collection) + " " + std::string(id) +
+                                     " no longer holds record key " + std::string(rkey));
+  }
+
   static constexpr std::string_view kJobColumns =
       "SELECT id, sub, kind, status, due_ms, attempts, lease_owner, lease_until_ms, last_error "
       "FROM jobs";

@@ -8,6 +8,18 @@
 
 namespace acid::store {
 
+ContentNeed content_need(const ContentDoc &doc) {
+  if (doc.deleted) return doc.atproto.rkey ? ContentNeed::remove : ContentNeed::none;
+  if (!doc.atproto.rkey) return ContentNeed::create;
+  if (!doc.atproto.uri) return ContentNeed::retry_create;
+  if (doc.synced_version < doc.version) return ContentNeed::update;
+  return ContentNeed::none;
+}
+
+bool is_content_collection(std::string_view collection) {
+  return collection == "moods" || collection == "paintings";
+}
+
 const char *to_string(AccountState state) {
   switch (state) {
     case AccountState::none:

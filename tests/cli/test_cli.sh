@@ -56,6 +56,23 @@ expect pds-handle 0 '"handle":"a-b.at.aesthetic.computer"' -- "$cli" pds handle 
 expect pds-handle-short 0 '"handle":"ac25xadeh.at.aesthetic.computer","fallback":true' -- \
   "$cli" pds handle @43 --code ac25xadeh
 
+# Content documents and the sync commands (no PDS needed for these).
+mood='{"collection":"moods","_id":"cli-m1","user":"auth0|cli-nobody","mood":"calm","when":"2025-10-14T00:00:00.000Z","deleted":false}'
+printf '%s\n{"collection":"moods","_id":"cli-m2"}\n' "$mood" >"$work/bad.jsonl"
+printf '%s\n' "$mood" >"$work/good.jsonl"
+expect content-import-bad 1 'line 2: .*nothing was imported' -- "$cli" --store "$store" content import "$work/bad.jsonl"
+expect content-delete-absent 1 'no moods document cli-m1' -- "$cli" --store "$store" content delete moods cli-m1
+expect content-import 0 '"changed":1' -- "$cli" --store "$store" content import "$work/good.jsonl"
+expect content-import-stdin 0 '"unchanged":1' -- "$cli" --store "$store" content import - <"$work/good.jsonl"
+expect content-import-missing 2 'cannot read' -- "$cli" --store "$store" content import "$work/none.jsonl"
+expect sync-dry-run 0 '"dry_run":true.*"skipped_users":1' -- env -u PDS_URL \
+  "$cli" --store "$store" sync records --collection moods
+expect sync-bad-collection 64 'tapes' -- "$cli" --store "$store" sync records --collection tapes
+expect sync-verify-needs-pds 2 'ACID_ECONFIG' -- env -u PDS_URL "$cli" --store "$store" sync verify
+expect content-delete 0 'marked deleted' -- "$cli" --store "$store" content delete moods cli-m1
+expect content-delete-bad-collection 1 'unknown content collection' -- \
+  "$cli" --store "$store" content delete tapes cli-m1
+
 # Two processes allocating into one store at once get disjoint codes.
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/a" &
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/b" &

@@ -628,6 +628,77 @@ Napi::Value Metrics(const Napi::CallbackInfo &info) {
   });
 }
 
+// ---- content sync
+// --------------------------------------------------------------------------------
+
+// syncRecords(handle, optionsJson, onProgress|undefined) -> Promise<report JSON text>. The
+// progress function is called (on the main thread) with one JSON text per user done; it is let go
+// when the call settles, and the deliveries queued before that still arrive.
+Napi::Value SyncRecords(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  ClientPtr state = client_arg(info);
+  std::string options = string_arg(info, 1, "options");
+  std::shared_ptr<JsCallback> progress;
+  if (info[2].IsFunction()) {
+    progress =
+        std::make_shared<JsCallback>(env, info[2].As<Napi::Function>(), "acidentity.onProgress");
+  } else if (!info[2].IsUndefined() && !info[2].IsNull()) {
+    throw_type_error(env, "onProgress must be a function");
+  }
+  return start_call(info, state, Kind::text,
+                    [options = std::move(options), progress](acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc = acid_sync_records(
+                          c, options.c_str(), progress ? on_log : nullptr, progress.get(), &json);
+                      return take(rc, json, out.text);
+                    });
+}
+
+// syncVerify(handle, optionsJson) -> Promise<report JSON text>.
+Napi::Value SyncVerify(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string options = string_arg(info, 1, "options");
+  return start_call(info, state, Kind::text,
+                    [options = std::move(options)](acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc = acid_sync_verify(c, options.c_str(), &json);
+                      return take(rc, json, out.text);
+                    });
+}
+
+// contentImport(handle, jsonl string|Buffer) -> Promise<report JSON text>.
+Napi::Value ContentImport(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  ClientPtr state = client_arg(info);
+  std::string body;
+  if (info[1].IsBuffer()) {
+    auto buf = info[1].As<Napi::Buffer<char>>();
+    body.assign(buf.Data(), buf.Length());
+  } else if (info[1].IsString()) {
+    body = info[1].As<Napi::String>().Utf8Value();
+  } else {
+    throw_type_error(env, "jsonl must be a string or a Buffer");
+  }
+  return start_call(info, state, Kind::text,
+                    [body = std::move(body)](acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc = acid_content_import(c, body.data(), body.size(), &json);
+                      return take(rc, json, out.text);
+                    });
+}
+
+// contentDelete(handle, collection, id) -> Promise<void>.
+Napi::Value ContentDelete(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string collection = string_arg(info, 1, "collection");
+  std::string id = string_arg(info, 2, "id");
+  return start_call(
+      info, state, Kind::none,
+      [collection = std::move(collection), id = std::move(id)](acid_client *c, Outcome &) {
+        return acid_content_delete(c, collection.c_str(), id.c_str());
+      });
+}
+
 Napi::Value CodeAllocate(const Napi::CallbackInfo &info) {
   ClientPtr state = client_arg(info);
   const std::int64_t when = int64_arg(info, 1, "date");
@@ -752,6 +823,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("metrics", Napi::Function::New(env, Metrics, "metrics"));
   exports.Set("audit", Napi::Function::New(env, Audit, "audit"));
   exports.Set("backfill", Napi::Function::New(env, Backfill, "backfill"));
+  exports.Set("syncRecords", Napi::Function::New(env, SyncRecords, "syncRecords"));
+  exports.Set("syncVerify", Napi::Function::New(env, SyncVerify, "syncVerify"));
+  exports.Set("contentImport", Napi::Function::New(env, ContentImport, "contentImport"));
+  exports.Set("contentDelete", Napi::Function::New(env, ContentDelete, "contentDelete"));
   exports.Set("codeAllocate", Napi::Function::New(env, CodeAllocate, "codeAllocate"));
   exports.Set("codeStats", Napi::Function::New(env, CodeStats, "codeStats"));
   exports.Set("codeCheck", Napi::Function::New(env, CodeCheck, "codeCheck"));

@@ -25,6 +25,10 @@ import type {
   AuditReport,
   BackfillReport,
   BackfillProgress,
+  SyncReport,
+  SyncProgress,
+  VerifyReport,
+  ContentImportReport,
 } from '../index.js';
 
 async function main(): Promise<void> {
@@ -68,6 +72,14 @@ async function main(): Promise<void> {
   await id.allocateUserCode(Date.now());
   const stats: UserCodeYearStats[] = (await id.userCodeStats(2025)).years;
   const pending: number = id.pendingCalls;
+  const imported: ContentImportReport = await id.importContent('{"collection":"moods"}\n');
+  await id.importContent(new Uint8Array(0));
+  const synced: SyncReport = await id.syncRecords({ collection: 'moods', user: 'auth0|x', fix: true },
+    (p: SyncProgress) => void p.users_done);
+  const created: number | undefined = synced.collections[0]?.created;
+  const checked: VerifyReport = await id.syncVerify({ fix: false });
+  const dupes: number = checked.issues.filter((i) => i.kind === 'duplicate').length;
+  await id.deleteContent('moods', 'x');
   await id.close();
   await opened.close();
 
@@ -117,6 +129,12 @@ async function main(): Promise<void> {
   const badCode: AcidentityErrorCode = 'EINVAL';
   // @ts-expect-error doctor's fix is a boolean
   await doctor({}, { fix: 'yes' });
+  // @ts-expect-error collection is moods | paintings | all
+  await id.syncRecords({ collection: 'tapes' });
+  // @ts-expect-error fix is a boolean
+  await id.syncVerify({ fix: 1 });
+  // @ts-expect-error deleteContent needs an id
+  await id.deleteContent('moods');
   // @ts-expect-error runJobs resolves to a summary, not a string
   const badJobs: string = await id.runJobs();
 
@@ -136,7 +154,7 @@ async function main(): Promise<void> {
   // @ts-expect-error the progress callback takes a progress object
   await id.backfill({ all: true }, (p: string) => void p);
 
-  void [failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs, clean, recent, fixedCount];
+  void [imported, created, dupes, failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs, clean, recent, fixedCount];
 }
 
 void main;

@@ -1,0 +1,92 @@
+// extern "C" entry points of the content sync (src/sync): argument checks, then the mirror.
+#include <string>
+#include <string_view>
+
+#include "acidentity/acidentity.h"
+#include "capi/client.h"
+#include "capi/guard.h"
+#include "sync/content_import.h"
+#include "sync/mirror.h"
+
+namespace {
+
+using acid::Code;
+using acid::Error;
+using acid::Status;
+using acid::capi::guard;
+using acid::capi::require;
+
+Status hand_out(const std::string &text, char **out) {
+  auto copy = acid::capi::dup_for_caller(text);
+  if (!copy) return std::move(copy).error();
+  *out = *copy;
+  return Status::ok();
+}
+
+}  // namespace
+
+extern "C" {
+
+ACID_EXTERN int acid_sync_records(acid_client *client, const char *options_json,
+                                  acid_progress_fn progress, void *user_data, char **report_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && report_json != nullptr,
+                     "acid_sync_records: client and report_json are required"));
+    *report_json = nullptr;
+    auto options = acid::sync::parse_sync_options(options_json == nullptr ? "" : options_json);
+    if (!options) return std::move(options).error().context("acid_sync_records");
+    if (progress != nullptr) {
+      options->progress = [progress, user_data](std::string_view json) {
+        const std::string text(json);
+        progress(text.c_str(), user_data);
+      };
+    }
+    auto mirror = acid::sync::make_mirror(*client->engine);
+    if (!mirror) return std::move(mirror).error();
+    auto report = (*mirror)->sync(*options);
+    if (!report) return std::move(report).error();
+    return hand_out(*report, report_json);
+  });
+}
+
+ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json,
+                                 char **report_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && report_json != nullptr,
+                     "acid_sync_verify: client and report_json are required"));
+    *report_json = nullptr;
+    auto options = acid::sync::parse_verify_options(options_json == nullptr ? "" : options_json);
+    if (!options) return std::move(options).error().context("acid_sync_verify");
+    auto mirror = acid::sync::make_mirror(*client->engine);
+    if (!mirror) return std::move(mirror).error();
+    auto report = (*mirror)->verify(*options);
+    if (!report) return std::move(report).error();
+    return hand_out(*report, report_json);
+  });
+}
+
+ACID_EXTERN int acid_content_import(acid_client *client, const char *jsonl, size_t len,
+                                    char **report_json) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && report_json != nullptr,
+                     "acid_content_import: client and report_json are required"));
+    *report_json = nullptr;
+    ACID_TRY(require(jsonl != nullptr || len == 0, "acid_content_import: jsonl is NULL"));
+    auto report = acid::sync::import_content(client->engine->store(),
+                                             std::string_view(jsonl == nullptr ? "" : jsonl, len));
+    if (!report) return std::move(report).error();
+    return hand_out(*report, report_json);
+  });
+}
+
+ACID_EXTERN int acid_content_delete(acid_client *client, const char *collection, const char *id) {
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(client != nullptr && collection != nullptr && id != nullptr,
+                     "acid_content_delete: client, collection and id are required"));
+    auto report = acid::sync::delete_content(client->engine->store(), collection, id);
+    if (!report) return std::move(report).error();
+    return Status::ok();
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,151 @@
+#include "sync/content_import.h"
+
+#include <map>
+#include <vector>
+
+#include "core/json.h"
+#include "core/time.h"
+#include "sync/mapping.h"
+
+namespace acid::sync {
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 128;
+
+bool printable(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+Error line_error(std::size_t line, const std::string &message) {
+  return Error(Code::invalid, "line " + std::to_string(line) + ": " + message,
+               "{\"line\":" + std::to_string(line) + "}");
+}
+
+Result<store::ContentDoc> parse_line(std::string_view text, std::size_t line) {
+  auto parsed = json::parse(text);
+  if (!parsed) return line_error(line, "not JSON: " + parsed.error().message);
+  const rapidjson::Value &v = *parsed;
+  if (!v.IsObject()) return line_error(line, "not a JSON object");
+  auto collection = json::get_string(v, "collection");
+  if (!collection) return line_error(line, "\"collection\" (a string) is required");
+  auto mapping = mapping_for(*collection);
+  if (!mapping) return line_error(line, mapping.error().message);
+  const CollectionMapping &m = **mapping;
+  store::ContentDoc doc;
+  doc.collection = std::string(m.collection);
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    const std::string name(it->name.GetString(), it->name.GetStringLength());
+    const rapidjson::Value &value = it->value;
+    if (name == "collection") continue;
+    if (name == "_id") {
+      if (!value.IsString() || value.GetStringLength() == 0) {
+        return line_error(line, "\"_id\" must be a non-empty string");
+      }
+      doc.id.assign(value.GetString(), value.GetStringLength());
+      if (doc.id.size() > kMaxIdBytes || !printable(doc.id)) {
+        return line_error(line, "\"_id\" must be at most 128 printable bytes");
+      }
+    } else if (name == "user") {
+      if (!value.IsString()) return line_error(line, "\"user\" must be a string");
+      doc.user.assign(value.GetString(), value.GetStringLength());
+      if (!printable(doc.user) || doc.user.size() > 256) {
+        return line_error(line, "\"user\" must be at most 256 printable bytes");
+      }
+    } else if (name == "when") {
+      if (!value.IsString()) return line_error(line, "\"when\" must be an ISO 8601 string");
+      auto t = parse_timestamp(std::string_view(value.GetString(), value.GetStringLength()));
+      if (!t) return line_error(line, "\"when\": " + t.error().message);
+      doc.when = *t;
+    } else if (name == m.deleted_field) {
+      if (!value.IsBool()) return line_error(line, "\"" + name + "\" must be true or false");
+      doc.deleted = value.GetBool();
+    } else {
+      bool known = false;
+      for (const FieldRule &rule : m.fields) known = known || rule.source == name;
+      if (!known) {
+        return line_error(
+            line, "unknown field \"" + name.substr(0, 64) + "\" for " + std::string(m.collection));
+      }
+      if (!value.IsString()) return line_error(line, "\"" + name + "\" must be a string");
+      doc.fields[name].assign(value.GetString(), value.GetStringLength());
+    }
+  }
+  if (doc.id.empty()) return line_error(line, "\"_id\" is required");
+  if (!v.HasMember("when")) return line_error(line, "\"when\" is required");
+  if (doc.user.empty() && m.collection != "paintings") {
+    return line_error(line, "\"user\" is required for " + std::string(m.collection));
+  }
+  Status st = validate(m, doc);
+  if (!st) return line_error(line, st.error().message);
+  return doc;
+}
+
+}  // namespace
+
+Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view jsonl) {
+  std::vector<store::ContentDoc> docs;
+  std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (collection, id) -> line
+  std::size_t line = 0;
+  while (!jsonl.empty()) {
+    const std::size_t nl = jsonl.find('\n');
+    std::string_view text = jsonl.substr(0, nl);
+    jsonl = nl == std::string_view::npos ? std::string_view() : jsonl.substr(nl + 1);
+    ++line;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
+    auto doc = parse_line(text, line);
+    if (!doc) return std::move(doc).error();
+    auto [it, inserted] = seen.emplace(std::pair{doc->collection, doc->id}, line);
+    if (!inserted) {
+      return line_error(line, "_id " + doc->id + " appears again (first on line " +
+                                  std::to_string(it->second) + ")");
+    }
+    docs.push_back(std::move(*doc));
+  }
+  if (docs.empty()) return Error(Code::invalid, "no documents in the input");
+  return docs;
+}
+
+Result<std::string> import_content(store::Store &store, std::string_view jsonl) {
+  auto parsed = parse_content_lines(jsonl);
+  if (!parsed) return std::move(parsed).error();
+  const std::vector<store::ContentDoc> &docs = *parsed;
+  std::int64_t changed = 0;
+  std::map<std::string, std::int64_t> per_collection;
+  for (const store::ContentDoc &d : docs) {
+    auto r = store.upsert_content(d);
+    if (!r) {
+      return std::move(r).error().context("importing " + d.collection + " " + d.id + " (after " +
+                                          std::to_string(changed) + " changed documents)");
+    }
+    if (*r) ++changed;
+    ++per_collection[d.collection];
+  }
+  std::string out =
+      "{\"documents\":" + std::to_string(docs.size()) + ",\"changed\":" + std::to_string(changed) +
+      ",\"unchanged\":" + std::to_string(static_cast<std::int64_t>(docs.size()) - changed) +
+      ",\"collections\":{";
+  bool first = true;
+  for (const auto &[c, n] : per_collection) {
+    out += (first ? "" : ",") + json::quote(c) + ":" + std::to_string(n);
+    first = false;
+  }
+  return out + "}}";
+}
+
+Result<std::string> delete_content(store::Store &store, std::string_view collection,
+                                   std::string_view id) {
+  auto mapping = mapping_for(collection);
+  if (!mapping) return std::move(mapping).error();
+  if (id.empty()) return Error(Code::invalid, "an empty _id");
+  auto changed = store.set_content_deleted(collection, id, true);
+  if (!changed) return std::move(changed).error();
+  return "{\"collection\":" + json::quote(collection) + ",\"id\":" + json::quote(id) +
+         ",\"changed\":" + (*changed ? "true" : "false") + "}";
+}
+
+}  // namespace acid::sync

@@ -1,0 +1,96 @@
+'use strict';
+// Content sync through the Node binding against the real local PDS (ctest fixture `pds`) and an
+// embedded store: moods imported, mirrored with progress, checked on the PDS, verified.
+
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { acidentity, tempDir, pdsEnv, runLabel, logEntry, credentialsKey } = require('./support');
+
+const { Identity, AcidentityError } = acidentity();
+const TOKEN = 'sync-test-webhook-token';
+const env = pdsEnv(); // fails (never skips) without the fixture
+
+function config(dir) {
+  return {
+    storeUri: `sqlite:${dir}/store.db`,
+    useEnvironment: false,
+    pdsUrl: env.PDS_URL,
+    pdsAdminPassword: env.PDS_ADMIN_PASSWORD,
+    pdsHandleDomain: env.PDS_HANDLE_DOMAIN,
+    auth0LogToken: TOKEN,
+    credentialsKey: credentialsKey(),
+    maxAttempts: 3,
+  };
+}
+
+async function listMoods(did) {
+  const url = `${env.PDS_URL}/xrpc/com.atproto.repo.listRecords?repo=${encodeURIComponent(did)}` +
+    '&collection=computer.aesthetic.mood&limit=100';
+  const r = await fetch(url);
+  assert.equal(r.status, 200);
+  return (await r.json()).records;
+}
+
+test('syncRecords mirrors imported moods into the person\'s repo, with progress', async (t) => {
+  const run = runLabel();
+  const id = await Identity.open(config(tempDir(t)));
+  t.after(() => id.close());
+  const sub = `auth0|${run}sync`;
+  const email = `${run}sync@example.com`;
+  const body = JSON.stringify([
+    logEntry({ logId: `${run}-ss`, type: 'ss', userId: sub, email }),
+    logEntry({ logId: `${run}-sv`, type: 'sv', userId: sub, email }),
+  ]);
+  const answer = await id.handleAuth0Events({ headers: { authorization: TOKEN }, body });
+  assert.equal(answer.status, 200, answer.body);
+  for (let i = 0; i < 20 && (await id.runJobs({ budgetMs: 60_000, maxJobs: 50 })).ran > 0; i++);
+  const user = await id.getUser(sub);
+  assert.equal(user.state, 'active', JSON.stringify(user.last_error));
+
+  const lines = ['calm', 'bright', 'tired']
+    .map((mood, i) => JSON.stringify({ collection: 'moods', _id: `${run}${i}`, user: sub, mood,
+      when: '2025-10-14T00:00:00.000Z', deleted: false }))
+    .join('\n');
+  const imported = await id.importContent(new TextEncoder().encode(lines)); // a Uint8Array
+  assert.equal(imported.changed, 3);
+
+  const dry = await id.syncRecords({ collection: 'moods', user: sub });
+  assert.equal(dry.dry_run, true);
+  assert.equal(dry.collections[0].would_create, 3);
+  assert.deepEqual(await listMoods(user.did), []);
+
+  const progress = [];
+  const report = await id.syncRecords({ collection: 'moods', user: sub, fix: true }, (p) => progress.push(p));
+  assert.equal(report.collections[0].created, 3, JSON.stringify(report));
+  assert.equal(report.failures_total, 0);
+  const records = await listMoods(user.did);
+  assert.deepEqual(records.map((r) => r.value.ref).sort(), [`${run}0`, `${run}1`, `${run}2`]);
+  await new Promise((resolve) => setImmediate(resolve)); // progress deliveries queued before the answer
+  assert.equal(progress.length, 1);
+  assert.equal(progress[0].user, sub);
+  assert.equal(progress[0].created, 3);
+
+  await id.deleteContent('moods', `${run}1`);
+  const removed = await id.syncRecords({ user: sub, fix: true });
+  assert.equal(removed.collections.find((c) => c.collection === 'moods').deleted, 1);
+  assert.equal((await listMoods(user.did)).length, 2);
+  const verified = await id.syncVerify({ user: sub });
+  assert.equal(verified.issues_total, 0, JSON.stringify(verified.issues));
+});
+
+test('sync arguments and imports are validated', async (t) => {
+  const id = await Identity.open({ storeUri: `sqlite:${tempDir(t)}/store.db`, useEnvironment: false });
+  t.after(() => id.close());
+  await assert.rejects(id.syncRecords({ collection: 'tapes' }), (e) => e instanceof AcidentityError && e.code === 'ACID_EINVAL');
+  await assert.rejects(id.syncVerify({ fix: 'yes' }), TypeError);
+  await assert.rejects(id.syncRecords({}, 'not a function'), TypeError);
+  await assert.rejects(id.importContent(42), TypeError);
+  const bad = '{"collection":"moods","_id":"a","user":"u","mood":"m","when":"2025-10-14T00:00:00Z"}\n{"collection":"moods"}';
+  await assert.rejects(id.importContent(bad), (e) => {
+    assert.equal(e.code, 'ACID_EINVAL');
+    assert.equal(e.detail.line, 2);
+    return true;
+  });
+  await assert.rejects(id.deleteContent('moods', 'a'), (e) => e.code === 'ACID_ENOTFOUND');
+  await assert.rejects(id.deleteContent('moods'), TypeError);
+});

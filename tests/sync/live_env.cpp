@@ -1,0 +1,85 @@
+#include "live_env.h"
+
+#include <array>
+
+#include "core/base64.h"
+#include "core/config.h"
+#include "core/random.h"
+#include "xrpc_test_support.h"
+
+namespace acid::sync::test {
+
+namespace {
+constexpr const char *kToken = "sync-test-webhook-token";
+}
+
+Result<std::unique_ptr<LiveEnv>> LiveEnv::create(const std::string &store_uri) {
+  auto env = pds::test::load_pds_env();
+  if (!env) return std::move(env).error();
+  auto out = std::make_unique<LiveEnv>();
+  out->pds_url = env->url;
+  out->admin_password = env->admin_password;
+  out->handle_domain = env->handle_domain;
+  std::array<std::uint8_t, 32> key{};
+  ACID_TRY(random_bytes(key));
+  out->credentials_key = base64::encode(std::span<const std::uint8_t>(key));
+  out->run = pds::test::unique_label(6);
+  std::map<std::string, std::string, std::less<>> vars = {
+      {"ACID_STORE", store_uri},
+      {"PDS_URL", env->url},
+      {"PDS_ADMIN_PASSWORD", env->admin_password},
+      {"ACID_PDS_HANDLE_DOMAIN", env->handle_domain},
+      {"AUTH0_LOG_TOKEN", kToken},
+      {"ACID_CREDENTIALS_KEY", out->credentials_key},
+      {"ACID_MAX_ATTEMPTS", "3"},
+  };
+  auto config = Config::from_env(env_from_map(vars));
+  if (!config) return std::move(config).error();
+  provision::EngineOptions opts;
+  opts.config = std::move(*config);
+  auto engine = provision::Engine::create(std::move(opts));
+  if (!engine) return std::move(engine).error();
+  out->engine = std::move(*engine);
+  pds::ClientOptions o;
+  o.base_url = env->url;
+  o.admin_password = env->admin_password;
+  auto admin = pds::XrpcClient::create(o);
+  if (!admin) return std::move(admin).error();
+  out->admin = std::move(*admin);
+  return out;
+}
+
+Result<std::string> LiveEnv::active_user(const std::string &name) {
+  const std::string s = sub(name);
+  const std::string email = run + name + "@example.com";
+  const auto entry = [&](const std::string &id, const char *type) {
+    return R"({"log_id":")" + id + R"(","data":{"type":")" + type +
+           R"(","date":"2025-10-14T08:30:00.000Z","user_id":")" + s + R"(","user_name":")" + email +
+           R"("}})";
+  };
+  const provision::HttpReply r = engine->handle_log_stream(
+      Tenant::aesthetic, std::string_view(kToken),
+      "[" + entry(run + name + "-ss", "ss") + "," + entry(run + name + "-sv", "sv") + "]");
+  if (r.status != 200) return Error(Code::internal, "webhook answered " + r.body);
+  for (int i = 0; i < 20; ++i) {
+    auto summary = engine->run_jobs(60'000, 100);
+    if (!summary) return std::move(summary).error();
+    if (summary->find("\"ran\":0") != std::string::npos) break;
+  }
+  auto account = engine->store().get_account(s);
+  if (!account) return std::move(account).error();
+  if (account->state != store::AccountState::active || !account->did) {
+    return Error(Code::internal, "provisioning did not finish: " + account->last_error);
+  }
+  return *account->did;
+}
+
+Result<std::string> LiveEnv::password(const std::string &s) {
+  auto account = engine->store().get_account(s);
+  if (!account) return std::move(account).error();
+  auto provisioner = engine->provisioner();
+  if (!provisioner) return std::move(provisioner).error();
+  return (*provisioner)->open_password(s, account->password.value_or(""));
+}
+
+}  // namespace acid::sync::test

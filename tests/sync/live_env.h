@@ -1,0 +1,35 @@
+// An engine on a real SQLite store and the real local PDS, and people with real PDS accounts
+// made through the provisioning flow (webhook ss + sv, then the jobs). Shared by the sync tests
+// and bench/sync.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "pds/xrpc_client.h"
+#include "provision/engine.h"
+
+namespace acid::sync::test {
+
+struct LiveEnv {
+  std::string pds_url;
+  std::string admin_password;
+  std::string handle_domain;
+  std::string credentials_key;  // base64, fresh per environment
+  std::string run;              // unique label of this run
+  std::unique_ptr<provision::Engine> engine;
+  std::unique_ptr<pds::XrpcClient> admin;  // a separate client (its calls are not counted)
+
+  // store_uri: "sqlite:PATH".
+  static Result<std::unique_ptr<LiveEnv>> create(const std::string &store_uri);
+
+  // A person with an active PDS account: "auth0|<run><name>". Returns the DID.
+  Result<std::string> active_user(const std::string &name);
+  std::string sub(const std::string &name) const { return "auth0|" + run + name; }
+  // The person's PDS password in clear.
+  Result<std::string> password(const std::string &sub);
+};
+
+}  // namespace acid::sync::test
