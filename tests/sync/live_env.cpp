@@ -54,7 +54,7 @@ Result<std::string> LiveEnv::active_user(const std::string &name) {
   const std::string email = run + name + "@example.com";
   const auto entry = [&](const std::string &id, const char *type) {
     return R"({"log_id":")" + id + R"(","data":{"type":")" + type +
-           R"(","date":"2025-10-14T08:30:00.000Z","user_id":")" + s + R"(","user_name":")" + email +
+           R"(","date":"2028-10-14T08:30:00.000Z","user_id":")" + s + R"(","user_name":")" + email +
            R"("}})";
   };
   const provision::HttpReply r = engine->handle_log_stream(
