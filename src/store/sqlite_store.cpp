@@ -499,15 +499,12 @@ class SqliteStore final : public Store {
 
   Result<Account> get_account(std::string_view sub) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.cached(
-        "SELECT u.code, u.when_ms, v.count, a.signed_up_ms, a.verified_ms, a.deleted_ms, "
-        "  a.email, h.handle, a.state, a.attempts, a.last_error, a.intent_handle, "
-        "  a.intent_password, a.intent_email, a.intent_attempt, a.intent_ms, a.did, "
-        "  a.pds_handle, a.password, a.pds_created_at, a.synced_at, a.version, "
-        "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL "
-        "FROM (SELECT ?1 AS sub) s "
-        "LEFT JOIN users u ON u.sub = s.sub LEFT JOIN verifications v ON v.sub = s.sub "
-        "LEFT JOIN accounts a ON a.sub = s.sub LEFT JOIN handles h ON h.sub = s.sub");
+    auto stmt = conn_.cached(std::string(kAccountColumns) +
+                             "FROM (SELECT ?1 AS sub) s "
+                             "LEFT JOIN users u ON u.sub = s.sub "
+                             "LEFT JOIN verifications v ON v.sub = s.sub "
+                             "LEFT JOIN accounts a ON a.sub = s.sub "
+                             "LEFT JOIN handles h ON h.sub = s.sub");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, sub);
     auto row = stmt->step();
@@ -516,42 +513,9 @@ class SqliteStore final : public Store {
     if (stmt->column_int(22) == 0 && stmt->column_int(23) == 0 && stmt->column_int(24) == 0) {
       return Error(Code::not_found, "no user " + std::string(sub));
     }
-    auto text = [&](int col) -> std::optional<std::string> {
-      if (stmt->column_is_null(col)) return std::nullopt;
-      return stmt->column_text(col);
-    };
-    auto integer = [&](int col) -> std::optional<std::int64_t> {
-      if (stmt->column_is_null(col)) return std::nullopt;
-      return stmt->column_int(col);
-    };
     Account a;
+    ACID_TRY(read_account(*stmt, a));
     a.sub = std::string(sub);
-    a.code = text(0);
-    a.when = integer(1);
-    a.has_verifications = stmt->column_int(23) != 0;
-    a.verification_count = integer(2).value_or(0);
-    a.signed_up_at = integer(3);
-    a.verified_at = integer(4);
-    a.deleted_at = integer(5);
-    a.email = text(6);
-    a.ac_handle = text(7);
-    if (auto st = text(8)) {
-      auto parsed = parse_account_state(*st);
-      if (!parsed) return Error(Code::store, "unknown account state \"" + *st + "\"");
-      a.state = *parsed;
-    }
-    a.attempts = static_cast<int>(integer(9).value_or(0));
-    a.last_error = text(10).value_or("");
-    if (auto h = text(11)) {
-      a.intent = AccountIntent{*h, text(12).value_or(""), text(13).value_or(""),
-                               static_cast<int>(integer(14).value_or(0)), integer(15).value_or(0)};
-    }
-    a.did = text(16);
-    a.pds_handle = text(17);
-    a.password = text(18);
-    a.pds_created_at = text(19);
-    a.synced_at = text(20);
-    a.version = integer(21).value_or(0);
     return a;
   }
 
@@ -822,12 +786,7 @@ class SqliteStore final : public Store {
       }
       return "1";
     };
-    const std::string columns =
-        "SELECT u.code, u.when_ms, v.count, a.signed_up_ms, a.verified_ms, a.deleted_ms, "
-        "  a.email, h.handle, a.state, a.attempts, a.last_error, a.intent_handle, "
-        "  a.intent_password, a.intent_email, a.intent_attempt, a.intent_ms, a.did, "
-        "  a.pds_handle, a.password, a.pds_created_at, a.synced_at, a.version, "
-        "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL, ";
+    const std::string columns = std::string(kAccountColumns) + ", ";
     auto stmt = conn_.prepare(
         columns + "a.sub FROM accounts a LEFT JOIN users u ON u.sub = a.sub " +
         "LEFT JOIN verifications v ON v.sub = a.sub LEFT JOIN handles h ON h.sub = a.sub " +
@@ -844,44 +803,10 @@ class SqliteStore final : public Store {
       auto more = stmt->step();
       if (!more) return std::move(more).error();
       if (!*more) return Status::ok();
-      auto text = [&](int col) -> std::optional<std::string> {
-        if (stmt->column_is_null(col)) return std::nullopt;
-        return stmt->column_text(col);
-      };
-      auto integer = [&](int col) -> std::optional<std::int64_t> {
-        if (stmt->column_is_null(col)) return std::nullopt;
-        return stmt->column_int(col);
-      };
       Account &a = row.account;
       a = Account{};
+      ACID_TRY(read_account(*stmt, a));
       a.sub = stmt->column_text(25);
-      a.code = text(0);
-      a.when = integer(1);
-      a.has_verifications = stmt->column_int(23) != 0;
-      a.verification_count = integer(2).value_or(0);
-      a.signed_up_at = integer(3);
-      a.verified_at = integer(4);
-      a.deleted_at = integer(5);
-      a.email = text(6);
-      a.ac_handle = text(7);
-      if (auto st = text(8)) {
-        auto parsed = parse_account_state(*st);
-        if (!parsed) return Error(Code::store, "unknown account state \"" + *st + "\"");
-        a.state = *parsed;
-      }
-      a.attempts = static_cast<int>(integer(9).value_or(0));
-      a.last_error = text(10).value_or("");
-      if (auto h = text(11)) {
-        a.intent =
-            AccountIntent{*h, text(12).value_or(""), text(13).value_or(""),
-                          static_cast<int>(integer(14).value_or(0)), integer(15).value_or(0)};
-      }
-      a.did = text(16);
-      a.pds_handle = text(17);
-      a.password = text(18);
-      a.pds_created_at = text(19);
-      a.synced_at = text(20);
-      a.version = integer(21).value_or(0);
       row.has_user = stmt->column_int(22) != 0;
       row.has_accounts = stmt->column_int(24) != 0;
       ACID_TRY(visit(row));
@@ -1354,6 +1279,54 @@ class SqliteStore final : public Store {
                  .bind(4, now_unix_ms())
                  .run());
     return true;
+  }
+
+  // The joined view of one sub (users u, verifications v, accounts a, handles h): columns 0-21
+  // are read by read_account, 22-24 say which of users, verifications and accounts exist.
+  static constexpr std::string_view kAccountColumns =
+      "SELECT u.code, u.when_ms, v.count, a.signed_up_ms, a.verified_ms, a.deleted_ms, "
+      "  a.email, h.handle, a.state, a.attempts, a.last_error, a.intent_handle, "
+      "  a.intent_password, a.intent_email, a.intent_attempt, a.intent_ms, a.did, "
+      "  a.pds_handle, a.password, a.pds_created_at, a.synced_at, a.version, "
+      "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL ";
+
+  // Fills everything but `sub` from a row of kAccountColumns.
+  static Status read_account(sqlite::Statement &stmt, Account &a) {
+    auto text = [&](int col) -> std::optional<std::string> {
+      if (stmt.column_is_null(col)) return std::nullopt;
+      return stmt.column_text(col);
+    };
+    auto integer = [&](int col) -> std::optional<std::int64_t> {
+      if (stmt.column_is_null(col)) return std::nullopt;
+      return stmt.column_int(col);
+    };
+    a.code = text(0);
+    a.when = integer(1);
+    a.has_verifications = stmt.column_int(23) != 0;
+    a.verification_count = integer(2).value_or(0);
+    a.signed_up_at = integer(3);
+    a.verified_at = integer(4);
+    a.deleted_at = integer(5);
+    a.email = text(6);
+    a.ac_handle = text(7);
+    if (auto st = text(8)) {
+      auto parsed = parse_account_state(*st);
+      if (!parsed) return Error(Code::store, "unknown account state \"" + *st + "\"");
+      a.state = *parsed;
+    }
+    a.attempts = static_cast<int>(integer(9).value_or(0));
+    a.last_error = text(10).value_or("");
+    if (auto h = text(11)) {
+      a.intent = AccountIntent{*h, text(12).value_or(""), text(13).value_or(""),
+                               static_cast<int>(integer(14).value_or(0)), integer(15).value_or(0)};
+    }
+    a.did = text(16);
+    a.pds_handle = text(17);
+    a.password = text(18);
+    a.pds_created_at = text(19);
+    a.synced_at = text(20);
+    a.version = integer(21).value_or(0);
+    return Status::ok();
   }
 
   struct TouchedAccount {

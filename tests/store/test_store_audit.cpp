@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "store/backends.h"
 #include "store/mongo/mongo_test_backend.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -11,38 +12,10 @@
 namespace acid::store {
 namespace {
 
-constexpr UnixMillis kOct2025 = 1760400000000;
-
-struct Backend {
-  const char *name;
-  std::string (*uri)(const testing::TempDir &);
-};
-
-std::vector<Backend> backends() {
-  std::vector<Backend> v = {
-      {"sqlite", [](const testing::TempDir &dir) { return dir.sqlite_uri(); }},
-  };
-  if (testing::mongo_test_uri()) {
-    v.push_back({"mongodb", [](const testing::TempDir &) { return testing::fresh_mongo_uri(); }});
-  }
-  return v;
-}
-
-CodeCandidates simple_codes() {
-  return [](int yy) -> Result<CodeCandidate> {
-    return CodeCandidate([yy](std::uint32_t p) -> std::optional<std::string> {
-      static const char kLetters[] = "bcdfghjkmnprstvwxyz";
-      std::string code = "ac";
-      code.push_back(static_cast<char>('0' + yy / 10));
-      code.push_back(static_cast<char>('0' + yy % 10));
-      for (int i = 0; i < 5; ++i) {
-        code.push_back(kLetters[p % 19]);
-        p /= 19;
-      }
-      return code;
-    });
-  };
-}
+using conformance::Backend;
+using conformance::backends;
+using conformance::simple_codes;
+using conformance::kOct2025;
 
 class StoreAudit : public ::testing::TestWithParam<Backend> {
  protected:

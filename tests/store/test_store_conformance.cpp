@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/backends.h"
 #include "store/mongo/mongo_test_backend.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -14,22 +15,8 @@
 namespace acid::store {
 namespace {
 
-struct Backend {
-  const char *name;
-  std::string (*uri)(const testing::TempDir &);
-};
-
-// SQLite always; MongoDB only when ACID_TEST_MONGODB_URI names a server (a fresh database per
-// test). Without it, MongoConformance.NotConfigured reports the skipped run loudly.
-std::vector<Backend> backends() {
-  std::vector<Backend> v = {
-      {"sqlite", [](const testing::TempDir &dir) { return dir.sqlite_uri(); }},
-  };
-  if (testing::mongo_test_uri()) {
-    v.push_back({"mongodb", [](const testing::TempDir &) { return testing::fresh_mongo_uri(); }});
-  }
-  return v;
-}
+using conformance::Backend;
+using conformance::backends;
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/backends.h"
 #include "store/mongo/mongo_test_backend.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
@@ -13,41 +14,10 @@
 namespace acid::store {
 namespace {
 
-constexpr UnixMillis kOct2025 = 1760400000000;
-
-struct Backend {
-  const char *name;
-  std::string (*uri)(const testing::TempDir &);
-};
-
-// SQLite always; MongoDB only when ACID_TEST_MONGODB_URI names a server (a fresh database per
-// test). Without it, MongoConformance.NotConfigured reports the skipped run loudly.
-std::vector<Backend> backends() {
-  std::vector<Backend> v = {
-      {"sqlite", [](const testing::TempDir &dir) { return dir.sqlite_uri(); }},
-  };
-  if (testing::mongo_test_uri()) {
-    v.push_back({"mongodb", [](const testing::TempDir &) { return testing::fresh_mongo_uri(); }});
-  }
-  return v;
-}
-
-// Codes are "ac" + yy + five letters spelling the position: predictable and distinct.
-CodeCandidates simple_codes() {
-  return [](int yy) -> Result<CodeCandidate> {
-    return CodeCandidate([yy](std::uint32_t p) -> std::optional<std::string> {
-      static const char kLetters[] = "bcdfghjkmnprstvwxyz";
-      std::string code = "ac";
-      code.push_back(static_cast<char>('0' + yy / 10));
-      code.push_back(static_cast<char>('0' + yy % 10));
-      for (int i = 0; i < 5; ++i) {
-        code.push_back(kLetters[p % 19]);
-        p /= 19;
-      }
-      return code;
-    });
-  };
-}
+using conformance::Backend;
+using conformance::backends;
+using conformance::simple_codes;
+using conformance::kOct2025;
 
 EventFact fact(std::string log_id, EventType type, std::string sub, UnixMillis date = kOct2025) {
   EventFact e;
