@@ -82,19 +82,6 @@ std::optional<JobKind> parse_job_kind(std::string_view text) {
   return std::nullopt;
 }
 
-Result<std::vector<ApplyOutcome>> Store::apply_events(std::span<const EventFact> events,
-                                                      std::uint32_t capacity,
-                                                      const CodeCandidates &candidates) {
-  std::vector<ApplyOutcome> outcomes;
-  outcomes.reserve(events.size());
-  for (const EventFact &event : events) {
-    auto outcome = apply_event(event, capacity, candidates);
-    if (!outcome) return std::move(outcome).error();
-    outcomes.push_back(std::move(*outcome));
-  }
-  return outcomes;
-}
-
 std::string default_store_uri() {
   const char *env = std::getenv("ACID_STORE");
   if (env != nullptr && *env != '\0') return env;

@@ -252,9 +252,20 @@ class Store {
   // durable in one commit or not at all. The default applies them one at a time and stops at the
   // first failure, when the earlier ones may already be durable: that is safe, because the
   // sender resends the batch and an applied log_id is a no-op the second time.
+  // (Defined here, not in store.cpp: a class whose virtuals are all pure or inline has no key
+  // function, so code using only the port, like the fuzz targets, needs no store.cpp.)
   virtual Result<std::vector<ApplyOutcome>> apply_events(std::span<const EventFact> events,
                                                          std::uint32_t capacity,
-                                                         const CodeCandidates &candidates);
+                                                         const CodeCandidates &candidates) {
+    std::vector<ApplyOutcome> outcomes;
+    outcomes.reserve(events.size());
+    for (const EventFact &event : events) {
+      auto outcome = apply_event(event, capacity, candidates);
+      if (!outcome) return std::move(outcome).error();
+      outcomes.push_back(std::move(*outcome));
+    }
+    return outcomes;
+  }
 
   // Everything known about a sub. Code::not_found when the store has never heard of it.
   virtual Result<Account> get_account(std::string_view sub) = 0;
@@ -321,8 +332,9 @@ class Store {
 
   // Calls `visit` once per sub known to users, verifications or provisioning (the union; the
   // same joined view get_account gives, plus which records exist), each exactly once, in no
-  // particular order (MongoDB: ascending), filtered by `filter`. The store stays locked/borrowed while it runs: `visit` must not call
-  // the store. A failed `visit` stops the scan and is returned.
+  // particular order (MongoDB: ascending), filtered by `filter`. The store stays locked/borrowed
+  // while it runs: `visit` must not call the store. A failed `visit` stops the scan and is
+  // returned.
   virtual Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) = 0;
 
   // Codes held by more than one users record, compared case-insensitively (the users index
