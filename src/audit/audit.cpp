@@ -23,22 +23,17 @@ namespace acid::audit {
 
 namespace {
 
-constexpr std::string_view kSotcePrefix = "sotce-";
 constexpr std::size_t kWrongPdsThreshold = 10;
 constexpr std::size_t kInfoWorkers = 4;
-
-bool is_sotce(std::string_view sub) {
-  return sub.substr(0, kSotcePrefix.size()) == kSotcePrefix;
-}
 
 bool in_tenant(store::SubFilter filter, std::string_view sub) {
   switch (filter) {
     case store::SubFilter::all:
       return true;
     case store::SubFilter::sotce:
-      return is_sotce(sub);
+      return is_sotce_sub(sub);
     case store::SubFilter::aesthetic:
-      return !is_sotce(sub);
+      return !is_sotce_sub(sub);
   }
   return true;
 }
@@ -186,7 +181,7 @@ class Auditor {
       for (const auth0::User &u : *users) {
         ++report_.auth0_users;
         // Sotce users are stored with the "sotce-" prefix (the deployed audit forgot it).
-        const std::string sub = (t == Tenant::sotce ? std::string(kSotcePrefix) : "") + u.user_id;
+        const std::string sub = stored_sub(t, u.user_id);
         Auth0View view{true, true, u.email_verified, u.created_at};
         ACID_TRY(check_stored(sub, view));
       }

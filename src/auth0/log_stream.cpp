@@ -22,7 +22,6 @@ using rapidjson::Value;
 constexpr std::size_t kMaxIdBytes = 255;     // log_id, user_id, tenant_name
 constexpr std::size_t kMaxEmailBytes = 254;  // RFC 5321 path limit
 constexpr std::size_t kMaxTypeBytes = 64;    // Auth0 type codes are a few characters
-constexpr std::string_view kSotcePrefix = "sotce-";
 
 // Iterative parsing keeps deep nesting off the call stack; encoding validation rejects invalid raw
 // UTF-8. Nothing lenient (comments, NaN, trailing commas) is enabled.
@@ -419,7 +418,7 @@ std::optional<Classified> classify(const Value &entry, Tenant tenant, const Pars
   if (!user_id.text) return reject("data.user_id is missing");
   if (auto p = identifier_problem(*user_id.text, "data.user_id", kMaxIdBytes)) return reject(*p);
   // "sotce-" marks sotce subs in the store; an aesthetic id carrying it would alias a sotce user.
-  if (user_id.text->starts_with(kSotcePrefix)) {
+  if (user_id.text->starts_with(kSotceSubPrefix)) {
     return reject("data.user_id starts with the reserved prefix \"sotce-\"");
   }
 
@@ -500,27 +499,6 @@ bool starts_with_bearer(std::string_view header) {
 }
 
 }  // namespace
-
-std::string_view tenant_name(Tenant tenant) {
-  switch (tenant) {
-    case Tenant::aesthetic:
-      return "aesthetic";
-    case Tenant::sotce:
-      return "sotce";
-  }
-  return "aesthetic";
-}
-
-std::optional<Tenant> parse_tenant(std::string_view name) {
-  if (name == "aesthetic") return Tenant::aesthetic;
-  if (name == "sotce") return Tenant::sotce;
-  return std::nullopt;
-}
-
-std::string stored_sub(Tenant tenant, std::string_view auth0_user_id) {
-  if (tenant == Tenant::sotce) return std::string(kSotcePrefix) + std::string(auth0_user_id);
-  return std::string(auth0_user_id);
-}
 
 bool is_handled_type(std::string_view type) {
   return type == "ss" || type == "sv" || type == "sce" || type == "sdu";

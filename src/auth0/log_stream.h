@@ -14,22 +14,13 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/tenant.h"
 #include "core/time.h"
 
 namespace acid::auth0 {
 
-// The Auth0 tenant a stream belongs to. Each tenant has its own stream endpoint/token.
-enum class Tenant { aesthetic, sotce };
-
-// "aesthetic" or "sotce".
-std::string_view tenant_name(Tenant tenant);
-
-// Exact, lower-case names only ("aesthetic", "sotce"); anything else is nullopt.
-std::optional<Tenant> parse_tenant(std::string_view name);
-
-// The `sub` stored for an Auth0 user id: sotce users are namespaced "sotce-<id>", aesthetic users
-// keep the id as is (the convention of the deployed system).
-std::string stored_sub(Tenant tenant, std::string_view auth0_user_id);
+// Each tenant (core/tenant.h) has its own stream endpoint and token.
+using acid::Tenant;
 
 // One log of a handled type (ss signup, sv email verified, sce email changed, sdu user deleted).
 struct LogEvent {

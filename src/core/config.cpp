@@ -252,10 +252,6 @@ EnvLookup env_from_map(std::map<std::string, std::string, std::less<>> vars) {
   };
 }
 
-const char *tenant_name(Tenant tenant) noexcept {
-  return tenant == Tenant::sotce ? "sotce" : "aesthetic";
-}
-
 bool valid_http_url(std::string_view url) {
   return parse_http_url(url).has_value();
 }

@@ -41,6 +41,7 @@
 
 #include "core/seal.h"
 #include "core/status.h"
+#include "core/tenant.h"
 
 namespace acid {
 
@@ -53,8 +54,6 @@ EnvLookup process_env();
 // A fixed environment, for tests and embedders that configure the library themselves.
 EnvLookup env_from_map(std::map<std::string, std::string, std::less<>> vars);
 
-enum class Tenant { aesthetic, sotce };
-const char *tenant_name(Tenant tenant) noexcept;  // "aesthetic" / "sotce"
 
 struct Auth0TenantConfig {
   std::string base_url;  // http(s), no trailing slash

@@ -126,3 +126,16 @@ class [[nodiscard]] Result {
       return std::move(acid_try_result_).error(); \
     }                                             \
   } while (0)
+
+#define ACID_CONCAT_INNER_(a, b) a##b
+#define ACID_CONCAT_(a, b) ACID_CONCAT_INNER_(a, b)
+#define ACID_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                \
+  if (!tmp.is_ok()) return std::move(tmp).error();  \
+  lhs = std::move(tmp).value()
+
+// Evaluates a Result<T>; on failure returns its error from the enclosing function, otherwise
+// moves the value into `lhs`, which may declare a variable:
+//   ACID_ASSIGN_OR_RETURN(auto account, store.get_account(sub));
+#define ACID_ASSIGN_OR_RETURN(lhs, expr) \
+  ACID_ASSIGN_OR_RETURN_IMPL_(ACID_CONCAT_(acid_assign_result_, __COUNTER__), lhs, expr)

@@ -22,10 +22,6 @@ std::optional<store::EventType> event_type(std::string_view type) {
   return std::nullopt;
 }
 
-auth0::Tenant to_auth0(Tenant t) {
-  return t == Tenant::sotce ? auth0::Tenant::sotce : auth0::Tenant::aesthetic;
-}
-
 std::string default_worker_id() {
   char host[128] = {0};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -125,11 +121,9 @@ Result<auth0::ManagementClient *> Engine::management(Tenant tenant) {
 }
 
 Result<auth0::User> Engine::auth0_user(std::string_view sub) {
-  constexpr std::string_view kSotce = "sotce-";
-  const bool sotce = sub.substr(0, kSotce.size()) == kSotce;
-  auto client = management(sotce ? Tenant::sotce : Tenant::aesthetic);
+  auto client = management(tenant_of_sub(sub));
   if (!client) return std::move(client).error();
-  return (*client)->get_user(sotce ? sub.substr(kSotce.size()) : sub);
+  return (*client)->get_user(auth0_user_id_of(sub));
 }
 
 Result<Provisioner *> Engine::provisioner() {
@@ -151,8 +145,7 @@ Result<Provisioner *> Engine::provisioner() {
 UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev) {
   // A verification seen before any signup names the code's year by the Auth0 user's
   // created_at when the Management API is configured; otherwise by the event date.
-  const bool sotce = ev.sub.rfind("sotce-", 0) == 0;
-  if (!options_.config.require_auth0_m2m(sotce ? Tenant::sotce : Tenant::aesthetic)) {
+  if (!options_.config.require_auth0_m2m(tenant_of_sub(ev.sub))) {
     return ev.date;
   }
   auto existing = store_->get_account(ev.sub);
@@ -188,7 +181,7 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
       return reply(403, error_body("invalid authorization token"));
   }
 
-  auto parsed = auth0::parse_log_stream(body, to_auth0(tenant));
+  auto parsed = auth0::parse_log_stream(body, tenant);
   if (!parsed) {
     metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "400"}});
     return reply(400, error_body(parsed.error().message));

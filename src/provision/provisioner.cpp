@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/random.h"
+#include "core/tenant.h"
 #include "pds/handle.h"
 #include "pds/pds_error.h"
 
@@ -15,10 +16,6 @@ constexpr std::string_view kPasswordAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 constexpr std::size_t kPasswordLength = 32;  // ~190 bits, as the deployed generator
 constexpr int kMaxStepsPerRun = 4;           // fallbacks tried within one job run
-
-bool is_sotce(std::string_view sub) {
-  return sub.rfind("sotce-", 0) == 0;
-}
 
 // "local@domain" -> "local+sotce@domain", as the deployed code does for the sotce tenant.
 std::optional<std::string> sotce_email_variant(const std::string &email) {
@@ -217,7 +214,7 @@ JobResult Provisioner::provision(const std::string &sub) {
     store::AccountIntent next = intent;
     if (wants_handle_fallback(kind) && intent.handle != *fallback) {
       next.handle = *fallback;
-    } else if (kind == pds::ErrorKind::email_taken && is_sotce(sub) &&
+    } else if (kind == pds::ErrorKind::email_taken && is_sotce_sub(sub) &&
                sotce_email_variant(intent.email)) {
       next.email = *sotce_email_variant(intent.email);
     } else if (pds::is_transient(failure) || kind == pds::ErrorKind::invalid_invite_code ||

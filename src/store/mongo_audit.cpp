@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/tenant.h"
 #include "store/mongo_bson.h"
 #include "store/mongo_commands.h"
 #include "store/mongo_errors.h"
@@ -14,7 +15,6 @@ namespace acid::store::mongo {
 
 namespace {
 
-constexpr std::string_view kSotcePrefix = "sotce-";
 
 // A pooled client, one collection and one cursor over it, released in reverse order.
 class Stream {
@@ -88,7 +88,7 @@ class Stream {
 };
 
 bool wanted(const AccountScanFilter &filter, std::string_view sub) {
-  const bool sotce = sub.substr(0, kSotcePrefix.size()) == kSotcePrefix;
+  const bool sotce = is_sotce_sub(sub);
   switch (filter.tenant) {
     case SubFilter::all:
       return true;
@@ -104,7 +104,7 @@ Doc tenant_filter(const AccountScanFilter &filter) {
   // The sotce range is selected on the server; the aesthetic complement is filtered here (a
   // $not range would also match non-string _ids, which are skipped anyway).
   if (filter.tenant != SubFilter::sotce) return Doc();
-  return Doc().doc("_id", Doc().str("$gte", "sotce-").str("$lt", "sotce."));
+  return Doc().doc("_id", Doc().str("$gte", kSotceSubPrefix).str("$lt", kSotceSubUpperBound));
 }
 
 }  // namespace

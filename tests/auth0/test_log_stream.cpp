@@ -15,12 +15,12 @@ using acid::Code;
 using acid::auth0::is_handled_type;
 using acid::auth0::LogEvent;
 using acid::auth0::parse_log_stream;
-using acid::auth0::parse_tenant;
+using acid::parse_tenant;
 using acid::auth0::ParsedBatch;
 using acid::auth0::ParseLimits;
-using acid::auth0::stored_sub;
-using acid::auth0::Tenant;
-using acid::auth0::tenant_name;
+using acid::stored_sub;
+using acid::Tenant;
+using acid::tenant_name;
 
 // 2025-10-14T08:30:00.123Z
 constexpr acid::UnixMillis kDateMs = 1760430600123;
