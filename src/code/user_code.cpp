@@ -70,20 +70,82 @@ bool is_valid(std::string_view code) {
   return validate(code).is_ok();
 }
 
-std::optional<std::string> parse(std::string_view text) {
-  const auto matches_at = [text](std::size_t start) {
-    for (std::size_t i = 0; i < kCodeLength; ++i) {
-      const char c = to_lower(text[start + i]);
-      const bool ok = i < 2 ? c == kPrefix[i] : i < 4 ? is_digit(c) : is_lower(c);
-      if (!ok) return false;
+namespace {
+
+// One UTF-8 sequence decoded: its code point (or nullopt when the bytes are not well-formed) and
+// its length in bytes (at least 1, so a scan always advances).
+struct Decoded {
+  std::optional<char32_t> code_point;
+  std::size_t length = 1;
+};
+
+Decoded decode_utf8(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length = 0;
+  char32_t cp = 0;
+  char32_t min = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, cp = lead & 0x1Fu, min = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, cp = lead & 0x0Fu, min = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, cp = lead & 0x07u, min = 0x10000;
+  } else {
+    return {std::nullopt, 1};
+  }
+  if (at + length > text.size()) return {std::nullopt, 1};
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xC0u) != 0x80u) return {std::nullopt, 1};
+    cp = (cp << 6) | (byte(i) & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {std::nullopt, 1};
+  return {cp, length};
+}
+
+// What JavaScript's toLowerCase() makes of the text, reduced to what the pattern can match:
+// ASCII characters lowercased, and '\0' standing for every character that cannot be part of a
+// match (the pattern has no NUL, so a real NUL is such a character too).
+std::string lowered_for_matching(std::string_view text) {
+  constexpr char32_t kKelvinSign = 0x212A;           // lowercases to 'k'
+  constexpr char32_t kCapitalIWithDotAbove = 0x130;  // lowercases to 'i' U+0307
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    const Decoded d = decode_utf8(text, at);
+    at += d.length;
+    if (!d.code_point) {
+      out += '\0';
+    } else if (*d.code_point < 0x80) {
+      out += to_lower(static_cast<char>(*d.code_point));
+    } else if (*d.code_point == kKelvinSign) {
+      out += 'k';
+    } else if (*d.code_point == kCapitalIWithDotAbove) {
+      out += "i";
+      out += '\0';  // the combining dot above that follows the 'i'
+    } else {
+      out += '\0';
     }
-    return true;
-  };
-  for (std::size_t start = 0; start + kCodeLength <= text.size(); ++start) {
-    if (!matches_at(start)) continue;
-    std::string code(text.substr(start, kCodeLength));
-    for (char &c : code) c = to_lower(c);
-    return code;
+  }
+  return out;
+}
+
+bool matches_code_at(std::string_view lowered, std::size_t start) {
+  for (std::size_t i = 0; i < kCodeLength; ++i) {
+    const char c = lowered[start + i];
+    const bool ok = i < 2 ? c == kPrefix[i] : i < 4 ? is_digit(c) : is_lower(c);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> parse(std::string_view text) {
+  const std::string lowered = lowered_for_matching(text);
+  for (std::size_t start = 0; start + kCodeLength <= lowered.size(); ++start) {
+    if (matches_code_at(lowered, start)) return lowered.substr(start, kCodeLength);
   }
   return std::nullopt;
 }

@@ -48,12 +48,14 @@ static_assert(kCodeLength == kPrefix.size() + 2 + kSuffixLength);
 Status validate(std::string_view code);
 bool is_valid(std::string_view code);
 
-// The deployed parse rule: lowercase the whole text and return the first (leftmost) match of
-// ac[0-9]{2}[a-z]{5}, unanchored, or nullopt. The result is lowercase and 9 characters long but
-// is NOT run through validate(): like the deployed code, "ac25bbbbb" parses although it is not a
-// valid code. Lowercasing is ASCII only and bytes >= 0x80 are never letters. (Known divergence
-// from JavaScript's Unicode toLowerCase: U+212A KELVIN SIGN and U+0130 'İ' lowercase to ASCII
-// letters there and not here; no code is written that way.)
+// The deployed parse rule, `text.toLowerCase().match(/ac[0-9]{2}[a-z]{5}/)`: lowercase the whole
+// text as JavaScript does and return the first (leftmost) match, unanchored, or nullopt. The
+// result is lowercase and 9 characters long but is NOT run through validate(): like the deployed
+// code, "ac25bbbbb" parses although it is not a valid code. `text` is UTF-8. Of all Unicode case
+// mappings only two lowercase a non-ASCII character to an ASCII letter, and both are honoured:
+// U+212A KELVIN SIGN -> "k" and U+0130 'İ' -> "i" + U+0307 (tests/code checks this claim against
+// Node's Unicode data). Any other non-ASCII character, and any byte that is not well-formed
+// UTF-8 (JavaScript would have seen U+FFFD), is never a letter or digit.
 std::optional<std::string> parse(std::string_view text);
 
 // The last two digits of a UTC year, always in [0, 100): 2025 -> 25, 2100 -> 0, 1999 -> 99,

@@ -173,6 +173,22 @@ TEST(UserCodeParse, DeployedRule) {
       {"ac25xa\0eh"sv, std::nullopt, "NUL inside"},
       {"ac25xad\xc3\xa9h"sv, std::nullopt, "non-ASCII is never a letter"},
       {"ac25xad\xc3\x89h"sv, std::nullopt, "non-ASCII uppercase is not lowercased"},
+      {"ac25\xe2\x84\xaa"
+       "adeh"sv,
+       "ac25kadeh"sv, "U+212A KELVIN SIGN lowercases to k, as in JavaScript"},
+      {"AC25XADE\xc4\xb0"sv, "ac25xadei"sv, "U+0130 lowercases to i + U+0307"},
+      {"ac25xad\xc4\xb0h"sv, std::nullopt, "the combining dot after U+0130's i ends the run"},
+      {"ac25xad\xc4\xb1h"sv, std::nullopt, "U+0131 dotless i is not an ASCII letter"},
+      {"ac25xad\xc5\xbfh"sv, std::nullopt, "U+017F long s lowercases to itself"},
+      {"ac25xad\xe2\x84\xabh"sv, std::nullopt, "U+212B ANGSTROM SIGN lowercases to U+00E5"},
+      {"\xe2\x84"
+       "ac25xadeh"sv,
+       "ac25xadeh"sv, "after a truncated UTF-8 sequence"},
+      {"ac25xad\xe2\x84h"sv, std::nullopt, "a truncated sequence is never a letter"},
+      {"ac25xad\xc0\xebh"sv, std::nullopt, "an overlong encoding is not decoded"},
+      {"ac25\xe0\x81\x8b"
+       "adeh"sv,
+       std::nullopt, "an overlong 'K' is not decoded"},
       {"a c25xadeh"sv, std::nullopt, "split prefix"},
       {"no code here at all"sv, std::nullopt, "none"},
   };
