@@ -127,6 +127,8 @@ class [[nodiscard]] Result {
     }                                             \
   } while (0)
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` may be a declaration ("auto x") and `tmp` a
+// name, neither of which can be parenthesised.
 #define ACID_CONCAT_INNER_(a, b) a##b
 #define ACID_CONCAT_(a, b) ACID_CONCAT_INNER_(a, b)
 #define ACID_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
@@ -139,3 +141,4 @@ class [[nodiscard]] Result {
 //   ACID_ASSIGN_OR_RETURN(auto account, store.get_account(sub));
 #define ACID_ASSIGN_OR_RETURN(lhs, expr) \
   ACID_ASSIGN_OR_RETURN_IMPL_(ACID_CONCAT_(acid_assign_result_, __COUNTER__), lhs, expr)
+// NOLINTEND(bugprone-macro-parentheses)
