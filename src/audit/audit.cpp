@@ -174,7 +174,7 @@ class Auditor {
       auto client = engine_.management(t);
       if (!client) {
         return std::move(client).error().context(std::string("the Auth0 Management API of ") +
-                                                 tenant_name(t));
+                                                 std::string(tenant_name(t)));
       }
       auto users = (*client)->list_recent_users(options_.limit);
       if (!users) return std::move(users).error();

@@ -2,7 +2,7 @@
 
 namespace acid {
 
-const char *tenant_name(Tenant tenant) noexcept {
+std::string_view tenant_name(Tenant tenant) noexcept {
   return tenant == Tenant::sotce ? "sotce" : "aesthetic";
 }
 

@@ -10,8 +10,8 @@ namespace acid {
 
 enum class Tenant { aesthetic, sotce };
 
-// "aesthetic" or "sotce".
-const char *tenant_name(Tenant tenant) noexcept;
+// "aesthetic" or "sotce" (a view of a literal, so `==` compares text, never addresses).
+std::string_view tenant_name(Tenant tenant) noexcept;
 
 // Exact, lower-case names only ("aesthetic", "sotce"); anything else is nullopt.
 std::optional<Tenant> parse_tenant(std::string_view name) noexcept;

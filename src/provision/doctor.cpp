@@ -66,7 +66,7 @@ void check_pds(const Config &config, std::vector<Check> &out) {
 }
 
 void check_auth0(const Config &config, Tenant t, std::vector<Check> &out) {
-  const std::string name = std::string("auth0.") + tenant_name(t);
+  const std::string name = "auth0." + std::string(tenant_name(t));
   const Auth0TenantConfig &tc = config.tenant(t);
   out.push_back({name + ".webhook_token", tc.log_token ? "ok" : "fail",
                  tc.log_token ? "webhook token set"

@@ -162,7 +162,7 @@ UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev) {
 
 HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
                                     std::string_view body) {
-  const std::string tenant_label = tenant_name(tenant);
+  const std::string tenant_label(tenant_name(tenant));
   const auto &token = options_.config.tenant(tenant).log_token;
   std::optional<std::string_view> configured;
   if (token) configured = *token;

@@ -441,8 +441,8 @@ TEST(Config, Validators) {
   EXPECT_FALSE(valid_handle_domain("localhost"));
   EXPECT_FALSE(valid_handle_domain(std::string(64, 'a') + ".com"));
   EXPECT_TRUE(valid_handle_domain(std::string(63, 'a') + ".com"));
-  EXPECT_STREQ(tenant_name(Tenant::aesthetic), "aesthetic");
-  EXPECT_STREQ(tenant_name(Tenant::sotce), "sotce");
+  EXPECT_EQ(tenant_name(Tenant::aesthetic), "aesthetic");
+  EXPECT_EQ(tenant_name(Tenant::sotce), "sotce");
 }
 
 TEST(Redact, ReplacesEveryOccurrence) {
