@@ -352,7 +352,8 @@ ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
  * without "fix":true it is a dry run that writes nothing. Resumable: a pass without "user"
  * continues after the last user a previous, interrupted pass finished. `progress` (may be NULL)
  * is called after each user with {"collection","user","users_done","created","retried",
- * "updated","deleted","failed","skipped_users"}. *report_json (free with acid_free): {"dry_run","collections":[{"collection","nsid","users",
+ * "updated","deleted","failed","skipped_users"}. *report_json (free with acid_free):
+ * {"dry_run","collections":[{"collection","nsid","users",
  * "skipped_users","unchanged","created","retried","updated","deleted","failed","fallbacks",
  * "batches" | "would_create","would_update","would_delete"}],"skipped":[...],"failures":[...],
  * "failures_total","pds_calls"}. Per-user and per-document failures are in the report (and the

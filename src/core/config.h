@@ -54,7 +54,6 @@ EnvLookup process_env();
 // A fixed environment, for tests and embedders that configure the library themselves.
 EnvLookup env_from_map(std::map<std::string, std::string, std::less<>> vars);
 
-
 struct Auth0TenantConfig {
   std::string base_url;  // http(s), no trailing slash
   std::optional<std::string> log_token;

@@ -15,7 +15,6 @@ namespace acid::store::mongo {
 
 namespace {
 
-
 // A pooled client, one collection and one cursor over it, released in reverse order.
 class Stream {
  public:

@@ -12,15 +12,15 @@
 namespace {
 
 using acid::Code;
-using acid::auth0::is_handled_type;
-using acid::auth0::LogEvent;
-using acid::auth0::parse_log_stream;
 using acid::parse_tenant;
-using acid::auth0::ParsedBatch;
-using acid::auth0::ParseLimits;
 using acid::stored_sub;
 using acid::Tenant;
 using acid::tenant_name;
+using acid::auth0::is_handled_type;
+using acid::auth0::LogEvent;
+using acid::auth0::parse_log_stream;
+using acid::auth0::ParsedBatch;
+using acid::auth0::ParseLimits;
 
 // 2025-10-14T08:30:00.123Z
 constexpr acid::UnixMillis kDateMs = 1760430600123;

@@ -14,8 +14,8 @@ namespace {
 
 using conformance::Backend;
 using conformance::backends;
-using conformance::simple_codes;
 using conformance::kOct2025;
+using conformance::simple_codes;
 
 class StoreAudit : public ::testing::TestWithParam<Backend> {
  protected:

@@ -16,8 +16,8 @@ namespace {
 
 using conformance::Backend;
 using conformance::backends;
-using conformance::simple_codes;
 using conformance::kOct2025;
+using conformance::simple_codes;
 
 EventFact fact(std::string log_id, EventType type, std::string sub, UnixMillis date = kOct2025) {
   EventFact e;
