@@ -63,6 +63,7 @@ class Provisioner {
   JobResult reseal_if_needed(const store::Account &account);
   JobResult move_handle(const std::string &sub);
   JobResult after_created(const std::string &sub, std::string note);
+  std::optional<JobResult> adopt_existing(const store::Account &account);
   JobResult follow_handle(const store::Account &account, std::string note);
   // The PDS handle the person's AC handle calls for (the code handle when it has none).
   Result<std::string> desired_handle(const store::Account &account) const;
