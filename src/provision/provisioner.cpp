@@ -202,15 +202,8 @@ JobResult Provisioner::provision(const std::string &sub) {
     Error failure = std::move(created).error();
     const pds::ErrorKind kind = pds::kind_of(failure);
 
-    // An answer that cannot be read (a 2xx the parser rejects) leaves the outcome unknown: the
-    // account may well exist, so the intent's password decides, never a permanent failure.
     if (kind == pds::ErrorKind::invalid_response) {
-      auto proof = pds_.create_session(intent.handle, password);
-      if (!proof) return retry_after(std::move(failure).context("createAccount outcome unknown"));
-      Status st = store_.mark_account_created(
-          sub, proof->did, proof->handle, intent.sealed_password, format_iso8601(now_unix_ms()));
-      if (!st) return retry_after(std::move(st).error());
-      return after_created(sub, "adopted " + proof->handle + " (createAccount answer unreadable)");
+      return prove_unknown_outcome(sub, intent, password, std::move(failure));
     }
 
     // 3. "Taken" may be our own account (a lost answer or a crash): prove it with the password.
@@ -253,6 +246,21 @@ JobResult Provisioner::provision(const std::string &sub) {
   }
   return retry_after(
       Error(Code::conflict, "provisioning of " + sub + " did not settle within one run; retrying"));
+}
+
+// An answer that cannot be read (a 2xx the parser rejects) leaves createAccount's outcome
+// unknown: the account may well exist, so the intent's password decides (createSession), never
+// a permanent failure. Not provable yet: retried, and the next run's createAccount hears
+// "taken" and proves it then.
+JobResult Provisioner::prove_unknown_outcome(const std::string &sub,
+                                             const store::AccountIntent &intent,
+                                             const std::string &password, Error failure) {
+  auto proof = pds_.create_session(intent.handle, password);
+  if (!proof) return retry_after(std::move(failure).context("createAccount outcome unknown"));
+  Status st = store_.mark_account_created(sub, proof->did, proof->handle, intent.sealed_password,
+                                          format_iso8601(now_unix_ms()));
+  if (!st) return retry_after(std::move(st).error());
+  return after_created(sub, "adopted " + proof->handle + " (createAccount answer unreadable)");
 }
 
 // The account holds a DID while the library's state says pending, creating or failed (other

@@ -5,10 +5,12 @@
 
 #include "store/mongo/mongo_test_json.h"
 #include "store/mongo_commands.h"
+#include "store/mongo_read.h"
 
 namespace acid::store::mongo {
 namespace {
 
+using test::D;
 using test::J;
 using test::kNow;
 
@@ -47,6 +49,29 @@ TEST(MongoLeases, AdoptingADidWrittenByOtherCode) {
                             "$unset":{"acid.intent":""},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
+}
+
+// What the provision job sees when other code wrote the DID after the library recorded the
+// person as pending: the DID (nested or legacy flat) next to the library's own state, so the
+// job adopts it instead of creating.
+TEST(MongoLeases, AForeignDidIsReadBesideThePendingState) {
+  for (const char *doc : {
+           R"({"_id":"auth0|a","code":"ac25xadeh","acid":{"state":"pending","version":@L:3@},
+               "atproto":{"did":"did:plc:nested","handle":"a.at.aesthetic.computer",
+                          "password":"pw","created":"2025-10-14T01:02:03.000Z"}})",
+           R"({"_id":"auth0|a","code":"ac25xadeh","acid":{"state":"failed","version":@L:3@},
+               "atproto_did":"did:plc:flat","atproto_handle":"a.at.aesthetic.computer",
+               "atproto_password":"pw"})",
+       }) {
+    Doc users = D(doc);
+    auto a = read_account("auth0|a", users.get(), nullptr, nullptr);
+    ASSERT_TRUE(a.is_ok()) << a.error().message;
+    ASSERT_TRUE(a->did.has_value());
+    EXPECT_TRUE(*a->did == "did:plc:nested" || *a->did == "did:plc:flat");
+    EXPECT_NE(a->state, AccountState::active);  // the library's state, which then follows
+    EXPECT_EQ(a->version, 3);
+    EXPECT_EQ(a->password, "pw");
+  }
 }
 
 }  // namespace
