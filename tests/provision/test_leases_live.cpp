@@ -44,7 +44,8 @@ class LeasesLive : public ::testing::Test {
   void TearDown() override { proxy_->stop(); }
 
   // An engine on the test's store whose PDS is the proxy.
-  std::unique_ptr<Engine> make_engine(std::int64_t lease_ms = 120'000) {
+  std::unique_ptr<Engine> make_engine(std::int64_t lease_ms = 120'000,
+                                      const std::string &max_attempts = "3") {
     std::array<std::uint8_t, 32> key{};
     EXPECT_TRUE(random_bytes(key).is_ok());
     if (key_.empty()) key_ = base64::encode(std::span<const std::uint8_t>(key));
@@ -55,7 +56,7 @@ class LeasesLive : public ::testing::Test {
         {"ACID_PDS_HANDLE_DOMAIN", env_.handle_domain},
         {"AUTH0_LOG_TOKEN", kToken},
         {"ACID_CREDENTIALS_KEY", key_},
-        {"ACID_MAX_ATTEMPTS", "3"},
+        {"ACID_MAX_ATTEMPTS", max_attempts},
     }));
     EXPECT_TRUE(config) << config.error().message;
     if (!config) return nullptr;
@@ -203,6 +204,49 @@ TEST_F(LeasesLive, AStaleHoldersResultIsDroppedAndCounted) {
   drain(*engine);
   EXPECT_EQ(account(*engine, sub("gone")).state, store::AccountState::deleted);
   EXPECT_FALSE(pds_->get_account_info(did)) << "the account created meanwhile was orphaned";
+}
+
+// The finding of issue 13: a worker whose job was taken over by another thread of the same
+// process (same worker id) gives up after the account became active. Its failure is dropped:
+// the account is not marked failed (before, it was: the write was by sub, in any state, ahead
+// of the owner-matched job update), no alert goes out, and the drop is counted.
+TEST_F(LeasesLive, AStaleWorkerCannotMarkAnActiveAccountFailed) {
+  auto engine = make_engine(120'000, "1");  // the first failure gives up
+  ASSERT_TRUE(engine);
+  verify(*engine, "late");
+  proxy_->set_rule([](const pds::test::ProxyRequest &req, int) {
+    pds::test::Fault f;
+    if (req.nsid == kCreateAccount) {
+      f.action = pds::test::Fault::Action::delay_then_forward;
+      f.delay_ms = 1500;
+      f.rewrite = [](pds::test::ProxyResponse &resp) {
+        resp.status = 400;
+        resp.body = R"({"error":"InvalidRequest","message":"This email address is not )"
+                    R"(supported, please use a different email."})";
+      };
+    }
+    return f;
+  });
+  std::thread worker([&] { EXPECT_TRUE(engine->run_jobs(60'000, 1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // createAccount in flight
+  // Another thread of the same process takes the job over, as after an expired lease (its
+  // clock is past the lease), and finishes the account.
+  store::Store &store = engine->store();
+  auto stolen = store.lease_job(engine->worker_id(), now_unix_ms() + 600'000, 120'000);
+  ASSERT_TRUE(stolen && stolen->has_value());
+  auto did = random_string(24, "abcdefghijklmnopqrstuvwxyz234567");
+  ASSERT_TRUE(did);
+  ASSERT_TRUE(store.mark_account_created(sub("late"), "did:plc:" + *did, "late.test", "pw", "t"));
+  ASSERT_TRUE(store.complete_job(**stolen, engine->worker_id()));
+  worker.join();
+
+  const store::Account a = account(*engine, sub("late"));
+  EXPECT_EQ(a.state, store::AccountState::active);
+  EXPECT_EQ(a.last_error, "");
+  EXPECT_EQ(a.attempts, 0);
+  EXPECT_EQ(engine->metrics().get("acid_stale_results_dropped_total", {{"kind", "provision"}}), 1u);
+  std::lock_guard lock(mu_);
+  EXPECT_TRUE(alerts_.empty()) << alerts_.front();
 }
 
 // Other code (the deployed createAtprotoAccount) created the PDS account and wrote its DID while
