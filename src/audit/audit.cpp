@@ -461,8 +461,12 @@ class Auditor {
               r.deletion_recorded ? Action::schedule_delete : Action::record_deletion,
               "finish the deletion (the delete job clears the stored account)");
         } else {
+          // Never "provision a new one": the DID may be another writer's (the deployed code,
+          // a script) or on another PDS, and a second account would orphan the first.
           add(Kind::did_unknown_to_pds, r.sub, r.did, "admin.getAccountInfos does not know it",
-              Action::reprovision, "forget the stored account and provision a new one");
+              Action::manual,
+              "no second account is created: check PDS_URL and where the DID came from; if the "
+              "account is truly gone, remove the stored DID and run `acidentity user retry`");
         }
         continue;
       }

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "core/random.h"
 #include "pds/handle.h"
+#include "provision/lease_keeper.h"
 
 namespace acid::provision {
 
@@ -297,7 +298,8 @@ Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
     return Error(Code::invalid, "run_jobs needs a positive budget and job count");
   }
   const UnixMillis deadline = now_unix_ms() + budget_ms;
-  int ran = 0, done = 0, retried = 0, failed = 0, superseded = 0;
+  JobTally tally;
+  int &ran = tally.ran;
   bool remaining_due = false;
   while (ran < max_jobs) {
     const UnixMillis now = now_unix_ms();
@@ -310,71 +312,121 @@ Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
     if (!leased->has_value()) break;
     const store::Job job = **leased;
     ++ran;
-    const std::string kind = to_string(job.kind);
 
     JobResult result;
     auto prov = provisioner();
-    if (!prov) {
-      result = JobResult{Outcome::retry, std::nullopt, std::move(prov).error(), ""};
-    } else {
-      result = (*prov)->run(job);
-    }
-
-    const int attempts = job.attempts + 1;
-    Status recorded;
-    if (result.outcome == Outcome::done) {
-      recorded = store_->complete_job(job, options_.worker_id);
-      ++done;
-      metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "done"}});
-      log("job.done", job.sub,
-          "{\"kind\":" + json::quote(kind) + ",\"note\":" + json::quote(result.note) + "}");
-    } else {
-      const Error err = result.error.value_or(Error(Code::internal, "job failed without an error"));
-      const std::string err_json = error_json(err);
-      const bool give_up =
-          result.outcome == Outcome::give_up || attempts >= options_.config.max_attempts;
-      // The account's attempts and state describe its creation; other jobs keep their
-      // attempts and error on the job record (which the audit lists).
-      if (job.kind == store::JobKind::provision) {
-        Status noted = store_->record_attempt_failure(job.sub, attempts, err_json, give_up);
-        if (!noted && noted.code() != Code::not_found) return std::move(noted).error();
-      }
-      if (give_up) {
-        recorded = store_->fail_job(job, options_.worker_id, err_json);
-        ++failed;
-        metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "failed"}});
-        const std::string alert =
-            "{\"sub\":" + json::quote(job.sub) + ",\"kind\":" + json::quote(kind) +
-            ",\"attempts\":" + std::to_string(attempts) + ",\"error\":" + err_json + "}";
-        log("job.failed", job.sub,
-            "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
-                ",\"error\":" + err_json + "}");
-        if (options_.alert) options_.alert(alert);
-        metrics_.add("acid_alerts_total", {{"kind", kind}});
+    Provisioner *runner = prov ? *prov : nullptr;
+    {
+      // Renewed while it runs: a run longer than the lease must not let a second worker in.
+      LeaseKeeper keeper(*store_, job, options_.lease_ms);
+      if (!prov) {
+        result = JobResult{Outcome::retry, std::nullopt, std::move(prov).error(), ""};
       } else {
-        UnixMillis due = now_unix_ms() + (prov ? (*prov)->backoff_ms(attempts) : 60'000);
-        if (result.retry_at && *result.retry_at > due) due = *result.retry_at;
-        recorded = store_->reschedule_job(job, options_.worker_id, due, err_json);
-        ++retried;
-        metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "retry"}});
-        log("job.retry", job.sub,
-            "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
-                ",\"due\":" + json::quote(format_iso8601(due)) + ",\"error\":" + err_json + "}");
+        result = (*prov)->run(job);
       }
+      keeper.stop();
+      note_lease_keeping(job, keeper);
     }
-    if (!recorded) {
-      if (recorded.code() != Code::conflict) return std::move(recorded).error();
-      // The lease was lost (expired and taken) or the job was replaced (e.g. by a deletion):
-      // the other holder's outcome stands.
-      ++superseded;
-      metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "superseded"}});
-    }
+    ACID_TRY(record_job_outcome(job, result, runner, tally));
   }
   if (ran >= max_jobs) remaining_due = true;
-  return "{\"ran\":" + std::to_string(ran) + ",\"done\":" + std::to_string(done) +
-         ",\"retried\":" + std::to_string(retried) + ",\"failed\":" + std::to_string(failed) +
-         ",\"superseded\":" + std::to_string(superseded) +
+  return "{\"ran\":" + std::to_string(ran) + ",\"done\":" + std::to_string(tally.done) +
+         ",\"retried\":" + std::to_string(tally.retried) +
+         ",\"failed\":" + std::to_string(tally.failed) +
+         ",\"superseded\":" + std::to_string(tally.superseded) +
          ",\"remaining_due\":" + (remaining_due ? "true" : "false") + "}";
+}
+
+void Engine::note_lease_keeping(const store::Job &job, const LeaseKeeper &keeper) {
+  const std::string kind = to_string(job.kind);
+  if (keeper.renewals() > 0) {
+    metrics_.add("acid_lease_renewals_total", {{"kind", kind}},
+                 static_cast<std::uint64_t>(keeper.renewals()));
+  }
+  if (keeper.renew_errors() > 0) {
+    metrics_.add("acid_lease_renew_errors_total", {{"kind", kind}},
+                 static_cast<std::uint64_t>(keeper.renew_errors()));
+  }
+  if (auto lost = keeper.failure()) {
+    metrics_.add("acid_leases_lost_total", {{"kind", kind}});
+    log("job.lease_lost", job.sub,
+        "{\"kind\":" + json::quote(kind) + ",\"error\":" + error_json(*lost) + "}");
+  }
+}
+
+// Records what a run decided, fenced by the job's lease token: the job's own record first, and
+// only when that succeeded (the lease was still ours) the account's attempt and the alert. A
+// stale holder's result is dropped, counted and logged; the current holder's outcome stands.
+Status Engine::record_job_outcome(const store::Job &job, const JobResult &result,
+                                  Provisioner *runner, JobTally &tally) {
+  const std::string kind = to_string(job.kind);
+  const int attempts = job.attempts + 1;
+  if (result.outcome == Outcome::done) {
+    Status recorded = store_->complete_job(job, options_.worker_id);
+    if (!recorded) return stale_result(job, std::move(recorded), tally);
+    ++tally.done;
+    metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "done"}});
+    log("job.done", job.sub,
+        "{\"kind\":" + json::quote(kind) + ",\"note\":" + json::quote(result.note) + "}");
+    return Status::ok();
+  }
+  const Error err = result.error.value_or(Error(Code::internal, "job failed without an error"));
+  const std::string err_json = error_json(err);
+  const bool give_up =
+      result.outcome == Outcome::give_up || attempts >= options_.config.max_attempts;
+  UnixMillis due = 0;
+  if (!give_up) {
+    due = now_unix_ms() + (runner != nullptr ? runner->backoff_ms(attempts) : 60'000);
+    if (result.retry_at && *result.retry_at > due) due = *result.retry_at;
+  }
+  Status recorded = give_up ? store_->fail_job(job, options_.worker_id, err_json)
+                            : store_->reschedule_job(job, options_.worker_id, due, err_json);
+  if (!recorded) return stale_result(job, std::move(recorded), tally);
+  // The account's attempts and state describe its creation; other jobs keep their attempts and
+  // error on the job record (which the audit lists). Guarded by state as well: an account that
+  // became active meanwhile is never marked failed.
+  if (job.kind == store::JobKind::provision) {
+    Status noted = store_->record_attempt_failure(job.sub, attempts, err_json, give_up);
+    if (!noted && noted.code() == Code::conflict) {
+      metrics_.add("acid_account_writes_refused_total", {{"op", "record_attempt_failure"}});
+      log("job.account_write_refused", job.sub,
+          "{\"kind\":" + json::quote(kind) + ",\"error\":" + error_json(noted.error()) + "}");
+    } else if (!noted && noted.code() != Code::not_found) {
+      return noted;
+    }
+  }
+  if (!give_up) {
+    ++tally.retried;
+    metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "retry"}});
+    log("job.retry", job.sub,
+        "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
+            ",\"due\":" + json::quote(format_iso8601(due)) + ",\"error\":" + err_json + "}");
+    return Status::ok();
+  }
+  ++tally.failed;
+  metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "failed"}});
+  const std::string alert = "{\"sub\":" + json::quote(job.sub) + ",\"kind\":" + json::quote(kind) +
+                            ",\"attempts\":" + std::to_string(attempts) + ",\"error\":" + err_json +
+                            "}";
+  log("job.failed", job.sub,
+      "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
+          ",\"error\":" + err_json + "}");
+  if (options_.alert) options_.alert(alert);
+  metrics_.add("acid_alerts_total", {{"kind", kind}});
+  return Status::ok();
+}
+
+// The job's record refused the result: the lease was lost (expired and taken, under a new
+// token) or the job was replaced (e.g. by a deletion). The other holder's outcome stands.
+Status Engine::stale_result(const store::Job &job, Status refused, JobTally &tally) {
+  if (refused.code() != Code::conflict) return refused;
+  const std::string kind = to_string(job.kind);
+  ++tally.superseded;
+  metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "superseded"}});
+  metrics_.add("acid_stale_results_dropped_total", {{"kind", kind}});
+  log("job.superseded", job.sub,
+      "{\"kind\":" + json::quote(kind) + ",\"error\":" + error_json(refused.error()) + "}");
+  return Status::ok();
 }
 
 Result<std::string> Engine::user_json(std::string_view sub) {

@@ -22,6 +22,8 @@
 
 namespace acid::provision {
 
+class LeaseKeeper;  // provision/lease_keeper.h
+
 // Receives one JSON object per line: state changes and failures, never a secret.
 using LogSink = std::function<void(std::string_view json_line)>;
 // Receives a JSON object for every permanent failure (a user whose provisioning gave up).
@@ -97,6 +99,14 @@ class Engine {
  private:
   explicit Engine(EngineOptions options) : options_(std::move(options)) {}
   UnixMillis code_time_for_verification(const auth0::LogEvent &ev);
+  // run_jobs' bookkeeping (engine.cpp): each outcome recorded under the job's lease token.
+  struct JobTally {
+    int ran = 0, done = 0, retried = 0, failed = 0, superseded = 0;
+  };
+  Status record_job_outcome(const store::Job &job, const JobResult &result, Provisioner *runner,
+                            JobTally &tally);
+  Status stale_result(const store::Job &job, Status refused, JobTally &tally);
+  void note_lease_keeping(const store::Job &job, const LeaseKeeper &keeper);
 
   EngineOptions options_;
   std::unique_ptr<store::Store> store_;

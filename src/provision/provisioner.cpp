@@ -119,8 +119,10 @@ JobResult Provisioner::provision(const std::string &sub) {
         if (resealed.outcome != Outcome::done) return resealed;
         return follow_handle(a, std::move(resealed.note));
       }
-      case store::AccountState::none:
       case store::AccountState::failed:
+        if (a.did) break;  // a DID written since (by other code): the state follows, below
+        [[fallthrough]];
+      case store::AccountState::none:
       case store::AccountState::deleting:
       case store::AccountState::deleted:
         return JobResult{Outcome::done,
@@ -130,6 +132,12 @@ JobResult Provisioner::provision(const std::string &sub) {
       case store::AccountState::pending:
       case store::AccountState::creating:
         break;
+    }
+    // An account with a DID, whoever wrote it, is never created again.
+    if (a.did) {
+      auto adopted = adopt_existing(a);
+      if (!adopted) continue;  // changed under us: read again
+      return std::move(*adopted);
     }
     if (!a.code) return give_up(Error(Code::internal, "verified user has no code"));
     auto fallback = pds::fallback_handle(*a.code, options_.handle_domain);
@@ -194,6 +202,10 @@ JobResult Provisioner::provision(const std::string &sub) {
     Error failure = std::move(created).error();
     const pds::ErrorKind kind = pds::kind_of(failure);
 
+    if (kind == pds::ErrorKind::invalid_response) {
+      return prove_unknown_outcome(sub, intent, password, std::move(failure));
+    }
+
     // 3. "Taken" may be our own account (a lost answer or a crash): prove it with the password.
     if (kind == pds::ErrorKind::handle_taken || kind == pds::ErrorKind::email_taken) {
       const std::string &identifier =
@@ -234,6 +246,50 @@ JobResult Provisioner::provision(const std::string &sub) {
   }
   return retry_after(
       Error(Code::conflict, "provisioning of " + sub + " did not settle within one run; retrying"));
+}
+
+// An answer that cannot be read (a 2xx the parser rejects) leaves createAccount's outcome
+// unknown: the account may well exist, so the intent's password decides (createSession), never
+// a permanent failure. Not provable yet: retried, and the next run's createAccount hears
+// "taken" and proves it then.
+JobResult Provisioner::prove_unknown_outcome(const std::string &sub,
+                                             const store::AccountIntent &intent,
+                                             const std::string &password, Error failure) {
+  auto proof = pds_.create_session(intent.handle, password);
+  if (!proof) return retry_after(std::move(failure).context("createAccount outcome unknown"));
+  Status st = store_.mark_account_created(sub, proof->did, proof->handle, intent.sealed_password,
+                                          format_iso8601(now_unix_ms()));
+  if (!st) return retry_after(std::move(st).error());
+  return after_created(sub, "adopted " + proof->handle + " (createAccount answer unreadable)");
+}
+
+// The account holds a DID while the library's state says pending, creating or failed (other
+// code wrote it, e.g. the deployed createAtprotoAccount): the account exists. The PDS is asked
+// whether it knows the DID (admin.getAccountInfos): known, or not checkable (no admin access),
+// the state follows; unknown, the job gives up and says so (the audit lists it too) instead of
+// creating a second account. nullopt: the account changed under us, read it again.
+std::optional<JobResult> Provisioner::adopt_existing(const store::Account &a) {
+  std::string note = "adopted the existing account " + *a.did;
+  auto infos = pds_.get_account_infos({*a.did});
+  if (!infos) {
+    if (pds::is_transient(infos.error())) return retry_after(std::move(infos).error());
+    note += " (not checked on the PDS: " + infos.error().message + ")";
+  } else {
+    const bool known = std::any_of(infos->begin(), infos->end(),
+                                   [&](const pds::AccountInfo &i) { return i.did == *a.did; });
+    if (!known) {
+      return give_up(
+          Error(Code::not_found, "the DID " + *a.did + " stored for " + a.sub +
+                                     " is unknown to the PDS; no second account is created (the "
+                                     "audit reports it as did_unknown_to_pds)"));
+    }
+  }
+  Status st = store_.adopt_existing_account(a.sub, *a.did, a.version);
+  if (!st) {
+    if (st.code() == Code::conflict) return std::nullopt;
+    return retry_after(std::move(st).error());
+  }
+  return after_created(a.sub, std::move(note));
 }
 
 // The account was just created with the intent's handle, which may be older than the person's

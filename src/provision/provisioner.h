@@ -63,6 +63,9 @@ class Provisioner {
   JobResult reseal_if_needed(const store::Account &account);
   JobResult move_handle(const std::string &sub);
   JobResult after_created(const std::string &sub, std::string note);
+  std::optional<JobResult> adopt_existing(const store::Account &account);
+  JobResult prove_unknown_outcome(const std::string &sub, const store::AccountIntent &intent,
+                                  const std::string &password, Error failure);
   JobResult follow_handle(const store::Account &account, std::string note);
   // The PDS handle the person's AC handle calls for (the code handle when it has none).
   Result<std::string> desired_handle(const store::Account &account) const;

@@ -473,8 +473,35 @@ Op Commands::record_attempt_failure(std::string_view sub, int attempts, std::str
   set.i32("acid.attempts", attempts).str("acid.lastError", error_json);
   if (give_up) set.str("acid.state", "failed");
   set.date("acid.updatedAt", now);
-  return write(Op::Kind::update_one, kUsers, by_id(sub),
+  // Never an account that exists on the PDS or is being deleted: a stale worker's failure
+  // cannot mark an active account failed. (No acid.state: a legacy document, not provisioned
+  // by the library, which no provision attempt concerns.)
+  return write(Op::Kind::update_one, kUsers,
+               by_id(sub).doc(
+                   "acid.state",
+                   Doc().boolean("$exists", true).arr("$nin", Arr().str("active").str("deleting"))),
                Doc().doc("$set", set).doc("$inc", inc_version()));
+}
+
+Op Commands::adopt_existing_account(std::string_view sub, std::string_view did,
+                                    std::int64_t expected_version, UnixMillis now) const {
+  // The DID may sit in the nested field or the legacy flat one; either is adopted as it is.
+  Arr holds_did;
+  holds_did.doc(Doc().str("atproto.did", did));
+  holds_did.doc(Doc().str("atproto_did", did));
+  return write(
+      Op::Kind::update_one, kUsers,
+      by_id(sub)
+          .i64("acid.version", expected_version)
+          .doc("acid.state", Doc().arr("$in", Arr().str("pending").str("creating").str("failed")))
+          .arr("$or", holds_did),
+      Doc()
+          .doc("$set", Doc()
+                           .str("acid.state", "active")
+                           .str("acid.lastError", "")
+                           .date("acid.updatedAt", now))
+          .doc("$unset", Doc().str("acid.intent", ""))
+          .doc("$inc", inc_version()));
 }
 
 Op Commands::reset_failed(std::string_view sub, bool deleted, const Owed &owed,
@@ -511,7 +538,16 @@ Op Commands::mark_account_deleted(std::string_view sub, UnixMillis now) const {
 
 Op Commands::set_pds_handle(std::string_view sub, std::string_view pds_handle,
                             std::string_view synced_at_iso, UnixMillis now) const {
-  return write(Op::Kind::update_one, kUsers, by_id(sub),
+  // Only an active account: acid.state "active", or a legacy document with a DID and no state.
+  Arr active;
+  active.doc(Doc().str("acid.state", "active"));
+  active.doc(Doc()
+                 .doc("acid.state", Doc().boolean("$exists", false))
+                 .doc("atproto.did", Doc().str("$type", "string")));
+  active.doc(Doc()
+                 .doc("acid.state", Doc().boolean("$exists", false))
+                 .doc("atproto_did", Doc().str("$type", "string")));
+  return write(Op::Kind::update_one, kUsers, by_id(sub).arr("$or", active),
                Doc()
                    .doc("$set", Doc()
                                     .str("atproto.handle", pds_handle)
@@ -570,58 +606,82 @@ Op Commands::insert_job(std::int64_t id, std::string_view sub, JobKind kind, Uni
                    .date("createdAt", now));
 }
 
-Op Commands::lease_job(std::string_view owner, UnixMillis now, std::int64_t lease_ms) const {
+Op Commands::lease_job(std::string_view owner, std::string_view token, UnixMillis now,
+                       std::int64_t lease_ms) const {
   return fam(kJobs,
              Doc()
                  .str("status", "open")
                  .doc("due", Doc().date("$lte", now))
                  .doc("leaseUntil", Doc().date("$lte", now)),
              Doc()
-                 .doc("$set", Doc().str("leaseOwner", owner).date("leaseUntil", now + lease_ms))
+                 .doc("$set", Doc()
+                                  .str("leaseOwner", owner)
+                                  .str("leaseToken", token)
+                                  .date("leaseUntil", now + lease_ms))
                  .doc("$unset", Doc().str("rerun", "")),
              false, true, Doc(), Doc().i32("due", 1).i32("_id", 1));
 }
 
-Op Commands::complete_job(std::int64_t id, std::string_view owner) const {
+Op Commands::renew_lease(std::int64_t id, std::string_view token, UnixMillis until) const {
+  return write(Op::Kind::update_one, kJobs,
+               Doc().i64("_id", id).str("leaseToken", token).str("status", "open"),
+               Doc().doc("$set", Doc().date("leaseUntil", until)));
+}
+
+Op Commands::complete_job(std::int64_t id, std::string_view token) const {
   return write(
       Op::Kind::delete_one, kJobs,
-      Doc().i64("_id", id).str("leaseOwner", owner).doc("rerun", Doc().boolean("$ne", true)));
+      Doc().i64("_id", id).str("leaseToken", token).doc("rerun", Doc().boolean("$ne", true)));
 }
 
-Op Commands::requeue_job(std::int64_t id, std::string_view owner) const {
-  return write(Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseOwner", owner),
-               Doc()
-                   .doc("$set", Doc().date("leaseUntil", kNoLease))
-                   .doc("$unset", Doc().str("leaseOwner", "").str("rerun", "")));
+Op Commands::requeue_job(std::int64_t id, std::string_view token) const {
+  return write(
+      Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseToken", token),
+      Doc()
+          .doc("$set", Doc().date("leaseUntil", kNoLease))
+          .doc("$unset", Doc().str("leaseOwner", "").str("leaseToken", "").str("rerun", "")));
 }
 
-Op Commands::reschedule_job(std::int64_t id, std::string_view owner, UnixMillis due,
+Op Commands::reschedule_job(std::int64_t id, std::string_view token, UnixMillis due,
                             std::string_view error_json) const {
   return write(
-      Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseOwner", owner),
+      Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseToken", token),
       Doc()
           .doc("$set",
                Doc().date("due", due).str("lastError", error_json).date("leaseUntil", kNoLease))
           .doc("$inc", Doc().i32("attempts", 1))
-          .doc("$unset", Doc().str("leaseOwner", "")));
+          .doc("$unset", Doc().str("leaseOwner", "").str("leaseToken", "")));
 }
 
-Op Commands::fail_job(std::int64_t id, std::string_view owner, std::string_view error_json) const {
-  return write(Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseOwner", owner),
-               Doc()
-                   .doc("$set", Doc()
-                                    .str("status", "failed")
-                                    .str("lastError", error_json)
-                                    .date("leaseUntil", kNoLease))
-                   .doc("$inc", Doc().i32("attempts", 1))
-                   .doc("$unset", Doc().str("leaseOwner", "")));
+Op Commands::fail_job(std::int64_t id, std::string_view token, std::string_view error_json) const {
+  return write(
+      Op::Kind::update_one, kJobs,
+      Doc().i64("_id", id).str("leaseToken", token).doc("rerun", Doc().boolean("$ne", true)),
+      Doc()
+          .doc("$set", Doc()
+                           .str("status", "failed")
+                           .str("lastError", error_json)
+                           .date("leaseUntil", kNoLease))
+          .doc("$inc", Doc().i32("attempts", 1))
+          .doc("$unset", Doc().str("leaseOwner", "").str("leaseToken", "")));
 }
 
-Op Commands::release_job(std::int64_t id, std::string_view owner) const {
-  return write(Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseOwner", owner),
+Op Commands::fail_job_keep_rerun(std::int64_t id, std::string_view token,
+                                 std::string_view error_json) const {
+  return write(
+      Op::Kind::update_one, kJobs,
+      Doc().i64("_id", id).str("leaseToken", token).boolean("rerun", true),
+      Doc()
+          .doc("$set",
+               Doc().i32("attempts", 0).str("lastError", error_json).date("leaseUntil", kNoLease))
+          .doc("$unset", Doc().str("leaseOwner", "").str("leaseToken", "").str("rerun", "")));
+}
+
+Op Commands::release_job(std::int64_t id, std::string_view token) const {
+  return write(Op::Kind::update_one, kJobs, Doc().i64("_id", id).str("leaseToken", token),
                Doc()
                    .doc("$set", Doc().date("leaseUntil", kNoLease))
-                   .doc("$unset", Doc().str("leaseOwner", "")));
+                   .doc("$unset", Doc().str("leaseOwner", "").str("leaseToken", "")));
 }
 
 Op Commands::list_jobs(std::string_view sub) const {

@@ -140,8 +140,12 @@ class Commands {
   Op mark_account_created(std::string_view sub, std::string_view did, std::string_view pds_handle,
                           std::string_view password, std::string_view created_at_iso,
                           UnixMillis now, const Owed *deleted = nullptr) const;
+  // Guarded: never an active or deleting account (see Store::record_attempt_failure).
   Op record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
                             bool give_up, UnixMillis now) const;
+  // pending / creating / failed with this DID (nested or legacy flat) at this version -> active.
+  Op adopt_existing_account(std::string_view sub, std::string_view did,
+                            std::int64_t expected_version, UnixMillis now) const;
   // failed -> deleting (a deletion was recorded) or failed -> pending (otherwise).
   Op reset_failed(std::string_view sub, bool deleted, const Owed &owed, UnixMillis now) const;
   Op mark_account_deleted(std::string_view sub, UnixMillis now) const;
@@ -159,15 +163,23 @@ class Commands {
   Op next_job_id() const;
   Op insert_job(std::int64_t id, std::string_view sub, JobKind kind, UnixMillis due,
                 UnixMillis now) const;
-  Op lease_job(std::string_view owner, UnixMillis now, std::int64_t lease_ms) const;
+  // Every lease carries a fresh fencing token (leaseToken); the calls after lease_job match it,
+  // never the owner (shared by the threads of one process).
+  Op lease_job(std::string_view owner, std::string_view token, UnixMillis now,
+               std::int64_t lease_ms) const;
+  Op renew_lease(std::int64_t id, std::string_view token, UnixMillis until) const;
   // Deletes the job unless it was asked for again while leased (rerun); requeue_job then gives
   // it back, due, so it runs once more.
-  Op complete_job(std::int64_t id, std::string_view owner) const;
-  Op requeue_job(std::int64_t id, std::string_view owner) const;
-  Op reschedule_job(std::int64_t id, std::string_view owner, UnixMillis due,
+  Op complete_job(std::int64_t id, std::string_view token) const;
+  Op requeue_job(std::int64_t id, std::string_view token) const;
+  Op reschedule_job(std::int64_t id, std::string_view token, UnixMillis due,
                     std::string_view error_json) const;
-  Op fail_job(std::int64_t id, std::string_view owner, std::string_view error_json) const;
-  Op release_job(std::int64_t id, std::string_view owner) const;
+  // Marks the job failed unless it was asked for again while leased; fail_job_keep_rerun then
+  // keeps it open and due with a fresh count of attempts.
+  Op fail_job(std::int64_t id, std::string_view token, std::string_view error_json) const;
+  Op fail_job_keep_rerun(std::int64_t id, std::string_view token,
+                         std::string_view error_json) const;
+  Op release_job(std::int64_t id, std::string_view token) const;
   Op list_jobs(std::string_view sub) const;
 
  private:

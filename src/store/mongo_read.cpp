@@ -215,6 +215,8 @@ Result<Job> read_job(const bson_t *job_doc) {
   job.attempts = static_cast<int>(number.value_or(0));
   ACID_READ(text, r.text("leaseOwner"));
   job.lease_owner = text.value_or("");
+  ACID_READ(text, r.text("leaseToken"));
+  job.lease_token = text.value_or("");
   ACID_READ(time, r.time("leaseUntil"));
   job.lease_until = job.lease_owner.empty() ? 0 : time.value_or(0);
   ACID_READ(text, r.text("lastError"));

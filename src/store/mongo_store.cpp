@@ -14,6 +14,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "store/lease_token.h"
 #include "store/mongo_audit.h"
 #include "store/mongo_bson.h"
 #include "store/mongo_commands.h"
@@ -415,8 +416,10 @@ Error unexpected_duplicate(const DuplicateKey &dup) {
 }
 
 Error lease_lost(std::int64_t id, std::string_view owner) {
-  return Error(Code::conflict, "job " + std::to_string(id) + " is no longer leased by " +
-                                   std::string(owner) + " (its lease expired and was taken)");
+  return Error(Code::conflict,
+               "job " + std::to_string(id) + " is no longer leased by " + std::string(owner) +
+                   " under this lease (it expired and was taken, or the job was replaced)",
+               "{\"stale_lease\":true}");
 }
 
 std::optional<std::string> string_field(const std::optional<Doc> &doc, const char *path) {
@@ -719,7 +722,14 @@ class MongoStore final : public Store {
                                 bool give_up) override {
     auto r = run(cmd_.record_attempt_failure(sub, attempts, error_json, give_up, now_unix_ms()));
     if (!r) return std::move(r).error();
-    return require_matched(*r, sub);
+    return require_matched_in_state(*r, sub, "its PDS account exists or is being deleted");
+  }
+
+  Status adopt_existing_account(std::string_view sub, std::string_view did,
+                                std::int64_t expected_version) override {
+    auto r = run(cmd_.adopt_existing_account(sub, did, expected_version, now_unix_ms()));
+    if (!r) return std::move(r).error();
+    return require_matched_in_state(*r, sub, "it changed since it was read");
   }
 
   Status reset_failed(std::string_view sub, UnixMillis now) override {
@@ -754,7 +764,7 @@ class MongoStore final : public Store {
                         std::string_view synced_at_iso) override {
     auto r = run(cmd_.set_pds_handle(sub, pds_handle, synced_at_iso, now_unix_ms()));
     if (!r) return std::move(r).error();
-    return require_matched(*r, sub);
+    return require_matched_in_state(*r, sub, "it is not active");
   }
 
   Status replace_password(std::string_view sub, std::string_view expected,
@@ -780,7 +790,9 @@ class MongoStore final : public Store {
                                        std::int64_t lease_ms) override {
     if (owner.empty()) return Error(Code::invalid, "a lease needs an owner");
     ACID_TRY(maybe_sweep());
-    auto r = run(cmd_.lease_job(owner, now, lease_ms));
+    auto token = new_lease_token();
+    if (!token) return std::move(token).error();
+    auto r = run(cmd_.lease_job(owner, *token, now, lease_ms));
     if (!r) return std::move(r).error();
     if (!r->document) return std::optional<Job>();
     auto job = mongo::read_job(r->document->get());
@@ -788,12 +800,19 @@ class MongoStore final : public Store {
     return std::optional<Job>(std::move(*job));
   }
 
+  Status renew_lease(const Job &job, UnixMillis now, std::int64_t lease_ms) override {
+    auto r = run(cmd_.renew_lease(job.id, job.lease_token, now + lease_ms));
+    if (!r) return std::move(r).error();
+    if (r->matched == 0) return lease_lost(job.id, job.lease_owner);
+    return Status::ok();
+  }
+
   Status complete_job(const Job &job, std::string_view owner) override {
-    auto r = run(cmd_.complete_job(job.id, owner));
+    auto r = run(cmd_.complete_job(job.id, job.lease_token));
     if (!r) return std::move(r).error();
     if (r->deleted > 0) return Status::ok();
     // Asked for again while it ran (or the lease is gone): run it once more if still ours.
-    auto again = run(cmd_.requeue_job(job.id, owner));
+    auto again = run(cmd_.requeue_job(job.id, job.lease_token));
     if (!again) return std::move(again).error();
     if (again->matched == 0) return lease_lost(job.id, owner);
     return Status::ok();
@@ -801,21 +820,25 @@ class MongoStore final : public Store {
 
   Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
                         std::string_view error_json) override {
-    auto r = run(cmd_.reschedule_job(job.id, owner, due_at, error_json));
+    auto r = run(cmd_.reschedule_job(job.id, job.lease_token, due_at, error_json));
     if (!r) return std::move(r).error();
     if (r->matched == 0) return lease_lost(job.id, owner);
     return Status::ok();
   }
 
   Status fail_job(const Job &job, std::string_view owner, std::string_view error_json) override {
-    auto r = run(cmd_.fail_job(job.id, owner, error_json));
+    auto r = run(cmd_.fail_job(job.id, job.lease_token, error_json));
     if (!r) return std::move(r).error();
-    if (r->matched == 0) return lease_lost(job.id, owner);
+    if (r->matched > 0) return Status::ok();
+    // Asked for again while it ran (or the lease is gone): keep the request if still ours.
+    auto again = run(cmd_.fail_job_keep_rerun(job.id, job.lease_token, error_json));
+    if (!again) return std::move(again).error();
+    if (again->matched == 0) return lease_lost(job.id, owner);
     return Status::ok();
   }
 
   Status release_job(const Job &job, std::string_view owner) override {
-    auto r = run(cmd_.release_job(job.id, owner));
+    auto r = run(cmd_.release_job(job.id, job.lease_token));
     if (!r) return std::move(r).error();
     if (r->matched == 0) return lease_lost(job.id, owner);
     return Status::ok();
@@ -1045,6 +1068,16 @@ class MongoStore final : public Store {
   static Status require_matched(const OpResult &r, std::string_view sub) {
     if (r.matched == 0) return Error(Code::not_found, "no account for " + std::string(sub));
     return Status::ok();
+  }
+
+  // After a state-guarded update: Code::not_found for an unknown sub, else Code::conflict.
+  Status require_matched_in_state(const OpResult &r, std::string_view sub, std::string_view why) {
+    if (r.matched > 0) return Status::ok();
+    auto read = run(cmd_.read_state(sub));
+    if (!read) return std::move(read).error();
+    if (!read->document) return Error(Code::not_found, "no account for " + std::string(sub));
+    return Error(Code::conflict,
+                 "account " + std::string(sub) + " not changed: " + std::string(why));
   }
 
   // An upsert guarded by {acid.applied: {$ne: log_id}}: when it finds the document already

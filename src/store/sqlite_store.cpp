@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/lease_token.h"
 #include "store/sqlite_db.h"
 
 namespace acid::store {
@@ -18,7 +19,7 @@ using sqlite::Transaction;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit a
 // shipped migration: append a new one.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,
@@ -141,6 +142,10 @@ CREATE TABLE sync_cursors (
   value      TEXT NOT NULL,
   updated_ms INTEGER NOT NULL
 );
+)sql",
+    // 4: a fencing token per lease (the owner is per process, shared by its worker threads).
+    R"sql(
+ALTER TABLE jobs ADD COLUMN lease_token TEXT;
 )sql",
 };
 std::string year_prefix(int yy) {
@@ -589,7 +594,7 @@ class SqliteStore final : public Store {
     auto stmt = conn_.cached(
         "UPDATE accounts SET attempts = ?2, last_error = ?3, "
         "  state = CASE WHEN ?4 THEN 'failed' ELSE state END, version = version + 1, "
-        "  updated_ms = ?5 WHERE sub = ?1");
+        "  updated_ms = ?5 WHERE sub = ?1 AND state NOT IN ('active', 'deleting')");
     if (!stmt) return std::move(stmt).error();
     ACID_TRY(stmt->bind(1, sub)
                  .bind(2, static_cast<std::int64_t>(attempts))
@@ -597,7 +602,22 @@ class SqliteStore final : public Store {
                  .bind(4, static_cast<std::int64_t>(give_up ? 1 : 0))
                  .bind(5, now_unix_ms())
                  .run());
-    return require_changed(sub);
+    return require_changed_in_state(sub, "its PDS account exists or is being deleted");
+  }
+
+  Status adopt_existing_account(std::string_view sub, std::string_view did,
+                                std::int64_t expected_version) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.cached(
+        "UPDATE accounts SET state = 'active', last_error = '', intent_handle = NULL, "
+        "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
+        "  intent_ms = NULL, version = version + 1, updated_ms = ?4 "
+        "WHERE sub = ?1 AND did = ?2 AND version = ?3 "
+        "  AND state IN ('pending', 'creating', 'failed')");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(
+        stmt->bind(1, sub).bind(2, did).bind(3, expected_version).bind(4, now_unix_ms()).run());
+    return require_changed_in_state(sub, "it changed since it was read");
   }
 
   Status reset_failed(std::string_view sub, UnixMillis now) override {
@@ -645,11 +665,11 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto stmt = conn_.cached(
         "UPDATE accounts SET pds_handle = ?2, synced_at = ?3, version = version + 1, "
-        "  updated_ms = ?4 WHERE sub = ?1");
+        "  updated_ms = ?4 WHERE sub = ?1 AND state = 'active'");
     if (!stmt) return std::move(stmt).error();
     ACID_TRY(
         stmt->bind(1, sub).bind(2, pds_handle).bind(3, synced_at_iso).bind(4, now_unix_ms()).run());
-    return require_changed(sub);
+    return require_changed_in_state(sub, "it is not active");
   }
 
   Status replace_password(std::string_view sub, std::string_view expected,
@@ -681,6 +701,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Job>> lease_job(std::string_view owner, UnixMillis now,
                                        std::int64_t lease_ms) override {
     if (owner.empty()) return Error(Code::invalid, "a lease needs an owner");
+    auto token = new_lease_token();
+    if (!token) return std::move(token).error();
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
@@ -695,28 +717,40 @@ class SqliteStore final : public Store {
     if (!*row) return std::optional<Job>();
     auto job = read_job(*pick);
     if (!job) return std::move(job).error();
-    auto take = conn_.cached("UPDATE jobs SET lease_owner = ?2, lease_until_ms = ?3 WHERE id = ?1");
+    auto take = conn_.cached(
+        "UPDATE jobs SET lease_owner = ?2, lease_until_ms = ?3, lease_token = ?4 WHERE id = ?1");
     if (!take) return std::move(take).error();
-    ACID_TRY(take->bind(1, job->id).bind(2, owner).bind(3, now + lease_ms).run());
+    ACID_TRY(take->bind(1, job->id).bind(2, owner).bind(3, now + lease_ms).bind(4, *token).run());
     ACID_TRY(tx->commit());
     job->lease_owner = std::string(owner);
+    job->lease_token = std::move(*token);
     job->lease_until = now + lease_ms;
     return std::optional<Job>(std::move(*job));
   }
 
+  Status renew_lease(const Job &job, UnixMillis now, std::int64_t lease_ms) override {
+    std::lock_guard lock(mu_);
+    auto stmt = conn_.cached(
+        "UPDATE jobs SET lease_until_ms = ?3 WHERE id = ?1 AND lease_token = ?2 "
+        "AND status = 'open'");
+    if (!stmt) return std::move(stmt).error();
+    ACID_TRY(stmt->bind(1, job.id).bind(2, job.lease_token).bind(3, now + lease_ms).run());
+    return require_lease(job, job.lease_owner);
+  }
+
   Status complete_job(const Job &job, std::string_view owner) override {
     std::lock_guard lock(mu_);
-    auto stmt = conn_.cached("DELETE FROM jobs WHERE id = ?1 AND lease_owner = ?2 AND due_ms = ?3");
+    auto stmt = conn_.cached("DELETE FROM jobs WHERE id = ?1 AND lease_token = ?2 AND due_ms = ?3");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).bind(3, job.due_at).run());
+    ACID_TRY(stmt->bind(1, job.id).bind(2, job.lease_token).bind(3, job.due_at).run());
     if (sqlite3_changes(conn_.raw()) > 0) return Status::ok();
     // Asked for again while it ran (see schedule_in_tx): give it back so it runs once more.
     auto requeue = conn_.cached(
-        "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND "
-        "lease_owner = ?2");
+        "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL, lease_token = NULL "
+        "WHERE id = ?1 AND lease_token = ?2");
     if (!requeue) return std::move(requeue).error();
-    ACID_TRY(requeue->bind(1, job.id).bind(2, owner).run());
-    return require_lease(job.id, owner);
+    ACID_TRY(requeue->bind(1, job.id).bind(2, job.lease_token).run());
+    return require_lease(job, owner);
   }
 
   Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
@@ -724,30 +758,40 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     auto stmt = conn_.cached(
         "UPDATE jobs SET due_ms = ?3, attempts = attempts + 1, last_error = ?4, "
-        "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND lease_owner = ?2");
+        "lease_owner = NULL, lease_until_ms = NULL, lease_token = NULL "
+        "WHERE id = ?1 AND lease_token = ?2");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).bind(3, due_at).bind(4, error_json).run());
-    return require_lease(job.id, owner);
+    ACID_TRY(
+        stmt->bind(1, job.id).bind(2, job.lease_token).bind(3, due_at).bind(4, error_json).run());
+    return require_lease(job, owner);
   }
 
   Status fail_job(const Job &job, std::string_view owner, std::string_view error_json) override {
     std::lock_guard lock(mu_);
+    // Asked for again while it ran (its due time moved, see schedule_in_tx): the request is
+    // kept, as complete_job keeps it: open, due, a fresh count of attempts, the error noted.
     auto stmt = conn_.cached(
-        "UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?3, "
-        "lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND lease_owner = ?2");
+        "UPDATE jobs SET status = CASE WHEN due_ms = ?3 THEN 'failed' ELSE 'open' END, "
+        "attempts = CASE WHEN due_ms = ?3 THEN attempts + 1 ELSE 0 END, last_error = ?4, "
+        "lease_owner = NULL, lease_until_ms = NULL, lease_token = NULL "
+        "WHERE id = ?1 AND lease_token = ?2");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).bind(3, error_json).run());
-    return require_lease(job.id, owner);
+    ACID_TRY(stmt->bind(1, job.id)
+                 .bind(2, job.lease_token)
+                 .bind(3, job.due_at)
+                 .bind(4, error_json)
+                 .run());
+    return require_lease(job, owner);
   }
 
   Status release_job(const Job &job, std::string_view owner) override {
     std::lock_guard lock(mu_);
     auto stmt = conn_.cached(
-        "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL "
-        "WHERE id = ?1 AND lease_owner = ?2");
+        "UPDATE jobs SET lease_owner = NULL, lease_until_ms = NULL, lease_token = NULL "
+        "WHERE id = ?1 AND lease_token = ?2");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(stmt->bind(1, job.id).bind(2, owner).run());
-    return require_lease(job.id, owner);
+    ACID_TRY(stmt->bind(1, job.id).bind(2, job.lease_token).run());
+    return require_lease(job, owner);
   }
 
   Result<std::vector<Job>> list_jobs(std::string_view sub) override {
@@ -1220,8 +1264,8 @@ class SqliteStore final : public Store {
   }
 
   static constexpr std::string_view kJobColumns =
-      "SELECT id, sub, kind, status, due_ms, attempts, lease_owner, lease_until_ms, last_error "
-      "FROM jobs";
+      "SELECT id, sub, kind, status, due_ms, attempts, lease_owner, lease_until_ms, last_error, "
+      "  lease_token FROM jobs";
 
   static Result<Job> read_job(sqlite::Statement &stmt) {
     Job job;
@@ -1236,16 +1280,35 @@ class SqliteStore final : public Store {
     if (!stmt.column_is_null(6)) job.lease_owner = stmt.column_text(6);
     if (!stmt.column_is_null(7)) job.lease_until = stmt.column_int(7);
     job.last_error = stmt.column_text(8);
+    if (!stmt.column_is_null(9)) job.lease_token = stmt.column_text(9);
     return job;
   }
 
   // After a lease-guarded job update: Code::conflict when it matched nothing (lease lost).
-  Status require_lease(std::int64_t id, std::string_view owner) {
+  Status require_lease(const Job &job, std::string_view owner) {
     if (sqlite3_changes(conn_.raw()) == 0) {
-      return Error(Code::conflict, "job " + std::to_string(id) + " is no longer leased by " +
-                                       std::string(owner) + " (its lease expired and was taken)");
+      return Error(Code::conflict,
+                   "job " + std::to_string(job.id) + " is no longer leased by " +
+                       std::string(owner) +
+                       " under this lease (it expired and was taken, or the job "
+                       "was replaced)",
+                   "{\"stale_lease\":true}");
     }
     return Status::ok();
+  }
+
+  // After a state-guarded account update: Code::not_found for an unknown sub, else
+  // Code::conflict (`why` says which state refused it).
+  Status require_changed_in_state(std::string_view sub, std::string_view why) {
+    if (sqlite3_changes(conn_.raw()) > 0) return Status::ok();
+    auto exists = conn_.cached("SELECT 1 FROM accounts WHERE sub = ?1");
+    if (!exists) return std::move(exists).error();
+    exists->bind(1, sub);
+    auto row = exists->step();
+    if (!row) return std::move(row).error();
+    if (!*row) return Error(Code::not_found, "no account for " + std::string(sub));
+    return Error(Code::conflict,
+                 "account " + std::string(sub) + " not changed: " + std::string(why));
   }
 
   Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at) {

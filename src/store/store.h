@@ -130,7 +130,8 @@ struct Job {
   JobKind kind = JobKind::provision;
   int attempts = 0;  // attempts finished before this lease
   UnixMillis due_at = 0;
-  std::string lease_owner;
+  std::string lease_owner;  // who holds the lease (for display: threads of a process share it)
+  std::string lease_token;  // the fencing token of this lease: fresh for every lease_job
   UnixMillis lease_until = 0;
   std::string last_error;
   bool failed = false;  // gave up; kept for the audit
@@ -282,8 +283,18 @@ class Store {
                                       std::string_view created_at_iso) = 0;
 
   // Records a failed attempt: attempts and last_error; `give_up` moves the state to `failed`.
+  // Guarded by the state it expects: an account that is active (or being deleted) is never
+  // touched, so a stale worker cannot mark an existing account failed (Code::conflict).
   virtual Status record_attempt_failure(std::string_view sub, int attempts,
                                         std::string_view error_json, bool give_up) = 0;
+
+  // A DID is already on the account (written by this library before, or by other code such as
+  // the deployed createAtprotoAccount) while the state says pending, creating or failed: the
+  // account exists, so the state follows: `active`, intent and error cleared, the stored
+  // atproto fields left exactly as they are. Only while the version is still
+  // `expected_version` and the DID is still `did` (Code::conflict otherwise).
+  virtual Status adopt_existing_account(std::string_view sub, std::string_view did,
+                                        std::int64_t expected_version) = 0;
 
   // failed -> pending, attempts reset, a provision job due at `now`. Code::conflict when the
   // account is not failed, Code::not_found when unknown.
@@ -292,7 +303,8 @@ class Store {
   // The PDS account was deleted: state `deleted`, atproto fields cleared, code kept.
   virtual Status mark_account_deleted(std::string_view sub) = 0;
 
-  // The PDS handle changed (updateHandle succeeded, or a fallback was chosen).
+  // The PDS handle changed (updateHandle succeeded, or a fallback was chosen). Only for an
+  // active account (Code::conflict otherwise; Code::not_found when unknown).
   virtual Status set_pds_handle(std::string_view sub, std::string_view pds_handle,
                                 std::string_view synced_at_iso) = 0;
 
@@ -309,17 +321,27 @@ class Store {
   virtual Result<bool> schedule_job(std::string_view sub, JobKind kind, UnixMillis due_at) = 0;
 
   // Takes the open job due first (due_at <= now) whose lease is free or expired, for `owner`
-  // until now + lease_ms. nullopt when nothing is due. Several workers never hold one job.
+  // until now + lease_ms, under a fresh fencing token (Job::lease_token). nullopt when nothing
+  // is due. Several workers never hold one job.
   virtual Result<std::optional<Job>> lease_job(std::string_view owner, UnixMillis now,
                                                std::int64_t lease_ms) = 0;
 
+  // The calls below act on the lease `job` came with: they succeed only while
+  // job.lease_token is the job's current token. A holder whose lease expired and was taken
+  // (even by another thread with the same `owner`) gets Code::conflict and changes nothing.
+  // `owner` names the holder in errors.
+
+  // Extends the lease to now + lease_ms (a running job's heartbeat).
+  virtual Status renew_lease(const Job &job, UnixMillis now, std::int64_t lease_ms) = 0;
   // Finishes a leased job: removes it, or, if it was scheduled again while leased, releases it
-  // to run once more. Code::conflict if `owner` no longer holds the lease.
+  // to run once more.
   virtual Status complete_job(const Job &job, std::string_view owner) = 0;
   // Gives the job back with a new due time and the error that caused the retry.
   virtual Status reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
                                 std::string_view error_json) = 0;
-  // Marks the job failed (kept, no longer leased or due).
+  // Marks the job failed (kept, no longer leased or due). If it was scheduled again while
+  // leased, the request is kept instead: the job stays open, due, with its attempts reset and
+  // the error recorded, so it runs once more.
   virtual Status fail_job(const Job &job, std::string_view owner, std::string_view error_json) = 0;
   // Releases the lease without counting an attempt (graceful shutdown).
   virtual Status release_job(const Job &job, std::string_view owner) = 0;

@@ -331,14 +331,17 @@ TEST_F(MongoCommands, Account) {
                             "$unset":{"acid.intent":""},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
+  // Guarded: a stale worker's failure never reaches an active or deleting account.
   EXPECT_EQ(c.record_attempt_failure("auth0|1", 8, R"({"m":"y"})", true, kNow).to_json(),
-            J(R"({"op":"update_one","collection":"users","filter":{"_id":"auth0|1"},
+            J(R"({"op":"update_one","collection":"users",
+                  "filter":{"_id":"auth0|1","acid.state":{"$exists":true,"$nin":["active","deleting"]}},
                   "update":{"$set":{"acid.attempts":8,"acid.lastError":"{\"m\":\"y\"}",
                                     "acid.state":"failed","acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
   EXPECT_EQ(c.record_attempt_failure("auth0|1", 1, "{}", false, kNow).to_json(),
-            J(R"({"op":"update_one","collection":"users","filter":{"_id":"auth0|1"},
+            J(R"({"op":"update_one","collection":"users",
+                  "filter":{"_id":"auth0|1","acid.state":{"$exists":true,"$nin":["active","deleting"]}},
                   "update":{"$set":{"acid.attempts":1,"acid.lastError":"{}",
                                     "acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
@@ -377,8 +380,12 @@ TEST_F(MongoCommands, ResetAndDeletion) {
 }
 
 TEST_F(MongoCommands, HandlesAndPasswords) {
+  // Only an active account (a legacy document with a DID and no acid.state is active).
   EXPECT_EQ(c.set_pds_handle("auth0|1", "person.test", "t2", kNow).to_json(),
-            J(R"({"op":"update_one","collection":"users","filter":{"_id":"auth0|1"},
+            J(R"({"op":"update_one","collection":"users",
+                  "filter":{"_id":"auth0|1","$or":[{"acid.state":"active"},
+                    {"acid.state":{"$exists":false},"atproto.did":{"$type":"string"}},
+                    {"acid.state":{"$exists":false},"atproto_did":{"$type":"string"}}]},
                   "update":{"$set":{"atproto.handle":"person.test","atproto.syncedAt":"t2",
                                     "acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
@@ -414,35 +421,37 @@ TEST_F(MongoCommands, Jobs) {
                             "due":@D:50@,"attempts":0,"leaseUntil":@D:0@,"lastError":"",
                             "createdAt":@NOW@},
                   "options":{"writeConcern":@WC@}})"));
-  // One findAndModify takes the job due first whose lease is free or expired.
-  EXPECT_EQ(c.lease_job("w1", 150, 1000).to_json(),
+  // One findAndModify takes the job due first whose lease is free or expired, under a fresh
+  // fencing token; every later call on the lease matches the token, never the owner.
+  EXPECT_EQ(c.lease_job("w1", "tok1", 150, 1000).to_json(),
             J(R"({"op":"find_and_modify","collection":"acid_jobs",
                   "filter":{"status":"open","due":{"$lte":@D:150@},"leaseUntil":{"$lte":@D:150@}},
-                  "update":{"$set":{"leaseOwner":"w1","leaseUntil":@D:1150@},
+                  "update":{"$set":{"leaseOwner":"w1","leaseToken":"tok1","leaseUntil":@D:1150@},
                             "$unset":{"rerun":""}},
                   "options":{"sort":{"due":1,"_id":1},"upsert":false,"new":true,
                              "writeConcern":@WC@}})"));
-  EXPECT_EQ(c.complete_job(7, "w1").to_json(), J(R"({"op":"delete_one","collection":"acid_jobs",
-                  "filter":{"_id":@L:7@,"leaseOwner":"w1","rerun":{"$ne":true}},
+  EXPECT_EQ(c.complete_job(7, "tok1").to_json(), J(R"({"op":"delete_one","collection":"acid_jobs",
+                  "filter":{"_id":@L:7@,"leaseToken":"tok1","rerun":{"$ne":true}},
                   "options":{"writeConcern":@WC@}})"));
-  EXPECT_EQ(c.requeue_job(7, "w1").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
-                  "filter":{"_id":@L:7@,"leaseOwner":"w1"},
-                  "update":{"$set":{"leaseUntil":@D:0@},"$unset":{"leaseOwner":"","rerun":""}},
+  EXPECT_EQ(c.requeue_job(7, "tok1").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
+                  "filter":{"_id":@L:7@,"leaseToken":"tok1"},
+                  "update":{"$set":{"leaseUntil":@D:0@},
+                            "$unset":{"leaseOwner":"","leaseToken":"","rerun":""}},
                   "options":{"writeConcern":@WC@}})"));
-  EXPECT_EQ(c.reschedule_job(7, "w2", 5000, R"({"e":1})").to_json(),
+  EXPECT_EQ(c.reschedule_job(7, "tok2", 5000, R"({"e":1})").to_json(),
             J(R"({"op":"update_one","collection":"acid_jobs",
-                  "filter":{"_id":@L:7@,"leaseOwner":"w2"},
+                  "filter":{"_id":@L:7@,"leaseToken":"tok2"},
                   "update":{"$set":{"due":@D:5000@,"lastError":"{\"e\":1}","leaseUntil":@D:0@},
-                            "$inc":{"attempts":1},"$unset":{"leaseOwner":""}},
+                            "$inc":{"attempts":1},"$unset":{"leaseOwner":"","leaseToken":""}},
                   "options":{"writeConcern":@WC@}})"));
-  EXPECT_EQ(c.fail_job(7, "w3", "{}").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
-                  "filter":{"_id":@L:7@,"leaseOwner":"w3"},
+  EXPECT_EQ(c.fail_job(7, "tok3", "{}").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
+                  "filter":{"_id":@L:7@,"leaseToken":"tok3","rerun":{"$ne":true}},
                   "update":{"$set":{"status":"failed","lastError":"{}","leaseUntil":@D:0@},
-                            "$inc":{"attempts":1},"$unset":{"leaseOwner":""}},
+                            "$inc":{"attempts":1},"$unset":{"leaseOwner":"","leaseToken":""}},
                   "options":{"writeConcern":@WC@}})"));
-  EXPECT_EQ(c.release_job(7, "w3").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
-                  "filter":{"_id":@L:7@,"leaseOwner":"w3"},
-                  "update":{"$set":{"leaseUntil":@D:0@},"$unset":{"leaseOwner":""}},
+  EXPECT_EQ(c.release_job(7, "tok3").to_json(), J(R"({"op":"update_one","collection":"acid_jobs",
+                  "filter":{"_id":@L:7@,"leaseToken":"tok3"},
+                  "update":{"$set":{"leaseUntil":@D:0@},"$unset":{"leaseOwner":"","leaseToken":""}},
                   "options":{"writeConcern":@WC@}})"));
   EXPECT_EQ(c.list_jobs("").to_json(), J(R"({"op":"find","collection":"acid_jobs","filter":{},
                   "options":{"sort":{"_id":1},"readConcern":@RC@}})"));
