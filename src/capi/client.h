@@ -3,10 +3,21 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "acidentity/acidentity.h"
+#include "core/redact.h"
 #include "provision/engine.h"
 
 struct acid_client {
   std::unique_ptr<acid::provision::Engine> engine;
+  acid::provision::LogSink
+      log;  // the caller's log callback behind the redaction pass; may be empty
 };
+
+namespace acid::capi {
+// `line` with every secret and URI credential hidden. Still one JSON value when `line` was: a
+// line the redaction would break is replaced by {"event":"log.unprintable",...}.
+std::string redacted_line(const Redactor &redactor, std::string_view line);
+}  // namespace acid::capi
