@@ -190,13 +190,13 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
     if (opts->log != nullptr) {
       eo.log = [fn = opts->log, ud = opts->log_user_data, redactor](std::string_view line) {
         const std::string text = acid::capi::redacted_line(*redactor, line);
-        fn(text.c_str(), ud);
+        if (!text.empty()) fn(text.c_str(), ud);
       };
     }
     if (opts->alert != nullptr) {
       eo.alert = [fn = opts->alert, ud = opts->alert_user_data, redactor](std::string_view json) {
         const std::string text = acid::capi::redacted_line(*redactor, json);
-        fn(text.c_str(), ud);
+        if (!text.empty()) fn(text.c_str(), ud);
       };
     }
     acid::provision::LogSink log = eo.log;

@@ -26,9 +26,14 @@ bool is_json_object_text(std::string_view text) {
 std::string redacted_line(const Redactor &redactor, std::string_view line) {
   std::string out = redactor(line);
   if (out == line || is_json_object_text(out)) return out;
-  // A secret overlapping the JSON syntax itself (a token such as `":"`): the text is hidden
-  // whole rather than written broken.
-  return "{\"event\":\"log.unprintable\",\"reason\":\"redaction changed the JSON structure\"}";
+  // A secret overlapping the JSON syntax itself (a token such as `":"`): the line is replaced
+  // whole rather than written broken, by the first stand-in that holds no secret either.
+  for (const std::string_view stand_in :
+       {R"({"event":"log.unprintable","reason":"redaction broke the JSON"})",
+        R"({ "event" : "log.unprintable" , "reason" : "redaction broke the JSON" })", "{}"}) {
+    if (redactor(stand_in) == stand_in) return std::string(stand_in);
+  }
+  return std::string();  // nothing printable: the caller writes no line
 }
 
 }  // namespace acid::capi

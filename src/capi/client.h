@@ -17,7 +17,9 @@ struct acid_client {
 };
 
 namespace acid::capi {
-// `line` with every secret and URI credential hidden. Still one JSON value when `line` was: a
-// line the redaction would break is replaced by {"event":"log.unprintable",...}.
+// `line` with every secret and URI credential hidden. Still one JSON object when `line` was: a
+// line the redaction would break is replaced by {"event":"log.unprintable",...} (spelled so
+// that it holds no secret either; empty, to be dropped, in the absurd case that every spelling
+// does).
 std::string redacted_line(const Redactor &redactor, std::string_view line);
 }  // namespace acid::capi
