@@ -4,7 +4,8 @@
 // latency of the valid deliveries, their failures, and the daemon's peak RSS (VmHWM) after each
 // phase. Everything runs on 127.0.0.1 and every loop is bounded in count and time.
 //
-//   daemon_load [--cli PATH] [--clients 200] [--per-client 5] [--floods 16] [--slow 64]
+//   daemon_load [--cli PATH] [--clients 200] [--per-client 5] [--floods 16] [--flood-mib-s 8]
+//               [--slow 64] [--sqlite-query ?synchronous=normal]
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -110,6 +111,8 @@ struct Options {
   int per_client = 5;
   int floods = 16;
   int slow = 64;
+  std::string sqlite_query;  // e.g. "?synchronous=normal"; default: the store's default (full)
+  int flood_mib_s = 8;       // per flooder: 16 x 8 MiB/s is about a saturated 1 Gbit/s link
 };
 
 struct PhaseResult {
@@ -157,12 +160,30 @@ PhaseResult valid_deliveries(int port, const Options &o, const std::string &pref
   return r;
 }
 
+// Holds one attacker to a byte rate (an attacker's link, not this machine's loopback, bounds
+// what reaches a real daemon; unpaced, the flooders here would mostly measure two shared cores).
+class Pacer {
+ public:
+  explicit Pacer(double bytes_per_s) : rate_(bytes_per_s), start_(Clock::now()) {}
+  void sent(std::size_t bytes) {
+    total_ += static_cast<double>(bytes);
+    const auto due = start_ + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(total_ / rate_));
+    std::this_thread::sleep_until(due);
+  }
+
+ private:
+  double rate_;
+  Clock::time_point start_;
+  double total_ = 0;
+};
+
 // One hostile request of kind `k`, bounded: a chunked flood of up to 64 MiB, a gzip body, an
 // oversized head, or a Content-Length far over the limit.
-void hostile_request(int port, int k) {
+void hostile_request(int port, int k, Pacer &pacer) {
   const int fd = connect_to(port);
   if (fd < 0) return;
-  const std::string chunk = "100000\r\n" + std::string(1 << 20, '\0') + "\r\n";
+  static const std::string chunk = "100000\r\n" + std::string(1 << 20, '\0') + "\r\n";
   switch (k % 4) {
     case 0: {
       const bool authorised = (k / 4) % 2 == 0;
@@ -170,8 +191,7 @@ void hostile_request(int port, int k) {
                          " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n";
       if (authorised) head += std::string("Authorization: ") + kToken + "\r\n";
       if (send_all(fd, head + "\r\n")) {
-        for (int i = 0; i < 64 && send_all(fd, chunk); ++i) {
-        }
+        for (int i = 0; i < 64 && send_all(fd, chunk); ++i) pacer.sent(chunk.size());
       }
       break;
     }
@@ -179,17 +199,21 @@ void hostile_request(int port, int k) {
       std::string body =
           std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03", 10) + std::string(256 << 10, 'x');
       send_all(fd, post("/auth0-events", body, "Content-Encoding: gzip\r\n"));
+      pacer.sent(body.size());
       break;
     }
     case 2: {
       std::string head = "GET /healthz HTTP/1.1\r\n";
       for (int i = 0; i < 5000; ++i) head += "X-Flood-" + std::to_string(i) + ": v\r\n";
       send_all(fd, head + "\r\n");
+      pacer.sent(head.size());
       break;
     }
-    default:
-      send_all(fd, std::string("POST /auth0-events HTTP/1.1\r\nAuthorization: ") + kToken +
-                       "\r\nContent-Length: 4000000000\r\n\r\n");
+    default:  // a 4 GB Content-Length, and the body after it until the daemon closes
+      if (send_all(fd, std::string("POST /auth0-events HTTP/1.1\r\nAuthorization: ") + kToken +
+                           "\r\nContent-Length: 4000000000\r\n\r\n")) {
+        for (int i = 0; i < 4 && send_all(fd, chunk); ++i) pacer.sent(chunk.size());
+      }
   }
   read_status(fd);
   ::close(fd);
@@ -213,7 +237,7 @@ pid_t start_daemon(const Options &o, int port, const std::filesystem::path &dir)
   const std::string listen = "127.0.0.1:" + std::to_string(port);
   std::vector<std::string> env_text;
   for (char **e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
-  env_text.push_back("ACID_STORE=sqlite:" + (dir / "bench.db").string());
+  env_text.push_back("ACID_STORE=sqlite:" + (dir / "bench.db").string() + o.sqlite_query);
   env_text.push_back(std::string("AUTH0_LOG_TOKEN=") + kToken);
   env_text.push_back("ACID_DAEMON_LISTEN=" + listen);
   std::vector<char *> env;
@@ -267,6 +291,10 @@ Options parse(int argc, char **argv) {
       o.per_client = std::clamp(std::atoi(v.c_str()), 1, 100);
     } else if (k == "--floods") {
       o.floods = std::clamp(std::atoi(v.c_str()), 0, 64);
+    } else if (k == "--sqlite-query") {
+      o.sqlite_query = v;
+    } else if (k == "--flood-mib-s") {
+      o.flood_mib_s = std::clamp(std::atoi(v.c_str()), 1, 1024);
     } else if (k == "--slow") {
       o.slow = std::clamp(std::atoi(v.c_str()), 0, 200);
     } else {
@@ -295,8 +323,9 @@ int main(int argc, char **argv) {
   std::vector<std::thread> attackers;
   for (int f = 0; f < o.floods; ++f) {
     attackers.emplace_back([&, f] {
+      Pacer pacer(o.flood_mib_s * 1048576.0);
       for (int k = f; !stop.load() && hostile.load() < 100'000; k += o.floods) {
-        hostile_request(port, k);
+        hostile_request(port, k, pacer);
         ++hostile;
       }
     });
@@ -317,9 +346,9 @@ int main(int argc, char **argv) {
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) < 0) load[0] = -1;
   std::printf(
-      "# daemon under load: %d clients x %d deliveries, %d flooders, %d slow clients; "
-      "idle peak RSS %.1f MiB; load average %.2f\n",
-      o.clients, o.per_client, o.floods, o.slow, idle_kib / 1024.0, load[0]);
+      "# daemon under load: %d clients x %d deliveries, %d flooders at %d MiB/s each, %d slow "
+      "clients; idle peak RSS %.1f MiB; load average %.2f\n",
+      o.clients, o.per_client, o.floods, o.flood_mib_s, o.slow, idle_kib / 1024.0, load[0]);
   std::printf(
       "| phase                  | deliv/s  | p50 ms  | p99 ms  | max ms  | fail  | "
       "hostile | peak MiB  |\n|---|---|---|---|---|---|---|---|\n");

@@ -22,9 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kMaxChunkLine = 1024;         // "<hex size>[;extensions]\r\n"
-constexpr std::size_t kLingerDrainBytes = 1 << 20;  // discarded after a refusal, at most
-constexpr int kLingerMs = 500;
+constexpr std::size_t kMaxChunkLine = 1024;           // "<hex size>[;extensions]\r\n"
+constexpr std::size_t kLingerDrainBytes = 256 << 10;  // discarded after a refusal, at most
+constexpr int kLingerMs = 250;
 
 const char *reason_phrase(int status) {
   switch (status) {
@@ -340,6 +340,11 @@ class Connection {
     if (!reserve(req.body.size() + n)) {
       return Failure{HttpRefusal::body_budget, 503, "the daemon's body memory budget is spent"};
     }
+    // Grow geometrically but never past the limit, so a body's capacity stays within it.
+    if (req.body.size() + n > req.body.capacity()) {
+      req.body.reserve(
+          std::min(limits_.max_body_bytes, std::max(req.body.size() + n, 2 * req.body.capacity())));
+    }
     while (n > 0) {
       if (buf_.empty()) {
         if (auto f = fill()) return f;
@@ -577,16 +582,29 @@ void HttpServer::release_body(std::size_t bytes) {
   body_in_use_ -= bytes;
 }
 
+// First come, first served: a request that waits for a handler slot is handed one in arrival
+// order (a plain condition variable lets late arrivals overtake, which stretches the tail).
 void HttpServer::enter_handler() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return handlers_ < limits_.max_concurrent_handlers; });
-  ++handlers_;
+  if (waiting_.empty() && handlers_ < limits_.max_concurrent_handlers) {
+    ++handlers_;
+    return;
+  }
+  HandlerTicket ticket;
+  waiting_.push_back(&ticket);
+  ticket.cv.wait(lock, [&ticket] { return ticket.admitted; });
 }
 
 void HttpServer::leave_handler() {
   std::lock_guard lock(mu_);
-  --handlers_;
-  cv_.notify_all();
+  if (waiting_.empty()) {
+    --handlers_;
+    return;
+  }
+  HandlerTicket *next = waiting_.front();  // the slot passes straight to the oldest waiter
+  waiting_.pop_front();
+  next->admitted = true;
+  next->cv.notify_one();
 }
 
 }  // namespace acid::cli

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -43,7 +44,7 @@ struct HttpLimits {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t body_allowance_bytes = 64 * 1024;     // per connection, outside the shared budget
   std::size_t shared_body_budget_bytes = 16 << 20;  // all connections' bodies beyond allowance
-  std::size_t max_concurrent_handlers = 8;          // requests inside the library at once
+  std::size_t max_concurrent_handlers = 8;          // requests inside the library at once (FIFO)
   int idle_timeout_ms = 5'000;
   int request_deadline_ms = 15'000;
   int write_timeout_ms = 5'000;
@@ -132,6 +133,11 @@ class HttpServer {
   std::condition_variable cv_;
   std::size_t body_in_use_ = 0;  // bytes of the shared body budget, under mu_
   std::size_t handlers_ = 0;     // requests inside routes_.handle, under mu_
+  struct HandlerTicket {
+    std::condition_variable cv;
+    bool admitted = false;
+  };
+  std::deque<HandlerTicket *> waiting_;  // requests waiting for a handler slot, oldest first
 };
 
 }  // namespace acid::cli
