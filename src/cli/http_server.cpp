@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMaxChunkLine = 1024;           // "<hex size>[;extensions]\r\n"
 constexpr std::size_t kLingerDrainBytes = 256 << 10;  // discarded after a refusal, at most
 constexpr int kLingerMs = 250;
+constexpr int kConnectionNice = 10;  // reading and refusing: below the handlers (nice 0)
 
 const char *reason_phrase(int status) {
   switch (status) {
@@ -169,17 +171,7 @@ class Connection {
       return linger();
     }
     if (auto f = read_body(request)) return fail(*f);
-    server_.enter_handler();
-    HttpResponse response;
-    try {
-      response = server_.routes_.handle(request);
-    } catch (const std::exception &e) {
-      // The routes call the C ABI, which never throws; std::bad_alloc of the response is left.
-      response = error_response(500, "internal error");
-      server_.count(HttpRefusal::handler_error, e.what());
-    }
-    server_.leave_handler();
-    answer(response);
+    answer(server_.call_handler(request));
   }
 
  private:
@@ -506,6 +498,12 @@ std::optional<std::string> HttpServer::bind(const std::string &host, int port) {
 }
 
 void HttpServer::run() {
+  // The handlers keep the default priority; connection threads lower theirs (below), so a flood
+  // being read and refused yields the CPU to requests being answered.
+  std::vector<std::thread> handlers;
+  for (std::size_t i = 0; i < limits_.max_concurrent_handlers; ++i) {
+    handlers.emplace_back([this] { handler_loop(); });
+  }
   while (!stopping_.load()) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) continue;  // EINTR
@@ -540,8 +538,13 @@ void HttpServer::run() {
       refuse_busy(fd);
     }
   }
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return open_.load() == 0; });
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return open_.load() == 0; });
+    handlers_stop_ = true;
+    jobs_cv_.notify_all();
+  }
+  for (auto &h : handlers) h.join();
 }
 
 void HttpServer::stop() {
@@ -552,6 +555,10 @@ void HttpServer::stop() {
 }
 
 void HttpServer::serve_connection(int fd) {
+  // Linux nice values are per thread. Raising one's own is always allowed; should it fail, the
+  // thread keeps the handlers' priority, which is only less fair under load.
+  [[maybe_unused]] const int rc =
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kConnectionNice);
   Connection(*this, fd).run();
 }
 
@@ -582,29 +589,38 @@ void HttpServer::release_body(std::size_t bytes) {
   body_in_use_ -= bytes;
 }
 
-// First come, first served: a request that waits for a handler slot is handed one in arrival
-// order (a plain condition variable lets late arrivals overtake, which stretches the tail).
-void HttpServer::enter_handler() {
+// First come, first served: complete requests queue for the handler threads in arrival order
+// (a plain condition variable lets late arrivals overtake, which stretches the tail).
+HttpResponse HttpServer::call_handler(const HttpRequest &request) {
+  HandlerJob job{&request, {}, false, {}};
   std::unique_lock lock(mu_);
-  if (waiting_.empty() && handlers_ < limits_.max_concurrent_handlers) {
-    ++handlers_;
-    return;
-  }
-  HandlerTicket ticket;
-  waiting_.push_back(&ticket);
-  ticket.cv.wait(lock, [&ticket] { return ticket.admitted; });
+  jobs_.push_back(&job);
+  jobs_cv_.notify_one();
+  job.cv.wait(lock, [&job] { return job.done; });
+  return std::move(job.response);
 }
 
-void HttpServer::leave_handler() {
-  std::lock_guard lock(mu_);
-  if (waiting_.empty()) {
-    --handlers_;
-    return;
+void HttpServer::handler_loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    jobs_cv_.wait(lock, [this] { return !jobs_.empty() || handlers_stop_; });
+    if (jobs_.empty()) return;  // stopping, and nothing is left to answer
+    HandlerJob *job = jobs_.front();
+    jobs_.pop_front();
+    lock.unlock();
+    HttpResponse response;
+    try {
+      response = routes_.handle(*job->request);
+    } catch (const std::exception &e) {
+      // The routes call the C ABI, which never throws; std::bad_alloc of the response is left.
+      response = error_response(500, "internal error");
+      count(HttpRefusal::handler_error, e.what());
+    }
+    lock.lock();
+    job->response = std::move(response);
+    job->done = true;
+    job->cv.notify_one();
   }
-  HandlerTicket *next = waiting_.front();  // the slot passes straight to the oldest waiter
-  waiting_.pop_front();
-  next->admitted = true;
-  next->cv.notify_one();
 }
 
 }  // namespace acid::cli

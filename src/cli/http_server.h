@@ -44,7 +44,7 @@ struct HttpLimits {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t body_allowance_bytes = 64 * 1024;     // per connection, outside the shared budget
   std::size_t shared_body_budget_bytes = 16 << 20;  // all connections' bodies beyond allowance
-  std::size_t max_concurrent_handlers = 8;          // requests inside the library at once (FIFO)
+  std::size_t max_concurrent_handlers = 8;  // handler threads: requests in the library at once
   int idle_timeout_ms = 5'000;
   int request_deadline_ms = 15'000;
   int write_timeout_ms = 5'000;
@@ -119,8 +119,8 @@ class HttpServer {
   void count(HttpRefusal r, std::string_view detail);
   bool reserve_body(std::size_t bytes);
   void release_body(std::size_t bytes);
-  void enter_handler();
-  void leave_handler();
+  HttpResponse call_handler(const HttpRequest &request);
+  void handler_loop();
 
   HttpLimits limits_;
   HttpRoutes routes_;
@@ -132,12 +132,15 @@ class HttpServer {
   std::mutex mu_;
   std::condition_variable cv_;
   std::size_t body_in_use_ = 0;  // bytes of the shared body budget, under mu_
-  std::size_t handlers_ = 0;     // requests inside routes_.handle, under mu_
-  struct HandlerTicket {
+  struct HandlerJob {
+    const HttpRequest *request;
+    HttpResponse response;
+    bool done;
     std::condition_variable cv;
-    bool admitted = false;
   };
-  std::deque<HandlerTicket *> waiting_;  // requests waiting for a handler slot, oldest first
+  std::deque<HandlerJob *> jobs_;  // complete requests waiting for a handler, oldest first
+  std::condition_variable jobs_cv_;
+  bool handlers_stop_ = false;  // under mu_
 };
 
 }  // namespace acid::cli
