@@ -269,6 +269,33 @@ ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *aut
                                             const char *body, size_t len, int *http_status,
                                             char **response_json);
 
+/* ---- Serving the HTTP endpoints (the daemon, or any server of the caller's own) ---------- */
+
+/* The one size limit of a webhook body, in bytes: larger bodies are refused with 413. */
+ACID_EXTERN size_t acid_webhook_max_body_bytes(void);
+
+/*
+ * Checks a request's Authorization header (or NULL) before its body is read, so a server can
+ * refuse a wrong token without reading the body. `route` is "auth0-events/aesthetic",
+ * "auth0-events/sotce" or "handle-changed". *http_status is 0 when the request may proceed (the
+ * handler checks again); otherwise 401/403/503 with the JSON body the handler would have
+ * answered in *response_json (free with acid_free), counted in the same metrics.
+ */
+ACID_EXTERN int acid_request_authorize(acid_client *client, const char *route,
+                                       const char *authorization, int *http_status,
+                                       char **response_json);
+
+/*
+ * Writes one log line of the caller's own (a JSON object) through the client's log callback,
+ * after the same redaction pass as the library's own lines. ACID_EINVAL if `json_line` is not a
+ * JSON object; ACID_OK and nothing written when the client has no log callback.
+ */
+ACID_EXTERN int acid_log_write(acid_client *client, const char *json_line);
+
+/* The configured daemon address ACID_DAEMON_LISTEN as "HOST:PORT" ("[v6]:PORT"; default
+ * "127.0.0.1:8787") in *listen (free with acid_free). */
+ACID_EXTERN int acid_daemon_listen(acid_client *client, char **listen);
+
 /* The same as acid_handle_changed (its first name, kept for existing callers). */
 ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle);
 

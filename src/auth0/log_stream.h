@@ -58,6 +58,9 @@ struct ParseLimits {
   std::size_t max_string_bytes = 4096;                // any string field the parser reads
 };
 
+// The one limit on a webhook body, in the library and in the daemon (acid_webhook_max_body_bytes).
+inline constexpr std::size_t kMaxBodyBytes = ParseLimits{}.max_body_bytes;
+
 // Log types this library acts on.
 bool is_handled_type(std::string_view type);
 

@@ -184,19 +184,22 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
     auto config = acid::Config::from_env(acid::capi::options_env(*opts));
     if (!config) return std::move(config).error();
     acid::provision::EngineOptions eo;
+    // One redaction pass over every log line and alert (capi_daemon.cpp).
+    const auto redactor = std::make_shared<const acid::Redactor>(config->secrets());
     eo.config = std::move(*config);
     if (opts->log != nullptr) {
-      eo.log = [fn = opts->log, ud = opts->log_user_data](std::string_view line) {
-        const std::string text(line);
-        fn(text.c_str(), ud);
+      eo.log = [fn = opts->log, ud = opts->log_user_data, redactor](std::string_view line) {
+        const std::string text = acid::capi::redacted_line(*redactor, line);
+        if (!text.empty()) fn(text.c_str(), ud);
       };
     }
     if (opts->alert != nullptr) {
-      eo.alert = [fn = opts->alert, ud = opts->alert_user_data](std::string_view json) {
-        const std::string text(json);
-        fn(text.c_str(), ud);
+      eo.alert = [fn = opts->alert, ud = opts->alert_user_data, redactor](std::string_view json) {
+        const std::string text = acid::capi::redacted_line(*redactor, json);
+        if (!text.empty()) fn(text.c_str(), ud);
       };
     }
+    acid::provision::LogSink log = eo.log;
     if (opts->job_lease_ms > 0) {
       eo.lease_ms = opts->job_lease_ms;
     } else if (opts->use_environment) {
@@ -213,6 +216,7 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
     if (!engine) return std::move(engine).error();
     auto client = std::make_unique<acid_client>();
     client->engine = std::move(*engine);
+    client->log = std::move(log);
     *out = client.release();
     return Status::ok();
   });

@@ -3,10 +3,23 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "acidentity/acidentity.h"
+#include "core/redact.h"
 #include "provision/engine.h"
 
 struct acid_client {
   std::unique_ptr<acid::provision::Engine> engine;
+  acid::provision::LogSink
+      log;  // the caller's log callback behind the redaction pass; may be empty
 };
+
+namespace acid::capi {
+// `line` with every secret and URI credential hidden. Still one JSON object when `line` was: a
+// line the redaction would break is replaced by {"event":"log.unprintable",...} (spelled so
+// that it holds no secret either; empty, to be dropped, in the absurd case that every spelling
+// does).
+std::string redacted_line(const Redactor &redactor, std::string_view line);
+}  // namespace acid::capi

@@ -1,18 +1,25 @@
 #include "cli/common.h"
 
 #include <cstdio>
+#include <string>
 
+#include "cli/json_line.h"
 #include "core/time.h"
 
 namespace acid::cli {
 
 namespace {
 
+// Lines arrive already redacted by the library; each is written with one call, so lines from
+// several threads never interleave.
 void print_line(const char *json, void *) {
-  std::fprintf(stderr, "%s\n", json);
+  const std::string line = std::string(json) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 void print_alert(const char *json, void *) {
-  std::fprintf(stderr, "ALERT %s\n", json);
+  JsonLine line("alert");
+  line.json("alert", json);
+  write_line(nullptr, line);
 }
 
 }  // namespace

@@ -156,4 +156,10 @@ std::string redact_uri_credentials(std::string_view text) {
   return out;
 }
 
+Redactor::Redactor(const std::vector<std::string> &secrets) : forms_(forms_of(secrets)) {}
+
+std::string Redactor::operator()(std::string_view text) const {
+  return redact_uri_credentials(redact_forms(text, forms_));
+}
+
 }  // namespace acid

@@ -52,4 +52,16 @@ requires(!std::is_convertible_v<const Range &, std::string_view>) bool contains_
 // password, never less.
 std::string redact_uri_credentials(std::string_view text);
 
+// The one redaction pass every log line and alert of a client goes through: each configured
+// secret in every form above, then URI credentials. The forms are computed once.
+class Redactor {
+ public:
+  Redactor() = default;
+  explicit Redactor(const std::vector<std::string> &secrets);
+  std::string operator()(std::string_view text) const;
+
+ private:
+  std::vector<std::string> forms_;
+};
+
 }  // namespace acid
