@@ -6,23 +6,8 @@
 // main thread; the user-code helpers are synchronous. Native errors are re-thrown here as
 // AcidentityError so they carry the caller's (async) JS stack.
 
-const native = loadNative();
-
-function loadNative() {
-  const file = './build/Release/acidentity.node';
-  try {
-    return require(file);
-  } catch (e) {
-    if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('acidentity.node')) {
-      throw new Error(
-        'acidentity: the native addon is not built; run `npm run build` in the package folder ' +
-          '(it needs libacidentity: ACIDENTITY_PREFIX, ACIDENTITY_BUILD_DIR or pkg-config)',
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-}
+// The addon: the prebuilt platform package, else a source build (native.js).
+const native = require('./native.js');
 
 /**
  * Every failure of the library, and the binding's own ones, as one class.

@@ -220,10 +220,16 @@ class Problems {
   bool empty() const { return messages_.empty(); }
   Error error() const {
     std::string message;
-    for (const auto &m : messages_) message += (message.empty() ? "" : "; ") + m;
+    // Appended piece by piece: `"; " + std::string` (insert at 0) makes GCC 12 at -O3 report a
+    // false -Wrestrict inside libstdc++ (GCC bug 105329).
+    for (const auto &m : messages_) {
+      if (!message.empty()) message += "; ";
+      message += m;
+    }
     std::string detail = "{\"variables\":[";
     for (std::size_t i = 0; i < variables_.size(); ++i) {
-      detail += (i ? "," : "") + json::quote(variables_[i]);
+      if (i) detail += ',';
+      detail += json::quote(variables_[i]);
     }
     detail += "]}";
     return Error(Code::config, message, detail);

@@ -154,7 +154,10 @@ bool is_valid_atproto_handle(std::string_view handle) {
 bool has_disallowed_tld(std::string_view handle) {
   static constexpr std::array<std::string_view, 8> kDisallowed = {
       ".local", ".arpa", ".invalid", ".localhost", ".internal", ".example", ".alt", ".onion"};
-  const std::string lower = "." + lowercase(handle);
+  // Built by appending: `"." + std::string` (insert at 0) makes GCC 12 at -O3 report a false
+  // -Wrestrict inside libstdc++ (GCC bug 105329).
+  std::string lower = ".";
+  lower += lowercase(handle);
   for (std::string_view tld : kDisallowed) {
     if (lower.size() >= tld.size() &&
         lower.compare(lower.size() - tld.size(), tld.size(), tld) == 0) {

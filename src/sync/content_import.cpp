@@ -131,7 +131,12 @@ Result<std::string> import_content(store::Store &store, std::string_view jsonl) 
       ",\"collections\":{";
   bool first = true;
   for (const auto &[c, n] : per_collection) {
-    out += (first ? "" : ",") + json::quote(c) + ":" + std::to_string(n);
+    // Appended piece by piece: `"," + std::string` makes GCC 12 at -O3 report a false
+    // -Wrestrict inside libstdc++ (GCC bug 105329).
+    if (!first) out += ',';
+    out += json::quote(c);
+    out += ':';
+    out += std::to_string(n);
     first = false;
   }
   return out + "}}";

@@ -14,6 +14,9 @@ find "$pkg" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name build -exec rm 
   (cd "$pkg" && tar -xf -)
 
 export ACIDENTITY_PREFIX=$prefix
+# The project's own build of the addon holds it to -Werror (binding.gyp); a user's does not.
+export ACID_WERROR=1
+# This copy has no prebuilt platform package: the install step builds from source.
 unset ACIDENTITY_BUILD_DIR
 cd "$pkg"
 if [[ -d node_modules && -f node_modules/.acid-lock ]] && cmp -s package-lock.json node_modules/.acid-lock; then

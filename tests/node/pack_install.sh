@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: pack_install.sh PKG_DIR PREFIX WORK_DIR
 # `npm pack` of the package, then `npm install <tarball>` in an empty folder: the addon builds
-# from source there, finding libacidentity through pkg-config (PKG_CONFIG_PATH) only.
+# from source there (the fallback when no prebuilt platform package is installed), finding
+# libacidentity through pkg-config (PKG_CONFIG_PATH) only.
 set -euo pipefail
 pkg=$1 prefix=$2 work=$3
 rm -rf "$work"
@@ -12,9 +13,10 @@ echo "packed $(basename "$tarball") ($(stat -c %s "$tarball") bytes)"
 
 # What ships: the sources and build script, nothing built, no tests or dependencies.
 listing=$(tar -tzf "$tarball" | sort)
-for f in package/package.json package/index.js package/index.d.ts package/binding.gyp \
-  package/src/addon.cc package/src/client.cc package/src/client.h package/scripts/build.sh \
-  package/scripts/find-acidentity.js package/README.md; do
+for f in package/package.json package/index.js package/index.mjs package/index.d.ts \
+  package/index.d.mts package/native.js package/platform.js package/binding.gyp \
+  package/src/addon.cc package/src/client.cc package/src/client.h package/scripts/install.js \
+  package/scripts/build.sh package/scripts/find-acidentity.js package/README.md; do
   grep -qx "$f" <<<"$listing" || { echo "missing from the package: $f"; exit 1; }
 done
 if grep -E 'node_modules/|/build/|\.node$|types/check\.ts' <<<"$listing"; then
@@ -25,8 +27,12 @@ fi
 pcdir=$(dirname "$(find "$prefix" -name acidentity.pc | head -1)")
 cd "$work/empty"
 npm init -y >/dev/null
-env -u ACIDENTITY_PREFIX -u ACIDENTITY_BUILD_DIR -u LD_LIBRARY_PATH PKG_CONFIG_PATH="$pcdir" \
-  npm install "$tarball" --no-audit --no-fund --foreground-scripts
+# No prebuilt platform package here: the install step falls back to a source build, which needs
+# the build tools (devDependencies of acidentity) installed beside it, and a user's build has no
+# -Werror.
+env -u ACIDENTITY_PREFIX -u ACIDENTITY_BUILD_DIR -u LD_LIBRARY_PATH -u ACID_WERROR \
+  PKG_CONFIG_PATH="$pcdir" \
+  npm install "$tarball" node-gyp@^12.1.0 node-addon-api@^8.5.0 --no-audit --no-fund --foreground-scripts
 cat >smoke.js <<'JS'
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

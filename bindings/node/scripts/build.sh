@@ -7,7 +7,8 @@
 #    neither has the headers the build stops and says how to get them.
 #  - libacidentity: see scripts/find-acidentity.js (ACIDENTITY_PREFIX, ACIDENTITY_BUILD_DIR,
 #    pkg-config).
-#  - node-gyp: the package's own dependency (npm registry), not npm's bundled copy.
+#  - node-gyp and node-addon-api: the package's devDependencies (npm registry), not npm's
+#    bundled node-gyp. -Werror only with ACID_WERROR=1 (binding.gyp).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -30,10 +31,18 @@ fi
 
 node scripts/find-acidentity.js describe >&2
 
-gyp=$(node -p 'require.resolve("node-gyp/bin/node-gyp.js")')
+if ! gyp=$(node -p 'require.resolve("node-gyp/bin/node-gyp.js")' 2>/dev/null) ||
+  ! node -p 'require.resolve("node-addon-api/package.json")' >/dev/null 2>&1; then
+  cat >&2 <<MSG
+acidentity: a source build needs the build tools node-gyp and node-addon-api (devDependencies):
+  run \`npm install\` in a checkout of bindings/node, or \`npm install --no-save node-gyp node-addon-api\`
+  next to this package, then \`npm run build\` here.
+MSG
+  exit 1
+fi
 jobs=${ACID_BUILD_JOBS:-2}
 # A configure that matches this Node, these headers and this library is reused.
-stamp="nodedir=$nodedir node=$(node -p process.version) include=$(node scripts/find-acidentity.js include) lib=$(node scripts/find-acidentity.js libdir)"
+stamp="werror=${ACID_WERROR:-0} nodedir=$nodedir node=$(node -p process.version) include=$(node scripts/find-acidentity.js include) lib=$(node scripts/find-acidentity.js libdir)"
 if [[ ${1:-} != --force && -f build/config.gypi && -f build/.acid-configure && "$(cat build/.acid-configure)" == "$stamp" ]]; then
   node "$gyp" build --jobs "$jobs" --loglevel=warn
 else

@@ -1,0 +1,21 @@
+# acid_wanted(OPTION PACKAGE OUT_VAR): whether an optional part (tests, benchmarks) is built.
+#   OPTION is AUTO -> built when find_package(PACKAGE) succeeds, with a status line either way;
+#   ON (or any true value) -> PACKAGE is required; OFF (any false value) -> not built.
+function(acid_wanted option package out_var)
+  set(value "${${option}}")
+  if(value STREQUAL "AUTO")
+    find_package(${package} QUIET)
+    if(${package}_FOUND)
+      message(STATUS "${option}=AUTO: ${package} found, building them")
+      set(${out_var} TRUE PARENT_SCOPE)
+    else()
+      message(STATUS "${option}=AUTO: ${package} not found, not building them (set ${option}=ON to require it)")
+      set(${out_var} FALSE PARENT_SCOPE)
+    endif()
+  elseif(value)
+    find_package(${package} REQUIRED)
+    set(${out_var} TRUE PARENT_SCOPE)
+  else()
+    set(${out_var} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
