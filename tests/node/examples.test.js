@@ -190,7 +190,8 @@ test('Netlify functions: webhook batch, handles, scheduled runJobs, accounts on 
   assert.equal(unverified.did, null);
   assert.ok(acidentity().isValidUserCode(unverified.code));
 
-  // The handle function reports the PDS side after provisioning.
+  // The handle function reports the PDS side after provisioning (where the deployed reply has
+  // updateAtprotoHandle's result).
   const after = JSON.parse((await setHandle(ada, `a${run}`)).body);
-  assert.deepEqual(after.pds, { state: 'active', handle: `a${run}.${env.PDS_HANDLE_DOMAIN}` });
+  assert.deepEqual(after, { handle: `a${run}`, atproto: { state: 'active', handle: `a${run}.${env.PDS_HANDLE_DOMAIN}` } });
 });
