@@ -11,6 +11,7 @@
 #include <set>
 
 #include "audit/audit.h"
+#include "audit/people.h"
 #include "core/base64.h"
 #include "core/json.h"
 #include "core/random.h"
@@ -591,6 +592,27 @@ TEST_F(AuditLive, RecentScopeReportsUsersRecordsAuth0DoesNotHave) {
   EXPECT_EQ(kinds(r), (KindSet{{"users_without_auth0", sub("ghost")}})) << dump(r);
   // Auth0 was asked about the one users record missing from its newest users, not the others.
   EXPECT_EQ(auth0_.requests(testing::Auth0Endpoint::user), 1);
+}
+
+TEST(AcHandleFinding, AgreementFollowsTheHandleRules) {
+  const std::string domain = "at.aesthetic.computer";
+  auto differs = [&](std::string_view ac, std::string_view on_pds) {
+    return ac_handle_finding("auth0|a", "did:plc:a", ac, "ac25xadeh", on_pds, domain).has_value();
+  };
+  EXPECT_FALSE(differs("jeffrey", "jeffrey.at.aesthetic.computer"));
+  EXPECT_FALSE(differs("@Jeff.Rey", "jeff-rey.at.aesthetic.computer"));  // '.', case, '@'
+  EXPECT_FALSE(differs("43", "ac25xadeh.at.aesthetic.computer"));  // too short: the code handle
+  EXPECT_TRUE(differs("jeffrey", "ac25xadeh.at.aesthetic.computer"));
+  EXPECT_TRUE(differs("jeffrey", "amelia.at.aesthetic.computer"));
+  EXPECT_TRUE(differs("43", "43x.at.aesthetic.computer"));
+  auto f = ac_handle_finding("auth0|a", "did:plc:a", "jeffrey", "ac25xadeh",
+                             "amelia.at.aesthetic.computer", domain);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, Kind::ac_handle_differs);
+  EXPECT_EQ(f->action, Action::resync_handle);
+  EXPECT_EQ(f->evidence,
+            "AC handle @jeffrey gives jeffrey.at.aesthetic.computer, the PDS has "
+            "amelia.at.aesthetic.computer");
 }
 
 TEST_F(AuditLive, APdsThatKnowsNoStoredDidIsTheWrongPds) {
