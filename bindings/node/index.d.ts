@@ -360,7 +360,9 @@ export type FindingKind =
   | 'plaintext_credentials'
   | 'state_failed'
   | 'state_stuck'
-  | 'deleted_in_auth0_on_pds';
+  | 'deleted_in_auth0_on_pds'
+  | 'ac_handle_differs'
+  | 'users_without_auth0';
 
 export type BackfillAction =
   | 'manual'
@@ -402,6 +404,8 @@ export interface AuditReport {
   };
   summary: Record<FindingKind, number>;
   findings: AuditFinding[];
+  /** users documents that are not people (art-guest, ACID_SERVICE_ACCOUNTS): never findings. */
+  service_accounts: { sub: string; did: string | null; handle: string | null; reason: string }[];
   notes: string[];
 }
 

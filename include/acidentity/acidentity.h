@@ -109,7 +109,9 @@ typedef struct acid_client acid_client;
 typedef void (*acid_log_fn)(const char *json_line, void *user_data);
 /*
  * Receives a JSON object for every permanent failure (e.g. a user whose PDS account could not be
- * created after the configured attempts): {"sub":...,"kind":...,"attempts":N,"error":{...}}.
+ * created after the configured attempts): {"sub":...,"kind":...,"attempts":N,"error":{...}};
+ * and, when the client is created, for every MongoDB index the store opened without (existing
+ * data violates it; docs/mongodb.md): {"kind":"store_index_missing","problem":"..."}.
  */
 typedef void (*acid_alert_fn)(const char *json, void *user_data);
 

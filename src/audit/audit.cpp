@@ -2,6 +2,7 @@
 // PDS side in batches (sync.listRepos pages, admin.getAccountInfos of 100 DIDs), Auth0 side
 // only for the recent / user scopes. See audit.h and docs/audit.md.
 #include "audit/audit.h"
+#include "audit/people.h"
 
 #include <algorithm>
 #include <atomic>
@@ -66,7 +67,9 @@ struct DidRef {
   bool deleted = false;  // deletion recorded or Auth0 says the user is gone
   bool deletion_recorded = false;
   bool delete_in_progress = false;
-  std::optional<std::string> password;  // --deep only
+  std::optional<std::string> password;   // --deep only
+  std::optional<std::string> ac_handle;  // @handles
+  std::optional<std::string> code;
 };
 
 class Auditor {
@@ -178,13 +181,16 @@ class Auditor {
       }
       auto users = (*client)->list_recent_users(options_.limit);
       if (!users) return std::move(users).error();
+      std::unordered_set<std::string> listed;
       for (const auth0::User &u : *users) {
         ++report_.auth0_users;
         // Sotce users are stored with the "sotce-" prefix (the deployed audit forgot it).
         const std::string sub = stored_sub(t, u.user_id);
+        listed.insert(sub);
         Auth0View view{true, true, u.email_verified, u.created_at};
         ACID_TRY(check_stored(sub, view));
       }
+      ACID_TRY(find_users_without_auth0(engine_, t, options_.limit, listed, report_));
     }
     return Status::ok();
   }
@@ -245,6 +251,7 @@ class Auditor {
 
   void check_user(const store::AuditRow &row, const Auth0View &view) {
     const store::Account &a = row.account;
+    if (note_service_account(a)) return;
     ++report_.users_checked;
     const std::string &sub = a.sub;
     const bool deleted_fact = a.deleted_at.has_value();
@@ -335,6 +342,8 @@ class Auditor {
       ref.delete_in_progress = a.state == store::AccountState::deleting &&
                                open_job(sub, store::JobKind::delete_account).has_value();
       if (options_.deep && a.password) ref.password = a.password;
+      ref.ac_handle = a.ac_handle;
+      ref.code = a.code;
       refs_.push_back(std::move(ref));
       if (a.pds_handle) {
         const std::string domain = "." + engine_.config().pds_handle_domain;
@@ -347,6 +356,26 @@ class Auditor {
     }
   }
 
+  // Service accounts (art-guest, ACID_SERVICE_ACCOUNTS) are listed, never checked: nothing
+  // about them is the library's to fix.
+  bool note_service_account(const store::Account &a) {
+    auto seen = service_account_seen(engine_.config().service_accounts, a);
+    if (!seen) return false;
+    service_subs_.insert(a.sub);
+    report_.service_accounts.push_back(std::move(*seen));
+    return true;
+  }
+
+  void check_ac_handle(const DidRef &r, const std::string &on_pds) {
+    if (!r.ac_handle || !r.code || r.deleted) return;
+    // A handle change whose update_handle job is due (and not stuck) is on its way.
+    const auto due = open_job(r.sub, store::JobKind::update_handle);
+    if (due && now_unix_ms() - *due <= options_.stuck_after_ms) return;
+    auto finding = ac_handle_finding(r.sub, r.did, *r.ac_handle, *r.code, on_pds,
+                                     engine_.config().pds_handle_domain);
+    if (finding) report_.findings.push_back(std::move(*finding));
+  }
+
   Status check_duplicates() {
     auto dups = engine_.store().duplicate_codes();
     if (!dups) return std::move(dups).error();
@@ -355,6 +384,7 @@ class Auditor {
       for (const std::string &s : d.subs) holders += (holders.empty() ? "" : ", ") + s;
       for (const std::string &s : d.subs) {
         if (!in_tenant(options_.tenant, s)) continue;
+        if (service_subs_.contains(s)) continue;
         // Recent / user scope: only the users audited (the holders are all in the evidence).
         if (options_.scope != Scope::all && !scoped_subs_.contains(s)) continue;
         add(Kind::duplicate_code, s, std::nullopt,
@@ -484,6 +514,7 @@ class Auditor {
             "store has " + *r.pds_handle + ", the PDS has " + it->second, Action::resync_handle,
             "an update_handle job sets the PDS handle from the store");
       }
+      check_ac_handle(r, it->second);
       if (r.password) sessions_.push_back(&r);
     }
 
@@ -605,6 +636,7 @@ class Auditor {
                                       // recent / user scope: the subs audited
   std::vector<DidRef> refs_;
   std::vector<const DidRef *> sessions_;
+  std::unordered_set<std::string> service_subs_;
 };
 
 }  // namespace
@@ -641,6 +673,10 @@ const char *to_string(Kind kind) {
       return "state_stuck";
     case Kind::deleted_in_auth0_on_pds:
       return "deleted_in_auth0_on_pds";
+    case Kind::ac_handle_differs:
+      return "ac_handle_differs";
+    case Kind::users_without_auth0:
+      return "users_without_auth0";
   }
   return "unknown";
 }
@@ -749,87 +785,6 @@ Result<Options> parse_options(const rapidjson::Value &o) {
 Result<Report> run_audit(provision::Engine &engine, const Options &options) {
   Auditor auditor(engine, options);
   return auditor.run();
-}
-
-std::string to_json(const Report &r) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  w.Key("schema");
-  w.String("acidentity.audit/1");
-  w.Key("scope");
-  w.String(r.scope);
-  w.Key("tenant");
-  w.String(r.tenant);
-  w.Key("deep");
-  w.Bool(r.deep);
-  w.Key("clean");
-  w.Bool(r.findings.empty());
-  w.Key("stats");
-  w.StartObject();
-  w.Key("users_checked");
-  w.Uint64(r.users_checked);
-  w.Key("auth0_users");
-  w.Uint64(r.auth0_users);
-  w.Key("pds_accounts");
-  w.Uint64(r.pds_accounts);
-  w.Key("pds_dids_checked");
-  w.Uint64(r.pds_dids_checked);
-  w.Key("sessions_checked");
-  w.Uint64(r.sessions_checked);
-  w.Key("unchecked");
-  w.Uint64(r.unchecked);
-  w.Key("seconds");
-  w.Double(r.seconds);
-  w.Key("store_seconds");
-  w.Double(r.store_seconds);
-  w.Key("pds_seconds");
-  w.Double(r.pds_seconds);
-  w.EndObject();
-  w.Key("summary");
-  w.StartObject();
-  std::map<std::string, std::uint64_t> counts;
-  for (int k = 0; k < kKindCount; ++k) counts[to_string(static_cast<Kind>(k))] = 0;
-  for (const Finding &f : r.findings) ++counts[to_string(f.kind)];
-  for (int k = 0; k < kKindCount; ++k) {
-    const char *name = to_string(static_cast<Kind>(k));
-    w.Key(name);
-    w.Uint64(counts[name]);
-  }
-  w.EndObject();
-  w.Key("findings");
-  w.StartArray();
-  for (const Finding &f : r.findings) {
-    w.StartObject();
-    w.Key("kind");
-    w.String(to_string(f.kind));
-    w.Key("sub");
-    if (f.sub.empty()) {
-      w.Null();
-    } else {
-      w.String(f.sub);
-    }
-    w.Key("did");
-    if (f.did) {
-      w.String(*f.did);
-    } else {
-      w.Null();
-    }
-    w.Key("evidence");
-    w.String(f.evidence);
-    w.Key("action");
-    w.String(to_string(f.action));
-    w.Key("fix");
-    w.String(f.fix);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("notes");
-  w.StartArray();
-  for (const std::string &n : r.notes) w.String(n);
-  w.EndArray();
-  w.EndObject();
-  return buf.GetString();
 }
 
 }  // namespace acid::audit

@@ -59,8 +59,10 @@ enum class Kind {
   state_failed,
   state_stuck,
   deleted_in_auth0_on_pds,
+  ac_handle_differs,    // the person's AC handle (@handles) and their PDS handle disagree
+  users_without_auth0,  // the deployed audit's "orphans": a recent users record Auth0 lacks
 };
-inline constexpr int kKindCount = 15;
+inline constexpr int kKindCount = 17;
 const char *to_string(Kind kind);
 
 // What the backfill does about a finding.
@@ -87,6 +89,14 @@ struct Finding {
   std::string fix;  // what the action does, or what an operator must do
 };
 
+// A users document that is not a person (core/service_accounts.h): listed, never a finding.
+struct ServiceAccountSeen {
+  std::string sub;
+  std::optional<std::string> did;
+  std::optional<std::string> pds_handle;
+  std::string reason;
+};
+
 struct Report {
   std::string scope;   // "recent", "all", "user"
   std::string tenant;  // "aesthetic", "sotce", "all"
@@ -99,6 +109,7 @@ struct Report {
   std::uint64_t unchecked = 0;         // users a check could not be run for (see notes)
   std::vector<std::string> notes;      // what was not checked and why
   std::vector<Finding> findings;
+  std::vector<ServiceAccountSeen> service_accounts;  // their own section, no findings
   double seconds = 0;
   double store_seconds = 0;  // the store phase (scan, duplicates, jobs)
   double pds_seconds = 0;    // the PDS phase (getAccountInfos, listRepos, --deep logins)

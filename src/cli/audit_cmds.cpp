@@ -101,6 +101,12 @@ void print_summary(const rapidjson::Value &audit) {
       static_cast<unsigned long long>(stats["pds_dids_checked"].GetUint64()),
       static_cast<unsigned long long>(stats["sessions_checked"].GetUint64()),
       stats["seconds"].GetDouble());
+  if (audit.HasMember("service_accounts")) {
+    for (const auto &a : audit["service_accounts"].GetArray()) {
+      std::printf("service account (not audited): %s %s: %s\n", str(a, "sub"), str(a, "did"),
+                  str(a, "reason"));
+    }
+  }
   for (const auto &n : audit["notes"].GetArray()) std::printf("note: %s\n", n.GetString());
 }
 

@@ -31,12 +31,13 @@ constexpr std::string_view kPlaintext = "ACID_ALLOW_PLAINTEXT_CREDENTIALS";
 constexpr std::string_view kMaxAttempts = "ACID_MAX_ATTEMPTS";
 constexpr std::string_view kListen = "ACID_DAEMON_LISTEN";
 constexpr std::string_view kHandleToken = "ACID_HANDLE_CHANGED_TOKEN";
+constexpr std::string_view kServiceAccounts = "ACID_SERVICE_ACCOUNTS";
 
-constexpr std::array<std::string_view, 19> kVariables = {
+constexpr std::array<std::string_view, 20> kVariables = {
     kStore,        kMongoUri,    kMongoName,     kPdsUrl,         kPdsPassword,
     kHandleDomain, kLogToken,    kSotceLogToken, kAuth0Base,      kSotceAuth0Base,
     kM2mId,        kM2mSecret,   kSotceM2mId,    kSotceM2mSecret, kKey,
-    kPlaintext,    kMaxAttempts, kListen,        kHandleToken};
+    kPlaintext,    kMaxAttempts, kListen,        kHandleToken,    kServiceAccounts};
 
 // Names the deployed scripts used by mistake (seed-system.md section 7): set, they do nothing.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kMisnamed = {{
@@ -491,6 +492,15 @@ Result<Config> Config::from_env(const EnvLookup &env) {
     }
   }
   c.handle_changed_token = get(kHandleToken);
+  if (const auto v = get(kServiceAccounts)) {
+    auto accounts = ServiceAccounts::parse(*v);
+    if (accounts) {
+      c.service_accounts = std::move(*accounts);
+    } else {
+      problems.add(kServiceAccounts,
+                   accounts.error().message + " (expected ids and DIDs separated by commas)");
+    }
+  }
 
   if (!problems.empty()) return problems.error();
   return c;

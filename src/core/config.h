@@ -20,6 +20,9 @@
 //   ACID_MAX_ATTEMPTS                  attempts of a provisioning job, 1..100, default 8
 //   ACID_DAEMON_LISTEN                 HOST:PORT, default "127.0.0.1:8787" ([v6]:PORT accepted)
 //   ACID_HANDLE_CHANGED_TOKEN          token of the handle-changed notification endpoint
+//   ACID_SERVICE_ACCOUNTS              ids and DIDs of users documents that are not people,
+//                                      comma-separated (core/service_accounts.h); art-guest
+//                                      and any id that is not an Auth0 user id need no entry
 //
 // An empty value counts as unset. A value holding control characters (a stray newline from a
 // .env file) is malformed. Errors are Code::config; their message names the variable and never
@@ -40,6 +43,7 @@
 #include <vector>
 
 #include "core/seal.h"
+#include "core/service_accounts.h"
 #include "core/status.h"
 #include "core/tenant.h"
 
@@ -75,6 +79,7 @@ class Config {
   std::string daemon_host = "127.0.0.1";  // IPv6 without brackets
   std::uint16_t daemon_port = 8787;
   std::optional<std::string> handle_changed_token;
+  ServiceAccounts service_accounts;
 
   // Every variable this class reads, in the order describe_json() lists them.
   static std::span<const std::string_view> variable_names();

@@ -57,6 +57,7 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
   auto store = store::open_store(engine->options_.config.store_uri);
   if (!store) return std::move(store).error();
   engine->store_ = std::move(*store);
+  engine->report_store_problems();
   auto allocator = code::CodeAllocator::create(*engine->store_);
   if (!allocator) return std::move(allocator).error();
   engine->allocator_ = std::move(*allocator);
@@ -73,6 +74,21 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
     engine->log("config.warning", "", "{\"warning\":" + json::quote(warning) + "}");
   }
   return engine;
+}
+
+// An index the store opened without: counted, logged and alerted once per open; signups keep
+// flowing, `acidentity doctor` fails until the data is fixed.
+void Engine::report_store_problems() {
+  for (const std::string &problem : store_->open_problems()) {
+    // The line starts with "collection.index ".
+    metrics_.add("acid_store_index_missing_total",
+                 {{"index", problem.substr(0, problem.find(' '))}});
+    const std::string detail = "{\"problem\":" + json::quote(problem) + "}";
+    log("store.index_missing", "", detail);
+    if (options_.alert)
+      options_.alert("{\"kind\":\"store_index_missing\",\"problem\":" + json::quote(problem) + "}");
+    metrics_.add("acid_alerts_total", {{"kind", "store_index_missing"}});
+  }
 }
 
 void Engine::log(std::string_view event, std::string_view sub, std::string_view extra_json) const {
@@ -161,6 +177,15 @@ UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev) {
   return ev.date;
 }
 
+// An event of a service account (core/service_accounts.h) is not applied: no code, no PDS
+// account. Counted and logged.
+bool Engine::skip_service_account(const auth0::LogEvent &ev) {
+  if (!options_.config.service_accounts.is_service_sub(ev.sub)) return false;
+  metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "service_account"}});
+  log("event.service_account", ev.sub, "{\"log_id\":" + json::quote(ev.log_id) + "}");
+  return true;
+}
+
 HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
                                     std::string_view body) {
   const std::string tenant_label(tenant_name(tenant));
@@ -197,6 +222,7 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
   for (const auth0::LogEvent &ev : parsed->events) {
     const auto type = event_type(ev.type);
     if (!type) continue;  // the parser only passes handled types
+    if (skip_service_account(ev)) continue;
     store::EventFact fact{ev.log_id, *type, ev.sub, ev.date, ev.email, ev.date};
     if (*type == store::EventType::verified) fact.code_time = code_time_for_verification(ev);
     facts.push_back(std::move(fact));
@@ -319,7 +345,16 @@ Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
     {
       // Renewed while it runs: a run longer than the lease must not let a second worker in.
       LeaseKeeper keeper(*store_, job, options_.lease_ms);
-      if (!prov) {
+      auto service = service_account(job.sub);
+      if (!service) {
+        result = JobResult{Outcome::retry, std::nullopt, std::move(service).error(), ""};
+      } else if (*service) {
+        // Never provisioned, resealed or moved: the job is finished without a PDS call.
+        result =
+            JobResult{Outcome::done, std::nullopt, std::nullopt, "service account: " + **service};
+        metrics_.add("acid_jobs_skipped_total",
+                     {{"kind", to_string(job.kind)}, {"reason", "service_account"}});
+      } else if (!prov) {
         result = JobResult{Outcome::retry, std::nullopt, std::move(prov).error(), ""};
       } else {
         result = (*prov)->run(job);
@@ -508,7 +543,29 @@ Result<std::string> Engine::user_json(std::string_view sub) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+Result<std::optional<std::string>> Engine::service_account(std::string_view sub) {
+  const ServiceAccounts &accounts = options_.config.service_accounts;
+  if (auto why = accounts.reason(sub)) return why;
+  if (accounts.dids().empty()) return std::optional<std::string>();
+  auto account = store_->get_account(sub);
+  if (!account) {
+    if (account.code() == Code::not_found) return std::optional<std::string>();
+    return std::move(account).error();
+  }
+  if (!account->did) return std::optional<std::string>();
+  return accounts.reason(sub, *account->did);
+}
+
+Status Engine::refuse_service_account(std::string_view sub, std::string_view what) {
+  auto service = service_account(sub);
+  if (!service) return std::move(service).error();
+  if (!*service) return Status::ok();
+  return Error(Code::invalid, std::string(sub) + " is a service account (" + **service +
+                                  "): the library does not " + std::string(what) + " it");
+}
+
 Status Engine::retry_user(std::string_view sub) {
+  ACID_TRY(refuse_service_account(sub, "provision"));
   ACID_TRY(store_->reset_failed(sub, now_unix_ms()));
   log("user.retry", sub, "{}");
   metrics_.add("acid_user_retries_total", {});
@@ -521,6 +578,7 @@ Status Engine::set_handle(std::string_view sub, std::string_view handle) {
   const std::string normalized(pds::strip_leading_at(handle));
   auto account = store_->get_account(sub);
   if (!account) return std::move(account).error();
+  ACID_TRY(refuse_service_account(sub, "move the handle of"));
   ACID_TRY(store_->set_handle(sub, normalized));
   log("user.handle", sub, "{\"handle\":" + json::quote(normalized) + "}");
   // An account on the PDS follows through an update_handle job. The state is read after the
@@ -595,6 +653,7 @@ HttpReply Engine::handle_changed_request(std::optional<std::string_view> authori
 Status Engine::delete_user(std::string_view sub) {
   auto account = store_->get_account(sub);
   if (!account) return std::move(account).error();
+  ACID_TRY(refuse_service_account(sub, "delete"));
   // The same fact an Auth0 `sdu` event records, under a log id of its own: deleting twice is
   // one deletion, and the account follows the same path (a job deletes the PDS account).
   const UnixMillis now = now_unix_ms();

@@ -77,6 +77,11 @@ class Engine {
   // a job, the code kept. Code::not_found for an unknown sub; repeating it changes nothing.
   Status delete_user(std::string_view sub);
 
+  // Why `sub` is a service account (core/service_accounts.h: its id, or its stored DID when
+  // DIDs are listed), nullopt for a person. Service accounts are never given a code,
+  // provisioned, resealed, moved or deleted by the library.
+  Result<std::optional<std::string>> service_account(std::string_view sub);
+
   std::string metrics_text() const;
   // describeServer of the configured PDS, as JSON.
   Result<std::string> describe_pds_json();
@@ -107,6 +112,9 @@ class Engine {
                             JobTally &tally);
   Status stale_result(const store::Job &job, Status refused, JobTally &tally);
   void note_lease_keeping(const store::Job &job, const LeaseKeeper &keeper);
+  void report_store_problems();
+  bool skip_service_account(const auth0::LogEvent &ev);
+  Status refuse_service_account(std::string_view sub, std::string_view what);
 
   EngineOptions options_;
   std::unique_ptr<store::Store> store_;

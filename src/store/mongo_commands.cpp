@@ -236,9 +236,29 @@ Op Commands::get_verifications(std::string_view sub) const {
               Doc().doc("projection", Doc().i32("count", 1)));
 }
 
-Op Commands::set_handle(std::string_view sub, std::string_view handle) const {
+Op Commands::set_handle(std::string_view sub, std::string_view handle, UnixMillis now) const {
+  // createdAt / updatedAt as the deployed handle.mjs writes them (Dates).
   return write(Op::Kind::update_one, kHandles, by_id(sub),
-               Doc().doc("$set", Doc().str("handle", handle)), Doc().boolean("upsert", true));
+               Doc()
+                   .doc("$set", Doc().str("handle", handle).date("updatedAt", now))
+                   .doc("$setOnInsert", Doc().date("createdAt", now)),
+               Doc().boolean("upsert", true));
+}
+
+Doc handle_collation() {
+  return Doc().str("locale", "en").i32("strength", 2);
+}
+
+Op Commands::handle_held_by_other(std::string_view sub, std::string_view handle) const {
+  return read(Op::Kind::find_one, kHandles,
+              Doc().str("handle", handle).doc("_id", Doc().str("$ne", sub)),
+              Doc().doc("projection", Doc().i32("_id", 1)).doc("collation", handle_collation()));
+}
+
+Op Commands::did_held_by_other(std::string_view sub, std::string_view did) const {
+  return read(Op::Kind::find_one, kUsers,
+              Doc().str("atproto.did", did).doc("_id", Doc().str("$ne", sub)),
+              Doc().doc("projection", Doc().i32("_id", 1)));
 }
 
 Op Commands::get_handle(std::string_view sub) const {

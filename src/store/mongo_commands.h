@@ -105,7 +105,13 @@ class Commands {
   Op ensure_verifications(std::string_view sub) const;
   Op increment_verifications(std::string_view sub) const;
   Op get_verifications(std::string_view sub) const;
-  Op set_handle(std::string_view sub, std::string_view handle) const;
+  // $set handle + updatedAt, $setOnInsert createdAt (Dates, as the deployed handle.mjs).
+  Op set_handle(std::string_view sub, std::string_view handle, UnixMillis now) const;
+  // Degraded checks, used only while the unique index that guards the write is missing
+  // (open_problems()): another document holding the handle (case-insensitively: the collation
+  // of acid_handle_ci_unique) or the DID.
+  Op handle_held_by_other(std::string_view sub, std::string_view handle) const;
+  Op did_held_by_other(std::string_view sub, std::string_view did) const;
   Op get_handle(std::string_view sub) const;
 
   // ---- apply_event, in the order it runs them ----
@@ -191,6 +197,9 @@ class Commands {
 
   std::int64_t wtimeout_ms_;
 };
+
+// The collation of acid_handle_ci_unique: {locale: "en", strength: 2}.
+Doc handle_collation();
 
 // The two-digit year's code prefix, "ac25".
 std::string year_prefix(int yy);

@@ -243,7 +243,7 @@ std::vector<IndexSpec> required_indexes() {
   auto add = [&](std::string collection, std::string name, IndexRole role, Doc key, Doc options,
                  std::string purpose, std::string check) {
     specs.push_back(IndexSpec{std::move(collection), std::move(name), role, std::move(key),
-                              std::move(options), std::move(purpose), std::move(check)});
+                              std::move(options), std::move(purpose), std::move(check), false});
   };
   add("users", "code_unique", IndexRole::code, key1("code"),
       Doc().boolean("unique", true).boolean("sparse", true),
@@ -271,6 +271,9 @@ std::vector<IndexSpec> required_indexes() {
       shell_collection("acid_jobs") +
           ".aggregate([{$match: {status: \"open\"}}, {$group: {_id: {sub: \"$sub\", kind: "
           "\"$kind\"}, n: {$sum: 1}}}, {$match: {n: {$gt: 1}}}])");
+  // Scheduling a job is an insert this index alone keeps single (no software check can); it
+  // lives on the library's own collection, so no one else's data can make it unbuildable.
+  specs.back().required = true;
   add("acid_jobs", "acid_jobs_due", IndexRole::other,
       Doc().i32("status", 1).i32("due", 1).i32("_id", 1), Doc(),
       "workers lease the open job due first", "");
@@ -375,6 +378,52 @@ Doc create_indexes_command(std::string_view collection,
     indexes.doc(index);
   }
   return Doc().str("createIndexes", collection).arr("indexes", indexes);
+}
+
+Status record_creation(IndexCheck &check, const Status &created) {
+  if (created) {
+    check.status = IndexStatus::created;
+    return Status::ok();
+  }
+  const Code code = created.code();
+  if (code == Code::unavailable || code == Code::auth || code == Code::timeout) return created;
+  check.status = IndexStatus::create_failed;
+  check.problem = check.spec.collection + ": creating index " + json::quote(check.spec.name) +
+                  " failed: " + created.error().message;
+  check.fix = check.spec.check.empty() ? "fix the cause above, then run `acidentity doctor --fix`"
+                                       : "resolve the documents listed by " + check.spec.check +
+                                             ", then run `acidentity doctor --fix`";
+  return Status::ok();
+}
+
+std::vector<const IndexCheck *> index_problems(const IndexReport &report) {
+  std::vector<const IndexCheck *> out;
+  for (const IndexCheck &c : report.checks) {
+    if (c.status == IndexStatus::conflicting || c.status == IndexStatus::create_failed) {
+      out.push_back(&c);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<IndexCheck>> open_decision(std::string_view database,
+                                              const IndexReport &report) {
+  IndexReport blocking;
+  std::vector<IndexCheck> degraded;
+  for (const IndexCheck *c : index_problems(report)) {
+    if (c->spec.required) {
+      blocking.checks.push_back(*c);
+    } else {
+      degraded.push_back(*c);
+    }
+  }
+  if (!blocking.checks.empty()) return conflicts_error(database, blocking);
+  return degraded;
+}
+
+std::string problem_line(const IndexCheck &check) {
+  return check.spec.collection + "." + check.spec.name + " " + to_string(check.status) + ": " +
+         check.problem + " (fix: " + check.fix + ")";
 }
 
 Error conflicts_error(std::string_view database, const IndexReport &report) {

@@ -7,10 +7,15 @@
 // ICU attributes or their defaults; {locale:"simple"} == none). Among those:
 //   - same semantic options (unique, sparse, partialFilterExpression with {f: v} == {f: {$eq: v}},
 //     expireAfterSeconds, hidden), under any name          -> found (code_1 == code_unique)
-//   - other options                                        -> conflicting: startup error with
-//                                                             the fix to run
+//   - other options                                        -> conflicting, with the fix to run
 //   - none                                                 -> missing: created (safe)
 // Existing indexes the library does not need are listed as extra and left alone.
+//
+// Opening: only a *required* index (one the store cannot be correct without) that is conflicting
+// or cannot be built stops the store from opening. Any other problem (a case-variant duplicate
+// handle or a DID shared by two documents in the production data makes the unique index
+// unbuildable) opens the store degraded: the operations that index guarded check first instead,
+// and the problem is reported (doctor failure, metric, alert) until someone cleans the data.
 #pragma once
 
 #include <string>
@@ -30,6 +35,9 @@ struct IndexSpec {
   Doc options;          // unique / sparse / partialFilterExpression / collation, as created
   std::string purpose;  // one line: why the library needs it
   std::string check;    // for unique indexes: a shell query listing the documents violating it
+  // The store cannot be correct without it (docs/mongodb.md says why for each index): a problem
+  // with it refuses to open. Every other index is guarded in software or only speeds reads up.
+  bool required = false;
 };
 
 // Every index the adapter needs, in creation order.
@@ -77,6 +85,22 @@ Doc create_indexes_command(std::string_view collection,
 
 // One startup error (Code::config) describing every conflicting / failed index and its fix.
 Error conflicts_error(std::string_view database, const IndexReport &report);
+
+// Records what creating the missing index of `check` gave: created, or create_failed with the
+// problem and the fix (e.g. a duplicate key: existing documents violate the unique index). A
+// failure of the server itself (unavailable, auth, timeout) says nothing about the data and is
+// returned instead.
+Status record_creation(IndexCheck &check, const Status &created);
+
+// The problems (conflicting / create_failed checks) of a report.
+std::vector<const IndexCheck *> index_problems(const IndexReport &report);
+
+// Whether a store with this report may open: Code::config (conflicts_error) when a required
+// index has a problem; otherwise the problems it opens with (empty when everything is in place).
+Result<std::vector<IndexCheck>> open_decision(std::string_view database, const IndexReport &report);
+
+// One line per problem for logs, metrics and alerts: "@handles.acid_handle_ci_unique: ...".
+std::string problem_line(const IndexCheck &check);
 
 // The doctor's JSON report:
 // {"database":..., "fix":bool, "ready":bool,

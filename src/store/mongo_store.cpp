@@ -369,20 +369,7 @@ Result<mongo::IndexReport> check_indexes(Connection &conn, bool create) {
   if (!create) return report;
   for (mongo::IndexCheck &check : report.checks) {
     if (check.status != mongo::IndexStatus::missing) continue;
-    Status st = conn.create_index(check.spec);
-    if (st) {
-      check.status = mongo::IndexStatus::created;
-      continue;
-    }
-    if (st.code() == Code::unavailable || st.code() == Code::auth || st.code() == Code::timeout) {
-      return std::move(st).error();  // the server, not the data: nothing to report per index
-    }
-    check.status = mongo::IndexStatus::create_failed;
-    check.problem = check.spec.collection + ": creating index " + json::quote(check.spec.name) +
-                    " failed: " + st.error().message;
-    check.fix = check.spec.check.empty() ? "fix the cause above, then run `acidentity doctor --fix`"
-                                         : "resolve the documents listed by " + check.spec.check +
-                                               ", then run `acidentity doctor --fix`";
+    ACID_TRY(mongo::record_creation(check, conn.create_index(check.spec)));
   }
   return report;
 }
@@ -429,10 +416,17 @@ std::optional<std::string> string_field(const std::optional<Doc> &doc, const cha
 
 class MongoStore final : public Store {
  public:
-  explicit MongoStore(std::unique_ptr<Connection> conn)
-      : conn_(std::move(conn)), cmd_(conn_->commands()) {}
+  MongoStore(std::unique_ptr<Connection> conn, std::vector<mongo::IndexCheck> missing)
+      : conn_(std::move(conn)), cmd_(conn_->commands()) {
+    for (const mongo::IndexCheck &check : missing) {
+      missing_roles_.insert(check.spec.role);
+      problems_.push_back(mongo::problem_line(check));
+    }
+  }
 
   std::string_view backend() const override { return "mongodb"; }
+
+  std::vector<std::string> open_problems() const override { return problems_; }
 
   Result<std::string> get_or_put_secret(std::string_view name,
                                         std::string_view value_if_absent) override {
@@ -585,8 +579,19 @@ class MongoStore final : public Store {
 
   Status set_handle(std::string_view sub, std::string_view handle) override {
     if (sub.empty() || handle.empty()) return Error(Code::invalid, "empty sub or handle");
+    if (missing_roles_.contains(IndexRole::handle)) {
+      // acid_handle_ci_unique could not be built: check first (a race remains, which the
+      // deployed case-sensitive handle_1 narrows to case variants; the problem is alerted).
+      auto held = run(cmd_.handle_held_by_other(sub, handle));
+      if (!held) return std::move(held).error();
+      if (held->document) {
+        return Error(Code::conflict, "handle " + std::string(handle) + " is taken",
+                     "{\"index\":\"handle\",\"name\":\"(checked: acid_handle_ci_unique is "
+                     "missing)\"}");
+      }
+    }
     for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
-      auto r = run(cmd_.set_handle(sub, handle));
+      auto r = run(cmd_.set_handle(sub, handle, now_unix_ms()));
       if (!r) return std::move(r).error();
       if (!r->duplicate) return Status::ok();
       if (r->duplicate->role == IndexRole::id) continue;  // concurrent creation: retry
@@ -695,6 +700,16 @@ class MongoStore final : public Store {
   Status mark_account_created(std::string_view sub, std::string_view did,
                               std::string_view pds_handle, std::string_view password,
                               std::string_view created_at_iso) override {
+    if (missing_roles_.contains(IndexRole::did)) {
+      // acid_atproto_did_unique could not be built: check first (DIDs come from the PDS, one
+      // per account, so only two adoptions of one DID at once could slip through).
+      auto held = run(cmd_.did_held_by_other(sub, did));
+      if (!held) return std::move(held).error();
+      if (held->document) {
+        return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
+                     "{\"index\":\"did\"}");
+      }
+    }
     const UnixMillis now = now_unix_ms();
     const Owed deleting{"delete_account", now, now, "created-after-deletion"};
     // Not deleted (the usual case), else deleted while createAccount was in flight. A deletion
@@ -1300,6 +1315,8 @@ class MongoStore final : public Store {
 
   std::unique_ptr<Connection> conn_;
   Commands cmd_;
+  std::set<IndexRole> missing_roles_;  // unique indexes it opened without (checked in software)
+  std::vector<std::string> problems_;
   std::atomic<std::int64_t> last_sweep_{0};
 };
 
@@ -1374,8 +1391,11 @@ Result<std::unique_ptr<Store>> open_mongo_store(std::string_view uri, const Mong
   if (!conn) return std::move(conn).error().context("opening the MongoDB store");
   auto report = check_indexes(**conn, true);
   if (!report) return std::move(report).error().context("opening the MongoDB store");
-  if (!report->ready()) return mongo::conflicts_error((*conn)->database(), *report);
-  return std::unique_ptr<Store>(std::make_unique<MongoStore>(std::move(*conn)));
+  // Only a required index stops the store; the others are reported (open_problems()).
+  auto missing = mongo::open_decision((*conn)->database(), *report);
+  if (!missing) return std::move(missing).error();
+  return std::unique_ptr<Store>(
+      std::make_unique<MongoStore>(std::move(*conn), std::move(*missing)));
 }
 
 Result<std::string> mongo_doctor(std::string_view uri, bool fix, const MongoOptions &options) {

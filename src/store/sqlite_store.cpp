@@ -147,6 +147,11 @@ CREATE TABLE sync_cursors (
     R"sql(
 ALTER TABLE jobs ADD COLUMN lease_token TEXT;
 )sql",
+    // 5: when an AC handle was first set and last written (@handles createdAt / updatedAt).
+    R"sql(
+ALTER TABLE handles ADD COLUMN created_ms INTEGER;
+ALTER TABLE handles ADD COLUMN updated_ms INTEGER;
+)sql",
 };
 std::string year_prefix(int yy) {
   std::string p = "ac";
@@ -371,10 +376,11 @@ class SqliteStore final : public Store {
     if (sub.empty() || handle.empty()) return Error(Code::invalid, "empty sub or handle");
     std::lock_guard lock(mu_);
     auto stmt = conn_.cached(
-        "INSERT INTO handles (sub, handle) VALUES (?1, ?2) "
-        "ON CONFLICT (sub) DO UPDATE SET handle = excluded.handle");
+        "INSERT INTO handles (sub, handle, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?3) "
+        "ON CONFLICT (sub) DO UPDATE SET handle = excluded.handle, updated_ms = "
+        "excluded.updated_ms");
     if (!stmt) return std::move(stmt).error();
-    Status st = stmt->bind(1, sub).bind(2, handle).run();
+    Status st = stmt->bind(1, sub).bind(2, handle).bind(3, now_unix_ms()).run();
     if (!st && st.code() == Code::conflict) {
       return Error(Code::conflict, "handle " + std::string(handle) + " is taken",
                    "{\"index\":\"handle\"}");

@@ -200,6 +200,12 @@ class Store {
   // "sqlite" or "mongodb".
   virtual std::string_view backend() const = 0;
 
+  // What the store opened without (a MongoDB index the existing data does not allow, e.g. a
+  // case-variant duplicate handle): one line each, naming it, what it guards and the fix. The
+  // store stays correct without them (the guarded operations check first instead); the engine
+  // counts, logs and alerts each one. The embedded store owns its schema: it has none.
+  virtual std::vector<std::string> open_problems() const { return {}; }
+
   // Returns the value kept under `name`; when there is none, stores `value_if_absent` first.
   // Atomic: concurrent callers with different candidates all get the one value that won.
   virtual Result<std::string> get_or_put_secret(std::string_view name,

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "audit/audit.h"
+#include "audit/people.h"
 #include "core/base64.h"
 #include "core/json.h"
 #include "core/random.h"
@@ -90,6 +91,7 @@ class AuditLive : public ::testing::Test {
         {"SOTCE_AUTH0_M2M_CLIENT_ID", sotce_.client_id()},
         {"SOTCE_AUTH0_M2M_SECRET", sotce_.client_secret()},
     };
+    for (const auto &[name, value] : extra_env_) vars[name] = value;
     auto config = Config::from_env(env_from_map(vars));
     EXPECT_TRUE(config) << config.error().message;
     if (!config) return nullptr;
@@ -211,6 +213,7 @@ class AuditLive : public ::testing::Test {
   std::string run_;
   std::string year_;  // the signup year of this run's users (see signup_year)
   std::vector<std::string> ignore_;
+  std::map<std::string, std::string> extra_env_;  // added to make_engine()'s variables
   std::unique_ptr<provision::Engine> engine_;
   std::unique_ptr<pds::XrpcClient> pds_;
 };
@@ -463,7 +466,10 @@ TEST_F(AuditLive, HandleDriftIsRepairedByAnUpdateHandleJob) {
   sql("UPDATE accounts SET pds_handle = '" + wanted + "." + env_.handle_domain +
       "' WHERE sub = " + q(sub("differs")));
   const Report found = audit(all_options());
-  EXPECT_EQ(kinds(found), (KindSet{{"pds_handle_differs", sub("differs")}})) << dump(found);
+  // Both the stored PDS handle and the AC handle disagree with the PDS.
+  EXPECT_EQ(kinds(found), (KindSet{{"pds_handle_differs", sub("differs")},
+                                   {"ac_handle_differs", sub("differs")}}))
+      << dump(found);
 
   BackfillOptions fix;
   fix.audit = all_options();
@@ -479,6 +485,139 @@ TEST_F(AuditLive, HandleDriftIsRepairedByAnUpdateHandleJob) {
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->handle, wanted + "." + env_.handle_domain);
   EXPECT_TRUE(audit(all_options()).findings.empty());
+}
+
+TEST_F(AuditLive, ServiceAccountsGetNoCodeAndNoFinding) {
+  // users/art-guest as the deployed system keeps it: the art account's credentials (a real PDS
+  // account, a plaintext password), no code, no signup date, no verifications record.
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  const std::string art_handle = "art" + run_ + "." + env_.handle_domain;
+  auto art =
+      pds_->create_account({art_handle, run_ + "art@example.com", "art-password-123", *invite});
+  ASSERT_TRUE(art) << art.error().message;
+  sql("INSERT INTO users (sub) VALUES ('art-guest')");
+  sql("INSERT INTO accounts (sub, state, did, pds_handle, password, updated_ms) VALUES "
+      "('art-guest', 'active', " +
+      q(art->did) + ", " + q(art_handle) + ", 'art-password-123', 1)");
+  // An operator's bot with an Auth0 id, listed in the configuration.
+  const std::string bot = sub("bot");
+  extra_env_["ACID_SERVICE_ACCOUNTS"] = bot;
+  engine_ = make_engine();
+  ASSERT_TRUE(engine_);
+  auto events = engine_->handle_log_stream(
+      Tenant::aesthetic, std::string_view(kToken),
+      "[" + entry("ss", bot, "bot") + "," + entry("sv", bot, "bot") + "]");
+  ASSERT_EQ(events.status, 200) << events.body;
+  EXPECT_EQ(engine_->store().get_account(bot).code(), Code::not_found);  // no code, no job
+  EXPECT_EQ(
+      engine_->metrics().get("acid_events_total", {{"type", "ss"}, {"outcome", "service_account"}}),
+      1u);
+  signup("person", true);
+  drain();
+
+  const Report r = audit(all_options(true));
+  EXPECT_TRUE(r.findings.empty()) << dump(r);
+  ASSERT_EQ(r.service_accounts.size(), 1u) << dump(r);
+  EXPECT_EQ(r.service_accounts[0].sub, "art-guest");
+  EXPECT_EQ(r.service_accounts[0].did, art->did);
+  EXPECT_NE(to_json(r).find("\"service_accounts\":[{\"sub\":\"art-guest\""), std::string::npos)
+      << dump(r);
+  const Report one = audit([] {
+    Options o;
+    o.scope = Scope::user;
+    o.user = "art-guest";
+    return o;
+  }());
+  EXPECT_TRUE(one.findings.empty()) << dump(one);
+  EXPECT_EQ(one.service_accounts.size(), 1u);
+
+  // Nothing touches it: no code, no reseal, no job; the library refuses to move or delete it.
+  BackfillOptions fix;
+  fix.audit = all_options();
+  fix.fix = true;
+  ASSERT_TRUE(run_backfill(*engine_, fix, {}));
+  const store::Account after = account("art-guest");
+  EXPECT_FALSE(after.code.has_value());
+  EXPECT_EQ(after.password, "art-password-123");
+  EXPECT_EQ(after.pds_handle, art_handle);
+  auto jobs = engine_->store().list_jobs("art-guest");
+  ASSERT_TRUE(jobs);
+  EXPECT_TRUE(jobs->empty());
+  EXPECT_EQ(engine_->set_handle("art-guest", "art").code(), Code::invalid);
+  EXPECT_EQ(engine_->delete_user("art-guest").code(), Code::invalid);
+  // A job someone scheduled anyway finishes without a PDS call.
+  ASSERT_TRUE(engine_->store().schedule_job("art-guest", store::JobKind::update_handle, 0));
+  drain();
+  EXPECT_EQ(engine_->metrics().get("acid_jobs_skipped_total",
+                                   {{"kind", "update_handle"}, {"reason", "service_account"}}),
+            1u);
+  auto info = pds_->get_account_info(art->did);
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->handle, art_handle);
+}
+
+TEST_F(AuditLive, AcHandleAndPdsHandleDisagree) {
+  signup("moved", true);
+  drain();
+  const store::Account before = account(sub("moved"));
+  ASSERT_EQ(before.state, store::AccountState::active);
+  // The AC handle changed without the library hearing of it (the deployed handle.mjs wrote
+  // @handles): the stored PDS handle and the PDS agree, the AC handle does not.
+  const std::string wanted = "m" + run_;
+  sql("INSERT INTO handles (sub, handle) VALUES (" + q(sub("moved")) + ", " + q(wanted) + ")");
+  const Report found = audit(all_options());
+  EXPECT_EQ(kinds(found), (KindSet{{"ac_handle_differs", sub("moved")}})) << dump(found);
+  ASSERT_EQ(found.findings.size(), 1u);
+  EXPECT_NE(found.findings[0].evidence.find("@" + wanted), std::string::npos);
+  EXPECT_EQ(found.findings[0].action, Action::resync_handle);
+
+  BackfillOptions fix;
+  fix.audit = all_options();
+  fix.fix = true;
+  ASSERT_TRUE(run_backfill(*engine_, fix, {}));
+  auto info = pds_->get_account_info(*before.did);
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_EQ(info->handle, wanted + "." + env_.handle_domain);
+  EXPECT_TRUE(audit(all_options()).findings.empty());
+}
+
+TEST_F(AuditLive, RecentScopeReportsUsersRecordsAuth0DoesNotHave) {
+  // The deployed audit's "orphans": users documents among the newest with no Auth0 user.
+  auth0_.add_user({sub("known"), email("known"), false, year_ + "-10-14T08:30:00.000Z"});
+  signup("known", false);
+  signup("ghost", false);  // a users record, never an Auth0 user
+  signup("left", false);   // deleted: its record stays, and the deletion is recorded
+  ASSERT_TRUE(engine_->delete_user(sub("left")).is_ok());
+  Options o;
+  o.scope = Scope::recent;
+  o.limit = 10;
+  o.tenant = store::SubFilter::aesthetic;
+  const Report r = audit(o);
+  EXPECT_EQ(kinds(r), (KindSet{{"users_without_auth0", sub("ghost")}})) << dump(r);
+  // Auth0 was asked about the one users record missing from its newest users, not the others.
+  EXPECT_EQ(auth0_.requests(testing::Auth0Endpoint::user), 1);
+}
+
+TEST(AcHandleFinding, AgreementFollowsTheHandleRules) {
+  const std::string domain = "at.aesthetic.computer";
+  auto differs = [&](std::string_view ac, std::string_view on_pds) {
+    return ac_handle_finding("auth0|a", "did:plc:a", ac, "ac25xadeh", on_pds, domain).has_value();
+  };
+  EXPECT_FALSE(differs("jeffrey", "jeffrey.at.aesthetic.computer"));
+  EXPECT_FALSE(differs("@Jeff.Rey", "jeff-rey.at.aesthetic.computer"));  // '.', case, '@'
+  EXPECT_FALSE(differs("43", "ac25xadeh.at.aesthetic.computer"));  // too short: the code handle
+  EXPECT_TRUE(differs("jeffrey", "ac25xadeh.at.aesthetic.computer"));
+  EXPECT_TRUE(differs("jeffrey", "amelia.at.aesthetic.computer"));
+  EXPECT_TRUE(differs("43", "43x.at.aesthetic.computer"));
+  auto f = ac_handle_finding("auth0|a", "did:plc:a", "jeffrey", "ac25xadeh",
+                             "amelia.at.aesthetic.computer", domain);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, Kind::ac_handle_differs);
+  EXPECT_EQ(f->action, Action::resync_handle);
+  EXPECT_EQ(f->evidence,
+            "AC handle @jeffrey gives jeffrey.at.aesthetic.computer, the PDS has "
+            "amelia.at.aesthetic.computer");
 }
 
 TEST_F(AuditLive, APdsThatKnowsNoStoredDidIsTheWrongPds) {

@@ -57,6 +57,7 @@ struct FullEnv {
       {"ACID_MAX_ATTEMPTS", "12"},
       {"ACID_DAEMON_LISTEN", "[::1]:9443"},
       {"ACID_HANDLE_CHANGED_TOKEN", "handle-changed-Token-7"},
+      {"ACID_SERVICE_ACCOUNTS", "auth0|operator-bot, did:plc:tliuubv7lyv2uiknsjbf4ppw"},
   };
 };
 
@@ -121,6 +122,9 @@ TEST(Config, EveryVariableIsRead) {
   EXPECT_EQ(c->daemon_host, "::1");
   EXPECT_EQ(c->daemon_port, 9443);
   EXPECT_EQ(c->handle_changed_token, std::optional<std::string>("handle-changed-Token-7"));
+  EXPECT_EQ(c->service_accounts.ids(), std::vector<std::string>{"auth0|operator-bot"});
+  EXPECT_EQ(c->service_accounts.dids(),
+            std::vector<std::string>{"did:plc:tliuubv7lyv2uiknsjbf4ppw"});
 
   EXPECT_TRUE(c->require_pds().is_ok());
   EXPECT_TRUE(c->require_credentials().is_ok());
@@ -241,6 +245,7 @@ std::vector<BadCase> bad_cases() {
     one("ACID_DAEMON_LISTEN", v);
   }
   one("ACID_HANDLE_CHANGED_TOKEN", "tok\nen-value");
+  one("ACID_SERVICE_ACCOUNTS", "art-guest,,auth0|bot");
   cases.push_back(
       {"MONGODB_NAME",
        {{"MONGODB_CONNECTION_STRING", "mongodb://dbuser:db-Pass-5150@db.example.net"}}});

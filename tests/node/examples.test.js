@@ -123,8 +123,22 @@ test('Netlify functions: webhook batch, handles, scheduled runJobs, accounts on 
   const h1 = await setHandle(ada, `@a${run}`);
   assert.equal(h1.statusCode, 200, h1.body);
   assert.equal(JSON.parse(h1.body).handle, `a${run}`);
-  assert.equal((await setHandle(bea, `A${run}`)).statusCode, 409, 'taken, case-insensitively');
-  assert.equal((await setHandle(bea, 'no spaces allowed')).statusCode, 400);
+  const taken = await setHandle(bea, `A${run}`);
+  assert.equal(taken.statusCode, 500, 'taken, case-insensitively (the deployed status)');
+  assert.deepEqual(JSON.parse(taken.body), { message: 'taken' });
+  const invalid = await setHandle(bea, 'no spaces allowed');
+  assert.equal(invalid.statusCode, 400);
+  assert.deepEqual(JSON.parse(invalid.body), { message: 'invalid' });
+  // What the deployed endpoint gives another meaning to is refused, never read as a handle change.
+  const hook = (body, p = ada) =>
+    handleFn.handler({ httpMethod: 'POST', headers: { authorization: `Bearer ${p.token}` }, body: JSON.stringify(body) });
+  const strip = await hook({ handle: `a${run}`, action: 'strip' });
+  assert.equal(strip.statusCode, 400);
+  assert.match(JSON.parse(strip.body).message, /^unsupported: admin actions/);
+  const sotce = await hook({ handle: `s${run}`, tenant: 'sotce' });
+  assert.equal(sotce.statusCode, 400);
+  assert.match(JSON.parse(sotce.body).message, /^unsupported: .*tenant/);
+  assert.equal((await handleFn.handler({ httpMethod: 'GET', headers: {} })).statusCode, 405);
   assert.equal((await setHandle(eve, `e${run}`)).statusCode, 401, 'unverified email');
   assert.equal((await setHandle(ada, 'x', { authorization: 'Bearer forged' })).statusCode, 401);
   assert.equal((await setHandle(ada, 'x', {})).statusCode, 401);
@@ -176,7 +190,8 @@ test('Netlify functions: webhook batch, handles, scheduled runJobs, accounts on 
   assert.equal(unverified.did, null);
   assert.ok(acidentity().isValidUserCode(unverified.code));
 
-  // The handle function reports the PDS side after provisioning.
+  // The handle function reports the PDS side after provisioning (where the deployed reply has
+  // updateAtprotoHandle's result).
   const after = JSON.parse((await setHandle(ada, `a${run}`)).body);
-  assert.deepEqual(after.pds, { state: 'active', handle: `a${run}.${env.PDS_HANDLE_DOMAIN}` });
+  assert.deepEqual(after, { handle: `a${run}`, atproto: { state: 'active', handle: `a${run}.${env.PDS_HANDLE_DOMAIN}` } });
 });

@@ -76,5 +76,45 @@ TEST(SqliteStore, UsesWalJournaling) {
   sqlite3_close(db);
 }
 
+TEST(SqliteStore, HandleWritesKeepCreatedAtAndUpdatedAt) {
+  // As the deployed handle.mjs writes @handles: createdAt on the first write, updatedAt on each.
+  testing::TempDir dir;
+  {
+    auto s = open_store(dir.sqlite_uri());
+    ASSERT_TRUE(s.is_ok());
+    ASSERT_TRUE((*s)->set_handle("auth0|1", "jeffrey").is_ok());
+  }
+  auto times = [&] {
+    sqlite3 *db = nullptr;
+    EXPECT_EQ(sqlite3_open(dir.file("store.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt *stmt = nullptr;
+    EXPECT_EQ(
+        sqlite3_prepare_v2(db, "SELECT created_ms, updated_ms FROM handles WHERE sub = 'auth0|1'",
+                           -1, &stmt, nullptr),
+        SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    const std::pair<std::int64_t, std::int64_t> out{sqlite3_column_int64(stmt, 0),
+                                                    sqlite3_column_int64(stmt, 1)};
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  };
+  const auto [created, updated] = times();
+  EXPECT_GT(created, 1'700'000'000'000);
+  EXPECT_EQ(updated, created);
+  sqlite3 *db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("store.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE handles SET created_ms = 1, updated_ms = 1", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_store(dir.sqlite_uri());
+  ASSERT_TRUE(s.is_ok());
+  ASSERT_TRUE((*s)->set_handle("auth0|1", "Jeffrey").is_ok());
+  const auto [created2, updated2] = times();
+  EXPECT_EQ(created2, 1);  // kept
+  EXPECT_GT(updated2, 1'700'000'000'000);
+}
+
 }  // namespace
 }  // namespace acid::store

@@ -1,23 +1,20 @@
-// Netlify function: a person sets their AC handle (POST {"handle": "@jeffrey"} with their Auth0
-// access token as `Authorization: Bearer ...`), as the deployed system/netlify/functions/handle.mjs.
+// Netlify function: the handle hook, reduced to the one call the library adds. A person sets
+// their AC handle (POST {"handle": "@jeffrey"} with their Auth0 access token as
+// `Authorization: Bearer ...`); the library records it in @handles (AC rules, case-insensitive
+// uniqueness, createdAt/updatedAt kept) and schedules the job that moves their PDS handle
+// (`runJobs`, e.g. examples/node/scheduled-jobs.mjs, runs it).
 //
-// Who is asking comes from Auth0's /userinfo (ACID_AUTH0_BASE_URL, default
-// https://aesthetic.us.auth0.com; ACID_SOTCE_AUTH0_BASE_URL for ?tenant=sotce), and their email
-// must be verified, like before. The library applies the AC handle rules and case-insensitive
-// uniqueness atomically. Answers: 200 {handle, code, pds}; 400 invalid handle or body; 401 no or
-// bad token, or unverified email; 404 no user record yet; 409 taken (the deployed function
-// answered 500 "taken"); 503 when the store or Auth0 failed.
-//
-// The PDS handle: accounts created after this call get the new handle (handle rules, with the
-// user code as the fallback). Moving the handle of an existing PDS account needs the library's
-// handle-changed operation, which the C ABI does not offer yet; this function reports the
-// account's current PDS handle in `pds`.
+// This is NOT a replacement for aesthetic.computer's system/netlify/functions/handle.mjs: that
+// endpoint stays aesthetic.computer's own (GET, the profanity filter and quarantine, the sotce
+// tenant and sister accounts, admin actions, Redis `@handles`/`userIDs` and `handle:update`).
+// docs/migrating.md ("Handle hook") says where `identity.handleChanged` goes in it. So that a
+// client of the deployed endpoint is never misread here, this handler refuses what it does not
+// handle instead of guessing: any `action` (admin strip / mute / unmute) and any `tenant` in the
+// body (aesthetic only). Replies have the deployed shape {message}, with the deployed statuses
+// (including 500 {"message":"taken"}, which the deployed client expects).
 import { identity, json, logFailure, toEvent, toResponse } from './shared.mjs';
 
-const AUTH0 = {
-  aesthetic: () => process.env.ACID_AUTH0_BASE_URL || 'https://aesthetic.us.auth0.com',
-  sotce: () => process.env.ACID_SOTCE_AUTH0_BASE_URL || 'https://sotce.us.auth0.com',
-};
+const AUTH0_BASE_URL = () => process.env.ACID_AUTH0_BASE_URL || 'https://aesthetic.us.auth0.com';
 
 function header(headers, name) {
   for (const [key, value] of Object.entries(headers ?? {})) {
@@ -27,8 +24,8 @@ function header(headers, name) {
 }
 
 // The Auth0 profile for an access token: {sub, email_verified, ...}, or null when Auth0 refuses it.
-async function userinfo(tenant, authorization) {
-  const res = await fetch(`${AUTH0[tenant]()}/userinfo`, {
+async function userinfo(authorization) {
+  const res = await fetch(`${AUTH0_BASE_URL()}/userinfo`, {
     headers: { authorization },
     signal: AbortSignal.timeout(10_000),
   });
@@ -37,48 +34,63 @@ async function userinfo(tenant, authorization) {
   return res.json();
 }
 
-export async function handler(event) {
-  if (event.httpMethod !== 'POST') return json(405, { error: 'method not allowed' });
-  const tenant = event.queryStringParameters?.tenant ?? 'aesthetic';
-  if (!Object.hasOwn(AUTH0, tenant)) return json(400, { error: "tenant must be 'aesthetic' or 'sotce'" });
-  const authorization = header(event.headers, 'authorization');
-  if (!authorization) return json(401, { error: 'unauthorized' });
+// The request body this hook handles: exactly {"handle": string}. Anything the deployed endpoint
+// gives another meaning to is refused with the reason, never read as a plain handle change.
+function parseBody(text) {
+  let body;
+  try {
+    body = JSON.parse(text ?? '');
+  } catch {
+    return { refusal: 'error' };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { refusal: 'error' };
+  if (Object.hasOwn(body, 'action')) {
+    return { refusal: 'unsupported: admin actions (strip, mute) stay in the deployed handle function' };
+  }
+  if (Object.hasOwn(body, 'tenant')) {
+    return { refusal: 'unsupported: this hook serves the aesthetic tenant only (no tenant in the body)' };
+  }
+  if (typeof body.handle !== 'string') return { refusal: 'error' };
+  return { handle: body.handle };
+}
 
+export async function handler(event) {
+  if (event.httpMethod !== 'POST') return json(405, { message: 'Method Not Allowed' });
+  const { handle, refusal } = parseBody(event.body);
+  if (refusal) return json(400, { message: refusal });
+
+  const authorization = header(event.headers, 'authorization');
+  if (!authorization) return json(401, { message: 'unauthorized' });
   let profile;
   try {
-    profile = await userinfo(tenant, authorization);
+    profile = await userinfo(authorization);
   } catch (e) {
     logFailure('handle.userinfo', e);
-    return json(503, { error: 'authorization unavailable' });
+    return json(503, { message: 'error' });
   }
-  if (!profile || typeof profile.sub !== 'string') return json(401, { error: 'unauthorized' });
-  if (profile.email_verified !== true) return json(401, { error: 'unverified' });
+  if (!profile || typeof profile.sub !== 'string') return json(401, { message: 'unauthorized' });
+  if (profile.email_verified !== true) return json(401, { message: 'unverified' });
 
-  let handle;
-  try {
-    handle = JSON.parse(event.body ?? '').handle;
-  } catch {
-    return json(400, { error: 'the body must be JSON: {"handle": "..."}' });
-  }
-  if (typeof handle !== 'string') return json(400, { error: 'the body must be JSON: {"handle": "..."}' });
-
-  const sub = tenant === 'sotce' ? `sotce-${profile.sub}` : profile.sub;
+  // The library call. It validates the AC handle (the deployed validateHandle's "invalid" and
+  // "too long"), refuses a handle someone else holds in any case (ACID_ECONFLICT), and refuses a
+  // sub it has no record of (ACID_ENOTFOUND) or a service account (ACID_EINVAL).
   try {
     const client = await identity();
-    await client.handleChanged(sub, handle);
-    const user = await client.getUser(sub);
-    return json(200, { handle: user.handle, code: user.code, pds: { state: user.state, handle: user.pds_handle } });
+    await client.handleChanged(profile.sub, handle);
+    const user = await client.getUser(profile.sub);
+    // The PDS handle follows through a job: `atproto` says where the account is now.
+    return json(200, { handle: user.handle, atproto: { state: user.state, handle: user.pds_handle ?? null } });
   } catch (e) {
     switch (e.code) {
       case 'ACID_EINVAL':
-        return json(400, { error: 'invalid', message: e.message });
+        return json(400, { message: e.detail?.reason ?? 'invalid' });
       case 'ACID_ECONFLICT':
-        return json(409, { error: 'taken' });
+        return json(500, { message: 'taken' });
       case 'ACID_ENOTFOUND':
-        return json(404, { error: 'no user record yet' });
+        return json(404, { message: 'not found' });
       default:
         logFailure('handle', e);
-        return json(503, { error: 'not saved', code: e.code ?? null });
+        return json(503, { message: 'error' });
     }
   }
 }

@@ -118,9 +118,10 @@ TEST_F(MongoCommands, UserInputIsOnlyEverAValue) {
   EXPECT_EQ(c.get_user("{\"$ne\":1}.x").to_json(),
             J(R"({"op":"find_one","collection":"users","filter":{"_id":"{\"$ne\":1}.x"},
                   "options":{"projection":{"code":1,"when":1},"limit":@L:1@,"readConcern":@RC@}})"));
-  EXPECT_EQ(c.set_handle("sotce-auth0|x", "$where").to_json(),
+  EXPECT_EQ(c.set_handle("sotce-auth0|x", "$where", kNow).to_json(),
             J(R"({"op":"update_one","collection":"@handles","filter":{"_id":"sotce-auth0|x"},
-                  "update":{"$set":{"handle":"$where"}},
+                  "update":{"$set":{"handle":"$where","updatedAt":@NOW@},
+                            "$setOnInsert":{"createdAt":@NOW@}},
                   "options":{"upsert":true,"writeConcern":@WC@}})"));
 }
 
@@ -139,6 +140,30 @@ TEST_F(MongoCommands, VerificationsAndHandles) {
   EXPECT_EQ(c.get_handle("auth0|1").to_json(),
             J(R"({"op":"find_one","collection":"@handles","filter":{"_id":"auth0|1"},
                   "options":{"projection":{"handle":1},"limit":@L:1@,"readConcern":@RC@}})"));
+}
+
+TEST_F(MongoCommands, HandleWritesKeepCreatedAtAndUpdatedAtAsTheDeployedFunctionDoes) {
+  // handle.mjs inserts {_id, handle, createdAt, updatedAt} and $sets {handle, updatedAt} (Dates):
+  // the library's write keeps both fields, createdAt only on the first write.
+  EXPECT_EQ(c.set_handle("auth0|1", "jeffrey", kNow).to_json(),
+            J(R"({"op":"update_one","collection":"@handles","filter":{"_id":"auth0|1"},
+                  "update":{"$set":{"handle":"jeffrey","updatedAt":@NOW@},
+                            "$setOnInsert":{"createdAt":@NOW@}},
+                  "options":{"upsert":true,"writeConcern":@WC@}})"));
+}
+
+TEST_F(MongoCommands, ChecksUsedOnlyWhileAUniqueIndexIsMissing) {
+  // acid_handle_ci_unique could not be built: another person's handle is looked for with the
+  // index's own collation (case-insensitive), never by a regex built from the handle.
+  EXPECT_EQ(c.handle_held_by_other("auth0|1", "Jeff.rey").to_json(),
+            J(R"({"op":"find_one","collection":"@handles",
+                  "filter":{"handle":"Jeff.rey","_id":{"$ne":"auth0|1"}},
+                  "options":{"projection":{"_id":1},"collation":{"locale":"en","strength":2},
+                             "limit":@L:1@,"readConcern":@RC@}})"));
+  EXPECT_EQ(c.did_held_by_other("auth0|1", "did:plc:abc").to_json(),
+            J(R"({"op":"find_one","collection":"users",
+                  "filter":{"atproto.did":"did:plc:abc","_id":{"$ne":"auth0|1"}},
+                  "options":{"projection":{"_id":1},"limit":@L:1@,"readConcern":@RC@}})"));
 }
 
 EventFact event(std::string log_id, EventType type, std::optional<std::string> email = {}) {

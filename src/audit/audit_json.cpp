@@ -1,0 +1,121 @@
+// The audit report as JSON (schema acidentity.audit/1, docs/audit.md).
+#include <map>
+
+#include "audit/audit.h"
+#include "core/json.h"
+
+namespace acid::audit {
+
+namespace {
+
+void write_service_accounts(json::Writer &w, const Report &r) {
+  w.Key("service_accounts");
+  w.StartArray();
+  for (const ServiceAccountSeen &s : r.service_accounts) {
+    w.StartObject();
+    w.Key("sub");
+    w.String(s.sub);
+    w.Key("did");
+    if (s.did) {
+      w.String(*s.did);
+    } else {
+      w.Null();
+    }
+    w.Key("handle");
+    if (s.pds_handle) {
+      w.String(*s.pds_handle);
+    } else {
+      w.Null();
+    }
+    w.Key("reason");
+    w.String(s.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string to_json(const Report &r) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  w.Key("schema");
+  w.String("acidentity.audit/1");
+  w.Key("scope");
+  w.String(r.scope);
+  w.Key("tenant");
+  w.String(r.tenant);
+  w.Key("deep");
+  w.Bool(r.deep);
+  w.Key("clean");
+  w.Bool(r.findings.empty());
+  w.Key("stats");
+  w.StartObject();
+  w.Key("users_checked");
+  w.Uint64(r.users_checked);
+  w.Key("auth0_users");
+  w.Uint64(r.auth0_users);
+  w.Key("pds_accounts");
+  w.Uint64(r.pds_accounts);
+  w.Key("pds_dids_checked");
+  w.Uint64(r.pds_dids_checked);
+  w.Key("sessions_checked");
+  w.Uint64(r.sessions_checked);
+  w.Key("unchecked");
+  w.Uint64(r.unchecked);
+  w.Key("seconds");
+  w.Double(r.seconds);
+  w.Key("store_seconds");
+  w.Double(r.store_seconds);
+  w.Key("pds_seconds");
+  w.Double(r.pds_seconds);
+  w.EndObject();
+  w.Key("summary");
+  w.StartObject();
+  std::map<std::string, std::uint64_t> counts;
+  for (int k = 0; k < kKindCount; ++k) counts[to_string(static_cast<Kind>(k))] = 0;
+  for (const Finding &f : r.findings) ++counts[to_string(f.kind)];
+  for (int k = 0; k < kKindCount; ++k) {
+    const char *name = to_string(static_cast<Kind>(k));
+    w.Key(name);
+    w.Uint64(counts[name]);
+  }
+  w.EndObject();
+  w.Key("findings");
+  w.StartArray();
+  for (const Finding &f : r.findings) {
+    w.StartObject();
+    w.Key("kind");
+    w.String(to_string(f.kind));
+    w.Key("sub");
+    if (f.sub.empty()) {
+      w.Null();
+    } else {
+      w.String(f.sub);
+    }
+    w.Key("did");
+    if (f.did) {
+      w.String(*f.did);
+    } else {
+      w.Null();
+    }
+    w.Key("evidence");
+    w.String(f.evidence);
+    w.Key("action");
+    w.String(to_string(f.action));
+    w.Key("fix");
+    w.String(f.fix);
+    w.EndObject();
+  }
+  w.EndArray();
+  write_service_accounts(w, r);
+  w.Key("notes");
+  w.StartArray();
+  for (const std::string &n : r.notes) w.String(n);
+  w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+}  // namespace acid::audit
