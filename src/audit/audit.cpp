@@ -314,11 +314,14 @@ class Auditor {
     }
 
     if (a.password && !seal::is_sealed(*a.password)) {
+      // Never sealed automatically: the deployed code reads the password as stored.
       const bool key = engine_.config().credentials_key.has_value();
       add(Kind::plaintext_credentials, sub, a.did, "the stored PDS password is plaintext",
-          key ? Action::schedule_provision : Action::manual,
-          key ? "re-seal it with ACID_CREDENTIALS_KEY (a provision job on the active account)"
-              : "set ACID_CREDENTIALS_KEY, then backfill re-seals it");
+          Action::manual,
+          std::string(key ? "" : "set ACID_CREDENTIALS_KEY, then ") +
+              "once every reader of users.atproto.password uses the library "
+              "(docs/migrating.md): acidentity credentials seal --user " +
+              sub);
     }
     if (a.did && !a.password) {
       add(Kind::credentials_unusable, sub, a.did, "a DID without a stored password", Action::manual,
