@@ -17,6 +17,10 @@ export type AcidentityErrorCode =
   | 'ACID_ETIMEOUT'
   | 'ACID_EVERSION'
   | 'ACID_EINTERNAL'
+  /** the user has no usable PDS account (none yet, deleted, no stored password) */
+  | 'ACID_ENOACCOUNT'
+  /** the stored credential cannot be opened with the configured key */
+  | 'ACID_ESEALED'
   /** binding only: the Identity was closed */
   | 'ACID_ECLOSED';
 
@@ -171,6 +175,60 @@ export interface PdsHandleChoice {
   reason: string;
 }
 
+/** A person's PDS credentials (pdsCredentials): the password in clear. */
+export interface PdsCredentials {
+  did: string;
+  /** The PDS handle the store knows ("" when none is recorded). */
+  handle: string;
+  /** A secret: never log it. */
+  password: string;
+  /** The PDS base URL (PDS_URL). */
+  service: string;
+}
+
+/** A cached PDS session (pdsSession). */
+export interface PdsSession {
+  did: string;
+  handle: string;
+  service: string;
+  accessJwt: string;
+  refreshJwt: string;
+}
+
+/** How the stored PDS passwords stand (credentialsStatus). */
+export interface CredentialsStatus {
+  /** Users with a DID. */
+  accounts: number;
+  sealed: number;
+  /** Of the sealed ones, sealed with a key other than the primary. */
+  old_key: number;
+  plaintext: number;
+  /** A DID without a stored password. */
+  missing: number;
+  /** Plaintext values of service accounts (never sealed). */
+  service_plaintext: number;
+  /** The primary key id, or null without ACID_CREDENTIALS_KEY. */
+  key: string | null;
+}
+
+/** Exactly one of all or user; dryRun reports without writing. */
+export type SealCredentialsOptions =
+  | { all: true; user?: never; dryRun?: boolean }
+  | { user: string; all?: never; dryRun?: boolean };
+
+export interface SealCredentialsReport {
+  dry_run: boolean;
+  key: string;
+  checked: number;
+  sealed?: number;
+  resealed?: number;
+  would_seal?: number;
+  would_reseal?: number;
+  already_sealed: number;
+  skipped: Array<{ sub: string; reason: string }>;
+  failed: Array<{ sub: string; code: AcidentityErrorCode; error: string }>;
+}
+
 export type DateInput = Date | number | string;
 
 export type SyncCollection = 'moods' | 'paintings' | 'all';
@@ -306,6 +364,14 @@ export class Identity {
   /** Marks the person deleted and schedules the PDS account deletion; the code is kept. */
   deleteUser(sub: string): Promise<void>;
   pdsDescribe(): Promise<Record<string, unknown>>;
+  /** The person's PDS credentials, password opened (ACID_ENOTFOUND / ACID_ENOACCOUNT / ACID_ESEALED). */
+  pdsCredentials(sub: string): Promise<PdsCredentials>;
+  /** A cached PDS session: logs in once, refreshed before expiry; same errors as pdsCredentials. */
+  pdsSession(sub: string): Promise<PdsSession>;
+  /** Sealed / plaintext / missing counts of the stored PDS passwords. */
+  credentialsStatus(): Promise<CredentialsStatus>;
+  /** Seals stored passwords on purpose (after the readers are migrated: docs/migrating.md). */
+  sealCredentials(options: SealCredentialsOptions): Promise<SealCredentialsReport>;
   metrics(): Promise<string>;
   audit(options: AuditOptions): Promise<AuditReport>;
   backfill(options: BackfillOptions, onProgress?: (progress: BackfillProgress) => void): Promise<BackfillReport>;

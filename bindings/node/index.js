@@ -420,6 +420,71 @@ class Identity {
     }
   }
 
+  /**
+   * The person's PDS credentials with the password opened (unsealed):
+   * { did, handle, password, service }. For code that logs in itself; prefer pdsSession, which
+   * logs in once and shares the session. Rejects ACID_ENOTFOUND (unknown sub), ACID_ENOACCOUNT
+   * (no usable PDS account yet, deleted, or no stored password) or ACID_ESEALED (the stored value
+   * cannot be opened with the configured key). The password is a secret: never log it.
+   */
+  async pdsCredentials(sub) {
+    requireString(sub, 'sub');
+    try {
+      return JSON.parse(await this._call((h) => native.pdsCredentials(h, sub)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * A PDS session of the person: { did, handle, service, accessJwt, refreshJwt }. The first call
+   * logs in (createSession); later calls return the cached session, refreshed shortly before the
+   * access token expires. Concurrent calls for one person share one login. Errors as
+   * pdsCredentials, plus the PDS's own (ACID_EAUTH, ACID_ERATELIMIT, ACID_EUNAVAILABLE).
+   */
+  async pdsSession(sub) {
+    requireString(sub, 'sub');
+    try {
+      return JSON.parse(await this._call((h) => native.pdsSession(h, sub)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * How the stored PDS passwords stand:
+   * { accounts, sealed, old_key, plaintext, missing, service_plaintext, key }.
+   */
+  async credentialsStatus() {
+    try {
+      return JSON.parse(await this._call((h) => native.credentialsStatus(h)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Seals stored PDS passwords with the primary key (`acidentity credentials seal`): exactly one
+   * of { all: true } or { user: sub }, plus dryRun. Only after every reader of
+   * users.atproto.password uses the library (docs/migrating.md). Resolves to the report
+   * { dry_run, key, checked, sealed | would_seal, resealed | would_reseal, already_sealed,
+   * skipped, failed }.
+   */
+  async sealCredentials({ all, user, dryRun = false } = {}) {
+    optionalString(user, 'user');
+    if (all !== undefined && typeof all !== 'boolean') throw typeError('all must be a boolean');
+    if (typeof dryRun !== 'boolean') throw typeError('dryRun must be a boolean');
+    const options = { dry_run: dryRun };
+    if (all !== undefined) options.all = all;
+    if (user !== undefined && user !== null) options.user = user;
+    const json = JSON.stringify(options);
+    try {
+      return JSON.parse(await this._call((h) => native.credentialsSeal(h, json)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
   /** The PDS's describeServer answer. */
   async pdsDescribe() {
     try {

@@ -73,7 +73,11 @@ typedef enum acid_status {
   ACID_ERATELIMIT = -12,  /* rate limited; detail carries retry_after_ms when known */
   ACID_ETIMEOUT = -13,    /* a deadline passed */
   ACID_EVERSION = -14,    /* an options struct carries a version this library does not know */
-  ACID_EINTERNAL = -15    /* a bug in the library; the message says where */
+  ACID_EINTERNAL = -15,   /* a bug in the library; the message says where */
+  ACID_ENOACCOUNT = -16,  /* the user is known but has no usable PDS account (none yet, deleted,
+                             or no stored password); detail {"sub","state","reason"} */
+  ACID_ESEALED = -17      /* a stored credential cannot be opened with the configured key (no
+                             key, a key id not in the ring, or it fails authentication) */
 } acid_status;
 
 /*
@@ -332,6 +336,54 @@ ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_o
 
 /* Counters in the Prometheus text format. */
 ACID_EXTERN int acid_metrics(acid_client *client, char **text);
+
+/* ---- PDS credentials for the rest of the system (docs/migrating.md) ------------------------ */
+
+/*
+ * A person's PDS credentials, the password opened (unsealed; a legacy plaintext value as it is):
+ * *credentials_json = {"did","handle","password","service"} (service: PDS_URL). For code that
+ * must log in itself; prefer acid_pds_session. Free with acid_free (it holds a secret: do not
+ * log it). ACID_ENOTFOUND: unknown sub; ACID_ENOACCOUNT: no usable PDS account (none yet,
+ * deleted, no stored password; detail {"sub","reason","state"}); ACID_ESEALED: the stored value
+ * cannot be opened with the configured key (detail {"sub","reason","key_id"}); ACID_ECONFIG:
+ * PDS_URL is not set.
+ */
+ACID_EXTERN int acid_pds_credentials(acid_client *client, const char *sub, char **credentials_json);
+
+/*
+ * A PDS session of the person, from a per-client cache: the first call logs in
+ * (com.atproto.server.createSession with the stored credentials), later calls return the cached
+ * tokens, which are refreshed (refreshSession) shortly before the access token expires, or
+ * replaced by a new login when the PDS refuses the refresh. Thread-safe; concurrent calls for
+ * one person share a single login or refresh. Needs PDS_URL only (no admin secret).
+ * *session_json = {"did","handle","service","accessJwt","refreshJwt"}; free with acid_free.
+ * Errors as acid_pds_credentials, plus the PDS's own (ACID_EAUTH when it refuses the stored
+ * password, ACID_ERATELIMIT, ACID_EUNAVAILABLE).
+ */
+ACID_EXTERN int acid_pds_session(acid_client *client, const char *sub, char **session_json);
+
+/*
+ * How the stored PDS passwords stand: *status_json = {"accounts","sealed","old_key",
+ * "plaintext","missing","service_plaintext","key"}: accounts with a DID; sealed values (old_key:
+ * of those, sealed with a key other than the primary); legacy plaintext values of people;
+ * missing: a DID without a password; service_plaintext: plaintext values of service accounts
+ * (never sealed); key: the primary key id or null.
+ */
+ACID_EXTERN int acid_credentials_status(acid_client *client, char **status_json);
+
+/*
+ * Seals stored PDS passwords with the primary key of ACID_CREDENTIALS_KEY (plaintext ones, and
+ * those sealed with an older key of the ring). The only call that rewrites a stored password:
+ * provisioning jobs, backfill and the audit never do, because the deployed code reads
+ * users.atproto.password in plaintext (migrate those readers first: docs/migrating.md).
+ * options_json: {"all":true} | {"user":"SUB"}, plus "dry_run":bool. Each write is
+ * compare-and-set. Service accounts (an id that is not an Auth0 sub, like art-guest) are never
+ * sealed. *report_json = {"dry_run","key","checked","sealed"|"would_seal","resealed"|
+ * "would_reseal","already_sealed","skipped":[{"sub","reason"}],"failed":[{"sub","code","error"}]}.
+ * ACID_ECONFIG without a key; ACID_ENOTFOUND for an unknown user; ACID_EINVAL for bad options.
+ */
+ACID_EXTERN int acid_credentials_seal(acid_client *client, const char *options_json,
+                                      char **report_json);
 
 /* ---- Audit and backfill (issue #6; docs/audit.md) ------------------------------------------- */
 

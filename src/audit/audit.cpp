@@ -27,6 +27,14 @@ namespace {
 constexpr std::size_t kWrongPdsThreshold = 10;
 constexpr std::size_t kInfoWorkers = 4;
 
+// The deployed code reads the password as stored: sealing waits for its readers to migrate.
+std::string seal_fix(bool key_set, const std::string &sub) {
+  return std::string(key_set ? "" : "set ACID_CREDENTIALS_KEY, then ") +
+         "once every reader of users.atproto.password uses the library (docs/migrating.md): "
+         "acidentity credentials seal --user " +
+         sub;
+}
+
 bool in_tenant(store::SubFilter filter, std::string_view sub) {
   switch (filter) {
     case store::SubFilter::all:
@@ -320,12 +328,9 @@ class Auditor {
           Action::reprovision, "provision again");
     }
 
-    if (a.password && !seal::is_sealed(*a.password)) {
-      const bool key = engine_.config().credentials_key.has_value();
+    if (a.password && !seal::is_sealed(*a.password)) {  // never sealed automatically
       add(Kind::plaintext_credentials, sub, a.did, "the stored PDS password is plaintext",
-          key ? Action::schedule_provision : Action::manual,
-          key ? "re-seal it with ACID_CREDENTIALS_KEY (a provision job on the active account)"
-              : "set ACID_CREDENTIALS_KEY, then backfill re-seals it");
+          Action::manual, seal_fix(engine_.config().credentials_key.has_value(), sub));
     }
     if (a.did && !a.password) {
       add(Kind::credentials_unusable, sub, a.did, "a DID without a stored password", Action::manual,

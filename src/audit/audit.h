@@ -70,7 +70,7 @@ enum class Action {
   manual,               // nothing automatic is safe: the evidence says what to do
   record_signup,        // a signup fact: users + verifications records, a collision-free code
   record_verification,  // a verification fact: the provision job
-  schedule_provision,   // a provision job (stuck, or re-seal of a plaintext password)
+  schedule_provision,   // a provision job (a stuck account)
   retry_failed,         // failed -> pending with a new job (as `user retry`)
   reprovision,          // the stored DID is gone from the PDS: forget it, provision again
   resync_handle,        // an update_handle job

@@ -1,7 +1,8 @@
 // The backfill: audit, one action per (user, action), and with --fix the actions applied as the
 // live system would: Auth0-shaped facts through Store::apply_event (log ids "backfill:<type>:<sub>"
 // so a re-run is a no-op), jobs through Store::schedule_job (one open job per user and kind), and
-// the jobs run by Engine::run_jobs (the provisioner's crash-safe createAccount, re-seal, delete).
+// the jobs run by Engine::run_jobs (the provisioner's crash-safe createAccount, delete). It never
+// rewrites a stored password: sealing is `acidentity credentials seal`, on purpose only.
 // Interrupting it at any point and re-running converges: the plan is recomputed from what is
 // stored, and nothing it writes can be written twice.
 #include <algorithm>

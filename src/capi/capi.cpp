@@ -145,7 +145,7 @@ ACID_EXTERN void acid_error_clear(void) {
 }
 
 ACID_EXTERN const char *acid_status_name(int status) {
-  if (status > 0 || status < ACID_EINTERNAL) return "ACID_EUNKNOWN";
+  if (status > 0 || status < ACID_ESEALED) return "ACID_EUNKNOWN";
   return acid::code_name(static_cast<Code>(status));
 }
 

@@ -3,17 +3,23 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "acidentity/acidentity.h"
 #include "core/redact.h"
+#include "provision/credentials.h"
 #include "provision/engine.h"
 
 struct acid_client {
   std::unique_ptr<acid::provision::Engine> engine;
   acid::provision::LogSink
       log;  // the caller's log callback behind the redaction pass; may be empty
+  // PDS sessions per person (acid_pds_session), created on first use; declared after the
+  // engine, whose store and configuration it uses, so it is destroyed first.
+  std::mutex sessions_mutex;
+  std::unique_ptr<acid::provision::PdsSessions> sessions;
 };
 
 namespace acid::capi {

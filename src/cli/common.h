@@ -57,5 +57,7 @@ void add_pds_commands(CLI::App &app, Context &ctx);
 void add_serve_commands(CLI::App &app, Context &ctx);
 void add_audit_commands(CLI::App &app, Context &ctx);
 void add_sync_commands(CLI::App &app, Context &ctx);
+// After add_user_commands: it adds `user credentials` to the `user` command.
+void add_credentials_commands(CLI::App &app, Context &ctx);
 
 }  // namespace acid::cli

@@ -28,7 +28,8 @@
 //
 // Legacy values written by the deployed JavaScript system are plaintext passwords. They do not
 // start with "acid:v<digits>:", so is_sealed() is false for them: the caller uses them as they
-// are and seals them on its next write.
+// are. They are sealed only when an operator asks (`acidentity credentials seal`, after the
+// deployed readers use the library), never as a side effect of another write.
 #pragma once
 
 #include <array>

@@ -36,6 +36,10 @@ const char *code_name(Code code) noexcept {
       return "ACID_EVERSION";
     case Code::internal:
       return "ACID_EINTERNAL";
+    case Code::no_account:
+      return "ACID_ENOACCOUNT";
+    case Code::sealed:
+      return "ACID_ESEALED";
   }
   return "ACID_EUNKNOWN";
 }

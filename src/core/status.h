@@ -30,6 +30,8 @@ enum class Code : int {
   timeout = ACID_ETIMEOUT,
   version = ACID_EVERSION,
   internal = ACID_EINTERNAL,
+  no_account = ACID_ENOACCOUNT,
+  sealed = ACID_ESEALED,
 };
 
 const char *code_name(Code code) noexcept;

@@ -114,11 +114,10 @@ JobResult Provisioner::provision(const std::string &sub) {
     if (!account) return retry_after(std::move(account).error());
     const store::Account &a = *account;
     switch (a.state) {
-      case store::AccountState::active: {
-        JobResult resealed = reseal_if_needed(a);
-        if (resealed.outcome != Outcome::done) return resealed;
-        return follow_handle(a, std::move(resealed.note));
-      }
+      case store::AccountState::active:
+        // The stored password is left as it is, even plaintext: the deployed code reads it
+        // (sealing is `acidentity credentials seal`, on purpose only).
+        return follow_handle(a, "already active");
       case store::AccountState::failed:
         if (a.did) break;  // a DID written since (by other code): the state follows, below
         [[fallthrough]];
@@ -384,22 +383,6 @@ JobResult Provisioner::move_handle(const std::string &sub) {
   Status st = store_.set_pds_handle(sub, target, format_iso8601(now_unix_ms()));
   if (!st) return retry_after(std::move(st).error());  // the PDS has it; a rerun costs no call
   return JobResult{Outcome::done, {}, {}, "handle moved to " + target};
-}
-
-// A legacy plaintext password (or one sealed with an old key) is re-sealed with the primary
-// key the next time a job touches the account; compare-and-set, so a concurrent change wins.
-JobResult Provisioner::reseal_if_needed(const store::Account &a) {
-  if (!a.password || options_.credentials_key == nullptr ||
-      !seal::needs_reseal(*options_.credentials_key, *a.password)) {
-    return JobResult{Outcome::done, {}, {}, "already active"};
-  }
-  auto plain = open_password(a.sub, *a.password);
-  if (!plain) return give_up(std::move(plain).error().context("reading the stored password"));
-  auto sealed = seal_password(a.sub, *plain);
-  if (!sealed) return retry_after(std::move(sealed).error());
-  Status st = store_.replace_password(a.sub, *a.password, *sealed);
-  if (!st && st.code() != Code::conflict) return retry_after(std::move(st).error());
-  return JobResult{Outcome::done, {}, {}, st ? "credentials re-sealed" : "already active"};
 }
 
 JobResult Provisioner::remove(const std::string &sub) {

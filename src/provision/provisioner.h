@@ -60,7 +60,6 @@ class Provisioner {
  private:
   JobResult provision(const std::string &sub);
   JobResult remove(const std::string &sub);
-  JobResult reseal_if_needed(const store::Account &account);
   JobResult move_handle(const std::string &sub);
   JobResult after_created(const std::string &sub, std::string note);
   std::optional<JobResult> adopt_existing(const store::Account &account);

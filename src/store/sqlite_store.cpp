@@ -19,7 +19,7 @@ using sqlite::Transaction;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit a
 // shipped migration: append a new one.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,

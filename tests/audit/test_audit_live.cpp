@@ -19,6 +19,7 @@
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
 #include "provision/provisioner.h"
+#include "provision/sealing.h"
 #include "support/auth0_fixture.h"
 #include "support/temp_dir.h"
 #include "xrpc_test_support.h"
@@ -295,6 +296,12 @@ TEST_F(AuditLive, EveryPlantedDriftIsReportedExactly) {
   for (const Finding &f : r.findings) {
     EXPECT_FALSE(f.evidence.empty()) << to_string(f.kind);
     EXPECT_FALSE(f.fix.empty()) << to_string(f.kind);
+    // A plaintext password is never resealed by the backfill: the fix names the seal command.
+    if (f.kind == Kind::plaintext_credentials) {
+      EXPECT_EQ(f.action, Action::manual);
+      EXPECT_NE(f.fix.find("acidentity credentials seal --user " + sub("plain")), std::string::npos)
+          << f.fix;
+    }
   }
   const std::string json = to_json(r);
   EXPECT_NE(json.find("\"schema\":\"acidentity.audit/1\""), std::string::npos);
@@ -344,14 +351,29 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
   const auto *totals = json::get_object(*doc, "totals");
   ASSERT_NE(totals, nullptr);
   EXPECT_EQ(json::get_int(*totals, "failed").value_or(-1), 0) << *done;
-  // did_unknown_to_pds is reported, never repaired by creating a second account (issue 14).
-  EXPECT_EQ(json::get_int(*totals, "fixed").value_or(-1), 8) << *done;
-  EXPECT_EQ(json::get_int(*totals, "skipped").value_or(-1), 1) << *done;  // the unknown DID
+  // did_unknown_to_pds is reported, never repaired by creating a second account (issue 14), and
+  // a plaintext password is never resealed by a backfill.
+  EXPECT_EQ(json::get_int(*totals, "fixed").value_or(-1), 7) << *done;
+  EXPECT_EQ(json::get_int(*totals, "skipped").value_or(-1), 2) << *done;  // those two
   EXPECT_NE(std::find(phases.begin(), phases.end(), "jobs"), phases.end());
 
+  // The plaintext password is exactly as the deployed code stored it (it still reads it), and
+  // still logs in; only `credentials seal` seals it.
   const Report after = audit(all_options(true));
-  EXPECT_EQ(kinds(after), (KindSet{{"did_unknown_to_pds", sub("gone")}})) << dump(after);
+  EXPECT_EQ(kinds(after), (KindSet{{"did_unknown_to_pds", sub("gone")},
+                                   {"plaintext_credentials", sub("plain")}}))
+      << dump(after);
   EXPECT_EQ(*account(sub("gone")).did, *gone.did);
+  const std::string plaintext = password_of(plain);
+  EXPECT_EQ(account(sub("plain")).password, plaintext);
+  EXPECT_TRUE(pds_->create_session(*plain.did, plaintext));
+  provision::SealOptions seal_one;
+  seal_one.user = sub("plain");
+  auto sealed = provision::seal_credentials(engine_->store(), engine_->config(), seal_one);
+  ASSERT_TRUE(sealed) << sealed.error().message;
+  EXPECT_NE(sealed->find("\"sealed\":1"), std::string::npos) << *sealed;
+  const Report clean = audit(all_options(true));
+  EXPECT_EQ(kinds(clean), (KindSet{{"did_unknown_to_pds", sub("gone")}})) << dump(clean);
   // The repairs are real: accounts log in, the orphan and the deleted user's account are gone.
   for (const char *n : {"plain", "failed", "stuck"}) {
     const store::Account a = account(sub(n));

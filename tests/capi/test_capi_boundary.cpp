@@ -110,6 +110,32 @@ TEST(CApiBoundary, AllocationAndStatsSurviveEveryAllocationFailure) {
   acid_client_destroy(client);
 }
 
+TEST(CApiBoundary, CredentialsStatusAndSealSurviveEveryAllocationFailure) {
+  acid::testing::TempDir dir;
+  const std::string uri = dir.sqlite_uri();
+  acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
+  opts.store_uri = uri.c_str();
+  opts.credentials_key = "mbhUPg0YxcYeg1TmXPIk+4rJ4W6uq+jY1uL5J6gdnJM=";
+  opts.use_environment = 0;
+  acid_client *client = nullptr;
+  ASSERT_EQ(acid_client_create(&client, &opts), ACID_OK);
+  long points = sweep([&] {
+    char *json = nullptr;
+    const int rc = acid_credentials_status(client, &json);
+    acid_free(json);
+    return rc;
+  });
+  EXPECT_GT(points, 0);
+  points = sweep([&] {
+    char *json = nullptr;
+    const int rc = acid_credentials_seal(client, R"({"all":true,"dry_run":true})", &json);
+    acid_free(json);
+    return rc;
+  });
+  EXPECT_GT(points, 0);
+  acid_client_destroy(client);
+}
+
 TEST(CApiBoundary, PureHelpersSurviveEveryAllocationFailure) {
   long points = sweep([] {
     char out[ACID_USER_CODE_SIZE];

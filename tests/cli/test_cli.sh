@@ -73,6 +73,19 @@ expect content-delete 0 'marked deleted' -- "$cli" --store "$store" content dele
 expect content-delete-bad-collection 1 'unknown content collection' -- \
   "$cli" --store "$store" content delete tapes cli-m1
 
+# Credentials (no PDS needed for these; tests/capi/test_capi_credentials_live.cpp and
+# tests/audit/test_backfill_cli.cpp drive them on the real PDS).
+key=$(head -c 32 /dev/urandom | base64)
+expect credentials-unknown 1 'no user' -- "$cli" --store "$store" user credentials 'auth0|nobody'
+expect credentials-status 0 'plaintext +0' -- "$cli" --store "$store" credentials status
+expect credentials-status-json 0 '"plaintext":0' -- "$cli" --store "$store" credentials status --json
+expect seal-no-scope 64 'exactly one of --all or --user' -- "$cli" --store "$store" credentials seal
+expect seal-both-scopes 64 'exactly one' -- "$cli" --store "$store" credentials seal --all --user 'a|b'
+expect seal-no-key 2 'ACID_ECONFIG' -- env -u ACID_CREDENTIALS_KEY "$cli" --store "$store" credentials seal --all
+expect seal-nothing 0 'sealed 0' -- env ACID_CREDENTIALS_KEY="$key" "$cli" --store "$store" credentials seal --all
+expect seal-service 1 'service account' -- env ACID_CREDENTIALS_KEY="$key" \
+  "$cli" --store "$store" credentials seal --user art-guest
+
 # Two processes allocating into one store at once get disjoint codes.
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/a" &
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/b" &

@@ -7,6 +7,7 @@ acid_add_test(test_pds_xrpc
     ${CMAKE_CURRENT_LIST_DIR}/xrpc_retry_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/xrpc_parse_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/xrpc_session_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/session_cache_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/xrpc_tls_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/xrpc_test_support.cpp
   LIBS OpenSSL::SSL)  # the TLS test runs a small OpenSSL server

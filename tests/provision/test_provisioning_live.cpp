@@ -13,6 +13,7 @@
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
 #include "provision/provisioner.h"
+#include "provision/sealing.h"
 #include "support/auth0_fixture.h"
 #include "support/temp_dir.h"
 #include "xrpc_test_support.h"
@@ -442,9 +443,10 @@ TEST_F(ProvisioningLive, TwoEnginesRacingOnTheSameUsersCreateOneAccountEach) {
   EXPECT_EQ(dids.size(), 6u);
 }
 
-// A legacy account with a plaintext password (as the deployed code stored it) is re-sealed by
-// the next job that touches it, and still logs in.
-TEST_F(ProvisioningLive, LegacyPlaintextPasswordsAreResealedOnTheNextWrite) {
+// A legacy account with a plaintext password (as the deployed code stored it, and as it still
+// reads it) stays plaintext through every job; only `credentials seal` seals it, and it still
+// logs in afterwards.
+TEST_F(ProvisioningLive, LegacyPlaintextPasswordsStayPlaintextUntilSealed) {
   const std::string s = sub("legacy");
   ASSERT_EQ(post("[" + entry(run_ + "-v", "sv", s, email("legacy")) + "]").status, 200);
   store::Account a = account(s);
@@ -460,15 +462,39 @@ TEST_F(ProvisioningLive, LegacyPlaintextPasswordsAreResealedOnTheNextWrite) {
   ASSERT_TRUE(shown);
   EXPECT_NE(shown->find("\"credentials\":\"plaintext\""), std::string::npos) << *shown;
 
+  // Every job kind that touches an active account runs; the password is not rewritten.
   ASSERT_TRUE(engine_->store().schedule_job(s, store::JobKind::provision, 0).is_ok());
+  ASSERT_TRUE(engine_->set_handle(s, "l" + run_).is_ok());
   drain();
+  a = account(s);
+  EXPECT_EQ(a.state, store::AccountState::active) << a.last_error;
+  EXPECT_EQ(a.password, plaintext);
+  EXPECT_EQ(a.pds_handle, "l" + run_ + "." + env_.handle_domain);
+
+  SealOptions dry;
+  dry.user = s;
+  dry.dry_run = true;
+  auto planned = seal_credentials(engine_->store(), engine_->config(), dry);
+  ASSERT_TRUE(planned) << planned.error().message;
+  EXPECT_NE(planned->find("\"would_seal\":1"), std::string::npos) << *planned;
+  EXPECT_EQ(account(s).password, plaintext);
+
+  SealOptions seal_one;
+  seal_one.user = s;
+  auto report = seal_credentials(engine_->store(), engine_->config(), seal_one);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_NE(report->find("\"sealed\":1"), std::string::npos) << *report;
   a = account(s);
   ASSERT_TRUE(a.password.has_value());
   EXPECT_TRUE(seal::is_sealed(*a.password));
   EXPECT_EQ(password_of(a), plaintext);
-  auto session = pds_->create_session(handle, password_of(a));
+  auto session = pds_->create_session(*a.did, password_of(a));
   ASSERT_TRUE(session) << session.error().message;
   EXPECT_EQ(session->did, created->did);
+  // A second seal finds nothing to do.
+  auto again = seal_credentials(engine_->store(), engine_->config(), seal_one);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(again->find("\"already_sealed\":1"), std::string::npos) << *again;
 }
 
 // A verification seen before any signup, without an email in the event: the Auth0 Management

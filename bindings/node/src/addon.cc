@@ -585,6 +585,49 @@ Napi::Value PdsDescribe(const Napi::CallbackInfo &info) {
   });
 }
 
+// pdsCredentials(handle, sub) / pdsSession(handle, sub) -> Promise<JSON text>.
+Napi::Value PdsCredentials(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string sub = string_arg(info, 1, "sub");
+  return start_call(info, state, Kind::text, [sub = std::move(sub)](acid_client *c, Outcome &out) {
+    char *json = nullptr;
+    const int rc = acid_pds_credentials(c, sub.c_str(), &json);
+    return take(rc, json, out.text);
+  });
+}
+
+Napi::Value PdsSession(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string sub = string_arg(info, 1, "sub");
+  return start_call(info, state, Kind::text, [sub = std::move(sub)](acid_client *c, Outcome &out) {
+    char *json = nullptr;
+    const int rc = acid_pds_session(c, sub.c_str(), &json);
+    return take(rc, json, out.text);
+  });
+}
+
+// credentialsStatus(handle) -> Promise<JSON text>.
+Napi::Value CredentialsStatus(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  return start_call(info, state, Kind::text, [](acid_client *c, Outcome &out) {
+    char *json = nullptr;
+    const int rc = acid_credentials_status(c, &json);
+    return take(rc, json, out.text);
+  });
+}
+
+// credentialsSeal(handle, optionsJson) -> Promise<report JSON text>.
+Napi::Value CredentialsSeal(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string options = string_arg(info, 1, "options");
+  return start_call(info, state, Kind::text,
+                    [options = std::move(options)](acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc = acid_credentials_seal(c, options.c_str(), &json);
+                      return take(rc, json, out.text);
+                    });
+}
+
 // audit(handle, optionsJson) -> Promise<report JSON text>.
 Napi::Value Audit(const Napi::CallbackInfo &info) {
   ClientPtr state = client_arg(info);
@@ -821,6 +864,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("userDelete", Napi::Function::New(env, UserDelete, "userDelete"));
   exports.Set("pdsDescribe", Napi::Function::New(env, PdsDescribe, "pdsDescribe"));
   exports.Set("metrics", Napi::Function::New(env, Metrics, "metrics"));
+  exports.Set("pdsCredentials", Napi::Function::New(env, PdsCredentials, "pdsCredentials"));
+  exports.Set("pdsSession", Napi::Function::New(env, PdsSession, "pdsSession"));
+  exports.Set("credentialsStatus",
+              Napi::Function::New(env, CredentialsStatus, "credentialsStatus"));
+  exports.Set("credentialsSeal", Napi::Function::New(env, CredentialsSeal, "credentialsSeal"));
   exports.Set("audit", Napi::Function::New(env, Audit, "audit"));
   exports.Set("backfill", Napi::Function::New(env, Backfill, "backfill"));
   exports.Set("syncRecords", Napi::Function::New(env, SyncRecords, "syncRecords"));

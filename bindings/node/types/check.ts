@@ -29,6 +29,10 @@ import type {
   SyncProgress,
   VerifyReport,
   ContentImportReport,
+  PdsCredentials,
+  PdsSession,
+  CredentialsStatus,
+  SealCredentialsReport,
 } from '../index.js';
 
 async function main(): Promise<void> {
@@ -80,6 +84,18 @@ async function main(): Promise<void> {
   const checked: VerifyReport = await id.syncVerify({ fix: false });
   const dupes: number = checked.issues.filter((i) => i.kind === 'duplicate').length;
   await id.deleteContent('moods', 'x');
+  const creds: PdsCredentials = await id.pdsCredentials('auth0|x');
+  const session: PdsSession = await id.pdsSession('auth0|x');
+  const jwt: string = session.accessJwt + creds.password + creds.service;
+  const counts: CredentialsStatus = await id.credentialsStatus();
+  const plainCount: number = counts.plaintext;
+  const sealedAll: SealCredentialsReport = await id.sealCredentials({ all: true, dryRun: true });
+  const sealedOne: SealCredentialsReport = await id.sealCredentials({ user: 'auth0|x' });
+  // @ts-expect-error exactly one scope
+  await id.sealCredentials({ all: true, user: 'auth0|x' });
+  // @ts-expect-error pdsSession needs a sub
+  await id.pdsSession();
+  void [jwt, plainCount, sealedAll, sealedOne];
   await id.close();
   await opened.close();
 
