@@ -314,8 +314,24 @@ export class Identity {
   syncVerify(options?: SyncOptions): Promise<VerifyReport>;
   importContent(jsonl: string | Uint8Array): Promise<ContentImportReport>;
   deleteContent(collection: 'moods' | 'paintings', id: string): Promise<void>;
+  /** Mirrors one document now by its current state (docs/sync.md "One document, now"). */
+  mirrorContent(collection: string, id: string): Promise<DocumentSyncReport>;
   allocateUserCode(date: DateInput): Promise<string>;
   userCodeStats(year?: number): Promise<{ years: UserCodeYearStats[] }>;
+}
+
+export interface DocumentSyncReport {
+  collection: string;
+  id: string;
+  action: 'created' | 'retried' | 'updated' | 'deleted' | 'unchanged' | 'skipped';
+  repo?: string;
+  rkey?: string;
+  uri?: string;
+  cid?: string;
+  /** why a skipped document has no repo to go to */
+  reason?: string;
+  /** blobs the record was written without, and why (e.g. the thumbnail: "http_status") */
+  blobs_missing?: { blob: string; reason: string; message?: string }[];
 }
 
 export function generateUserCode(date?: DateInput): string;

@@ -513,6 +513,22 @@ class Identity {
     }
   }
 
+  /**
+   * Mirrors one document now, by its current state (created, updated or deleted on the PDS):
+   * the call to make right after storing it (docs/sync.md "One document, now"). Exactly once: a
+   * second call, or a batch sync racing it, leaves one record. Resolves to the report
+   * `{collection, id, action, repo?, rkey?, uri?, cid?, reason?, blobs_missing?}`.
+   */
+  async mirrorContent(collection, id) {
+    requireString(collection, 'collection');
+    requireString(id, 'id');
+    try {
+      return JSON.parse(await this._call((h) => native.syncDocument(h, collection, id)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
   /** Inserts or updates source documents from JSON lines (string, Buffer or Uint8Array); nothing is
    * written on a bad line. */
   async importContent(jsonl) {

@@ -20,6 +20,9 @@
 //   ACID_MAX_ATTEMPTS                  attempts of a provisioning job, 1..100, default 8
 //   ACID_DAEMON_LISTEN                 HOST:PORT, default "127.0.0.1:8787" ([v6]:PORT accepted)
 //   ACID_HANDLE_CHANGED_TOKEN          token of the handle-changed notification endpoint
+//   ACID_MEDIA_BASE_URL                where painting images are served, default
+//                                      "https://aesthetic.computer/media" (the deployed
+//                                      track-media.mjs: <base>/paintings/<code>.png)
 //
 // An empty value counts as unset. A value holding control characters (a stray newline from a
 // .env file) is malformed. Errors are Code::config; their message names the variable and never
@@ -54,7 +57,6 @@ EnvLookup process_env();
 // A fixed environment, for tests and embedders that configure the library themselves.
 EnvLookup env_from_map(std::map<std::string, std::string, std::less<>> vars);
 
-
 struct Auth0TenantConfig {
   std::string base_url;  // http(s), no trailing slash
   std::optional<std::string> log_token;
@@ -76,6 +78,7 @@ class Config {
   std::string daemon_host = "127.0.0.1";  // IPv6 without brackets
   std::uint16_t daemon_port = 8787;
   std::optional<std::string> handle_changed_token;
+  std::string media_base_url = "https://aesthetic.computer/media";  // no trailing slash
 
   // Every variable this class reads, in the order describe_json() lists them.
   static std::span<const std::string_view> variable_names();

@@ -190,9 +190,11 @@ HttpOutcome HttpTransport::perform(const HttpRequest &request) {
     }
     headers = next;
   };
-  add_header("Accept: application/json");
+  const std::string accept_header = "Accept: " + request.accept;
+  const std::string type_header = "Content-Type: " + request.content_type;
+  add_header(accept_header.c_str());
   add_header("Expect:");  // no 100-continue round trip
-  if (request.post && !request.body.empty()) add_header("Content-Type: application/json");
+  if (request.post && !request.body.empty()) add_header(type_header.c_str());
   if (!request.authorization.empty()) {
     auth_header = "Authorization: " + request.authorization;
     add_header(auth_header.c_str());
@@ -211,7 +213,15 @@ HttpOutcome HttpTransport::perform(const HttpRequest &request) {
 #else
   set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_FOLLOWLOCATION, request.max_redirects > 0 ? 1L : 0L);
+  if (request.max_redirects > 0) {
+    set(CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects));
+#if LIBCURL_VERSION_NUM >= 0x075500
+    set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    set(CURLOPT_REDIR_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  }
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) set(CURLOPT_CAINFO, request.ca_file.c_str());

@@ -7,23 +7,64 @@
 
 namespace acid::sync {
 
+namespace {
+
+// track-media.mjs: imageUrl = https://aesthetic.computer/media/paintings/<code>.png, and a
+// recording (a slug "imageSlug:recordingSlug") at .../paintings/<code>.zip.
+void derive_painting(std::map<std::string, std::string> &fields, std::string_view media_base) {
+  auto code = fields.find("code");
+  if (code == fields.end()) return;
+  const std::string base = std::string(media_base) + "/paintings/" + code->second;
+  if (!fields.contains("imageUrl")) fields["imageUrl"] = base + ".png";
+  auto slug = fields.find("slug");
+  if (!fields.contains("recordingUrl") && slug != fields.end() &&
+      slug->second.find(':') != std::string::npos) {
+    fields["recordingUrl"] = base + ".zip";
+  }
+}
+
+}  // namespace
+
 const std::vector<CollectionMapping> &mappings() {
   // computer.aesthetic.mood: mood (<= 5000), when, ref.
   // computer.aesthetic.painting: slug (<= 128), code (<= 10), imageUrl (uri, <= 512), when,
-  // ref (<= 24), recordingUrl (optional). The thumbnail blob is optional and not mirrored.
+  // ref (<= 24), recordingUrl (optional), thumbnail (optional blob, png/jpeg, <= 1 MiB).
   static const std::vector<CollectionMapping> kMappings = {
-      {"moods", "computer.aesthetic.mood", "deleted", 0, {{"mood", "mood", true, 5000, false}}},
+      {"moods",
+       "computer.aesthetic.mood",
+       "deleted",
+       0,
+       {{"mood", "mood", true, 5000, false, false}},
+       nullptr,
+       {},
+       false},
       {"paintings",
        "computer.aesthetic.painting",
        "nuked",
        24,
-       {{"slug", "slug", true, 128, false},
-        {"code", "code", true, 10, false},
-        {"imageUrl", "imageUrl", true, 512, true},
-        {"recordingUrl", "recordingUrl", false, 512, true},
-        {"bucket", "", false, 64, false}}},
+       {{"slug", "slug", true, 128, false, false},
+        {"code", "code", true, 10, false, false},
+        {"imageUrl", "imageUrl", true, 512, true, true},
+        {"recordingUrl", "recordingUrl", false, 512, true, true},
+        {"bucket", "", false, 64, false, false}},
+       &derive_painting,
+       {{"thumbnail", "imageUrl", {"image/png", "image/jpeg"}, 1048576}},
+       true},
   };
   return kMappings;
+}
+
+std::string repo_owner(const CollectionMapping &mapping, const store::ContentDoc &doc) {
+  if (!doc.user.empty()) return doc.user;
+  return mapping.guest_repo ? std::string(kArtGuestSub) : std::string();
+}
+
+std::map<std::string, std::string> record_fields(const CollectionMapping &mapping,
+                                                 const store::ContentDoc &doc,
+                                                 std::string_view media_base) {
+  std::map<std::string, std::string> fields = doc.fields;
+  if (mapping.derive != nullptr) mapping.derive(fields, media_base);
+  return fields;
 }
 
 Result<const CollectionMapping *> mapping_for(std::string_view collection) {
@@ -73,7 +114,10 @@ bool is_utf8(std::string_view text) {
   return true;
 }
 
-Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) {
+namespace {
+
+// The lexicon's bounds over the fields; `record` = the derived fields are present by now.
+Status check(const CollectionMapping &mapping, const store::ContentDoc &doc, bool record) {
   const std::string what = std::string(mapping.collection) + " " + doc.id;
   if (doc.id.empty()) return Error(Code::invalid, std::string(mapping.collection) + ": empty _id");
   if (mapping.ref_max_bytes > 0 && doc.id.size() > mapping.ref_max_bytes) {
@@ -92,7 +136,7 @@ Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) 
   for (const FieldRule &rule : mapping.fields) {
     auto it = doc.fields.find(std::string(rule.source));
     if (it == doc.fields.end()) {
-      if (rule.required) {
+      if (rule.required && (record || !rule.derived)) {
         return Error(Code::invalid,
                      what + ": the required field \"" + std::string(rule.source) + "\" is missing");
       }
@@ -110,8 +154,18 @@ Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) 
   return Status::ok();
 }
 
-Result<std::string> record_json(const CollectionMapping &mapping, const store::ContentDoc &doc) {
-  ACID_TRY(validate(mapping, doc));
+}  // namespace
+
+Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) {
+  return check(mapping, doc, false);
+}
+
+Result<std::string> record_json(const CollectionMapping &mapping, const store::ContentDoc &source,
+                                const RecordInputs &inputs) {
+  ACID_TRY(check(mapping, source, false));
+  store::ContentDoc doc = source;
+  doc.fields = record_fields(mapping, source, inputs.media_base);
+  ACID_TRY(check(mapping, doc, true));
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -123,6 +177,12 @@ Result<std::string> record_json(const CollectionMapping &mapping, const store::C
     if (it == doc.fields.end()) continue;
     w.Key(rule.record.data(), static_cast<rapidjson::SizeType>(rule.record.size()));
     w.String(it->second.data(), static_cast<rapidjson::SizeType>(it->second.size()));
+  }
+  for (const BlobRule &blob : mapping.blobs) {
+    auto it = inputs.blobs.find(std::string(blob.record));
+    if (it == inputs.blobs.end()) continue;
+    w.Key(blob.record.data(), static_cast<rapidjson::SizeType>(blob.record.size()));
+    w.RawValue(it->second.data(), it->second.size(), rapidjson::kObjectType);
   }
   const std::string when = format_iso8601(doc.when);
   w.Key("when");

@@ -29,6 +29,7 @@
 #include "provision/provisioner.h"
 #include "store/store.h"
 #include "sync/mapping.h"
+#include "sync/record_maker.h"
 #include "sync/tid.h"
 
 namespace acid::provision {
@@ -68,7 +69,9 @@ Result<VerifyOptions> parse_verify_options(std::string_view json_text);
 
 class Mirror {
  public:
-  Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log);
+  // media_base: ACID_MEDIA_BASE_URL (painting image URLs are derived from it).
+  Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log,
+         std::string media_base = std::string(kDefaultMediaBase));
   ~Mirror();
 
   // Brings the repos in line with the store (or, as a dry run, reports what it would do).

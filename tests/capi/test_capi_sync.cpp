@@ -76,4 +76,28 @@ TEST(CApiSync, ImportAndDelete) {
   EXPECT_EQ(acid_content_delete(c.ptr, "tapes", "m1"), ACID_EINVAL);
 }
 
+// acid_sync_document without a PDS configured: what it can decide from the store alone.
+TEST(CApiSync, DocumentNowFromTheStore) {
+  acid::testing::TempDir dir;
+  SyncClient c(dir.sqlite_uri());
+  char *report = reinterpret_cast<char *>(1);
+  EXPECT_EQ(acid_sync_document(nullptr, "moods", "m1", &report), ACID_EINVAL);
+  EXPECT_EQ(report, nullptr);
+  EXPECT_EQ(acid_sync_document(c.ptr, nullptr, "m1", &report), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "moods", nullptr, &report), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "moods", "m1", nullptr), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "news", "m1", &report), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "moods", "m1", &report), ACID_ENOTFOUND);
+  EXPECT_EQ(report, nullptr);
+  const std::string mood =
+      R"({"collection":"moods","_id":"m1","user":"auth0|nobody","mood":"calm","when":"2025-10-14T00:00:00.000Z"})";
+  ASSERT_EQ(acid_content_import(c.ptr, mood.data(), mood.size(), &report), ACID_OK);
+  acid_free(report);
+  // The person has no PDS account: skipped (a normal outcome), nothing needed from the PDS.
+  ASSERT_EQ(acid_sync_document(c.ptr, "moods", "m1", &report), ACID_OK)
+      << acid_error_last()->message;
+  EXPECT_NE(std::string(report).find(R"("action":"skipped")"), std::string::npos) << report;
+  acid_free(report);
+}
+
 }  // namespace

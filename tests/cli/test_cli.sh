@@ -69,6 +69,11 @@ expect sync-dry-run 0 '"dry_run":true.*"skipped_users":1' -- env -u PDS_URL \
   "$cli" --store "$store" sync records --collection moods
 expect sync-bad-collection 64 'tapes' -- "$cli" --store "$store" sync records --collection tapes
 expect sync-verify-needs-pds 2 'ACID_ECONFIG' -- env -u PDS_URL "$cli" --store "$store" sync verify
+expect sync-document-skipped 0 '"action":"skipped","reason":"unknown user"' -- env -u PDS_URL \
+  "$cli" --store "$store" sync document moods cli-m1
+expect sync-document-absent 1 'no moods document cli-m9' -- "$cli" --store "$store" sync document moods cli-m9
+expect sync-document-bad-collection 1 'unknown content collection' -- \
+  "$cli" --store "$store" sync document news cli-m1
 expect content-delete 0 'marked deleted' -- "$cli" --store "$store" content delete moods cli-m1
 expect content-delete-bad-collection 1 'unknown content collection' -- \
   "$cli" --store "$store" content delete tapes cli-m1

@@ -99,6 +99,57 @@ TEST(Mapping, RecordsFollowTheLexicons) {
   EXPECT_EQ(lone, Code::invalid);
 }
 
+// Paintings as track-media.mjs stores them ({code, slug, when, bucket, user?}): the record's
+// imageUrl (and, for a slug with a recording, recordingUrl) are derived from the media base.
+TEST(Mapping, PaintingUrlsDerivedAsTheDeployedCodeDoes) {
+  auto painting = mapping_for("paintings");
+  ASSERT_TRUE(painting);
+  store::ContentDoc p;
+  p.collection = "paintings";
+  p.id = "66f0c0ffee0000000000abcd";
+  p.fields = {{"slug", "2025.10.14.08.30.00.000"}, {"code", "pab"}, {"bucket", "x"}};
+  EXPECT_TRUE(validate(**painting, p));  // no imageUrl: fine in the store
+  auto rec = record_json(**painting, p);
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_NE(rec->find(R"("imageUrl":"https://aesthetic.computer/media/paintings/pab.png")"),
+            std::string::npos)
+      << *rec;
+  EXPECT_EQ(rec->find("recordingUrl"), std::string::npos) << *rec;
+
+  p.fields["slug"] = "2025.10.14.08.30.00.000:2025.10.14.08.31.00.000";
+  RecordInputs in;
+  in.media_base = "http://127.0.0.1:9/m";
+  in.blobs["thumbnail"] = R"({"$type":"blob","ref":{"$link":"bafkrei"},"mimeType":"image/png","size":3})";
+  rec = record_json(**painting, p, in);
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_NE(rec->find(R"("imageUrl":"http://127.0.0.1:9/m/paintings/pab.png")"), std::string::npos);
+  EXPECT_NE(rec->find(R"("recordingUrl":"http://127.0.0.1:9/m/paintings/pab.zip")"),
+            std::string::npos);
+  EXPECT_NE(rec->find(R"("thumbnail":{"$type":"blob")"), std::string::npos) << *rec;
+
+  // A stored imageUrl (the older import shape) is kept; a derived one is checked like any.
+  p.fields["imageUrl"] = "https://example.org/x.png";
+  rec = record_json(**painting, p);
+  ASSERT_TRUE(rec);
+  EXPECT_NE(rec->find(R"("imageUrl":"https://example.org/x.png")"), std::string::npos);
+  p.fields.erase("imageUrl");
+  in.media_base = "http://h/" + std::string(600, 'a');
+  EXPECT_EQ(record_json(**painting, p, in).code(), Code::invalid);  // > 512 bytes
+
+  // Guests: the art account's repo for paintings, nobody's for moods.
+  EXPECT_EQ(repo_owner(**painting, p), std::string(kArtGuestSub));
+  p.user = "auth0|x";
+  EXPECT_EQ(repo_owner(**painting, p), "auth0|x");
+  auto mood = mapping_for("moods");
+  store::ContentDoc m;
+  EXPECT_EQ(repo_owner(**mood, m), "");
+
+  // Imported exactly as stored: no imageUrl needed.
+  EXPECT_EQ(import_content_lines_check(
+                R"({"collection":"paintings","_id":"a","slug":"s","code":"c","bucket":"art-aesthetic-computer","when":"2025-10-14T00:00:00.000Z"})"),
+            Code::ok);
+}
+
 TEST(Options, ParsedStrictly) {
   auto all = parse_sync_options("");
   ASSERT_TRUE(all);
