@@ -173,7 +173,8 @@ export interface PdsHandleChoice {
 
 export type DateInput = Date | number | string;
 
-export type SyncCollection = 'moods' | 'paintings' | 'all';
+export type ContentCollection = 'moods' | 'paintings' | 'kidlisp' | 'tapes' | 'pieces';
+export type SyncCollection = ContentCollection | 'all';
 
 export interface SyncOptions {
   /** default 'all' */
@@ -313,9 +314,9 @@ export class Identity {
   syncRecords(options?: SyncOptions, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport>;
   syncVerify(options?: SyncOptions): Promise<VerifyReport>;
   importContent(jsonl: string | Uint8Array): Promise<ContentImportReport>;
-  deleteContent(collection: 'moods' | 'paintings', id: string): Promise<void>;
+  deleteContent(collection: ContentCollection, id: string): Promise<void>;
   /** Mirrors one document now by its current state (docs/sync.md "One document, now"). */
-  mirrorContent(collection: string, id: string): Promise<DocumentSyncReport>;
+  mirrorContent(collection: ContentCollection, id: string): Promise<DocumentSyncReport>;
   allocateUserCode(date: DateInput): Promise<string>;
   userCodeStats(year?: number): Promise<{ years: UserCodeYearStats[] }>;
 }

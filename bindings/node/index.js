@@ -85,7 +85,7 @@ function optionalString(value, name) {
   if (value !== undefined && value !== null) requireString(value, name);
 }
 
-const SYNC_COLLECTIONS = ['moods', 'paintings', 'all'];
+const SYNC_COLLECTIONS = ['moods', 'paintings', 'kidlisp', 'tapes', 'pieces', 'all'];
 
 // {collection, user, fix} -> the options JSON of acid_sync_records / acid_sync_verify.
 function syncOptions({ collection, user, fix }, what) {

@@ -68,11 +68,11 @@ ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json,
 
 ACID_EXTERN int acid_sync_document(acid_client *client, const char *collection, const char *id,
                                    char **report_json) {
+  if (report_json != nullptr) *report_json = nullptr;  // cleared before any check can fail
   return guard(__func__, [&]() -> Status {
     ACID_TRY(require(
         client != nullptr && collection != nullptr && id != nullptr && report_json != nullptr,
         "acid_sync_document: client, collection, id and report_json are required"));
-    *report_json = nullptr;
     acid::sync::DocumentMirror *documents = nullptr;
     {
       std::lock_guard lock(client->documents_mu);

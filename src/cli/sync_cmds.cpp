@@ -165,7 +165,7 @@ void add_sync_commands(CLI::App &app, Context &ctx) {
       "verify", "compare repos with the store: missing, extra, duplicate records (--fix repairs)");
   for (CLI::App *cmd : {records, verify}) {
     cmd->add_option("--collection", args->collection, "moods, paintings or all (default)")
-        ->check(CLI::IsMember({"moods", "paintings", "all"}));
+        ->check(CLI::IsMember({"moods", "paintings", "kidlisp", "tapes", "pieces", "all"}));
     cmd->add_option("--user", args->user, "only this person (sub)");
   }
   records->add_flag("--fix", args->fix, "write to the PDS (default: dry run)");

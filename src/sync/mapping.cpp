@@ -23,6 +23,24 @@ void derive_painting(std::map<std::string, std::string> &fields, std::string_vie
   }
 }
 
+std::string field_or_empty(const std::map<std::string, std::string> &fields, const char *name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
+
+// The painting's thumbnail: the deployed fallback, the full image at imageUrl.
+std::string painting_image(const std::map<std::string, std::string> &fields, std::string_view) {
+  return field_or_empty(fields, "imageUrl");
+}
+
+// A tape's video: what the deployed site plays, <media>/tapes/<code>.mp4 (the deployed mirror
+// converted the recording ZIP with ffmpeg; the media route serves the MP4 by code).
+std::string tape_video(const std::map<std::string, std::string> &fields,
+                       std::string_view media_base) {
+  const std::string code = field_or_empty(fields, "code");
+  return code.empty() ? std::string() : std::string(media_base) + "/tapes/" + code + ".mp4";
+}
+
 }  // namespace
 
 const std::vector<CollectionMapping> &mappings() {
@@ -48,7 +66,41 @@ const std::vector<CollectionMapping> &mappings() {
         {"recordingUrl", "recordingUrl", false, 512, true, true},
         {"bucket", "", false, 64, false, false}},
        &derive_painting,
-       {{"thumbnail", "imageUrl", {"image/png", "image/jpeg"}, 1048576}},
+       {{"thumbnail", {"image/png", "image/jpeg"}, 1048576, &painting_image, false}},
+       true},
+      // computer.aesthetic.kidlisp: source (<= 50000), code (<= 10), when, ref (<= 24). The
+      // deployed record also carried acUrl, which the lexicon does not define: left out.
+      {"kidlisp",
+       "computer.aesthetic.kidlisp",
+       "deleted",
+       24,
+       {{"source", "source", true, 50000, false, false}, {"code", "code", true, 10, false, false}},
+       nullptr,
+       {},
+       true},
+      // computer.aesthetic.tape: slug, code, when, video (required blob, video/mp4, <= 50 MiB),
+      // ref. acUrl of the deployed record is not in the lexicon either.
+      {"tapes",
+       "computer.aesthetic.tape",
+       "nuked",
+       0,
+       {{"slug", "slug", true, 0, false, false},
+        {"code", "code", true, 0, false, false},
+        {"bucket", "", false, 64, false, false}},
+       nullptr,
+       {{"video", {"video/mp4"}, 52428800, &tape_video, true}},
+       true},
+      // computer.aesthetic.piece: slug (<= 100), when, ref (<= 24).
+      {"pieces",
+       "computer.aesthetic.piece",
+       "nuked",
+       24,
+       {{"slug", "slug", true, 100, false, false},
+        {"code", "", false, 64, false, false},
+        {"name", "", false, 256, false, false},
+        {"bucket", "", false, 64, false, false}},
+       nullptr,
+       {},
        true},
   };
   return kMappings;

@@ -30,12 +30,15 @@ struct FieldRule {
 };
 
 // A blob the record references (uploaded with com.atproto.repo.uploadBlob), fetched over HTTP
-// from the URL in the record field `from` (after derivation).
+// from the URL `url` makes of the record's fields (after derivation) and the media base.
 struct BlobRule {
   std::string_view record;               // record field, e.g. "thumbnail"
-  std::string_view from;                 // record field holding the URL to fetch
   std::vector<std::string_view> accept;  // MIME types the lexicon accepts
   std::size_t max_bytes = 0;             // the lexicon's maxSize
+  std::string (*url)(const std::map<std::string, std::string> &fields,
+                     std::string_view media_base) = nullptr;  // "" = none
+  // The lexicon requires it: without it the document is not written (it stays pending).
+  bool required = false;
 };
 
 // Where the deployed code serves media: ACID_MEDIA_BASE_URL (core/config.h).
@@ -51,7 +54,7 @@ struct CollectionMapping {
   std::vector<FieldRule> fields;
   // Fills derived fields the document lacks, from its stored fields and the media base URL.
   void (*derive)(std::map<std::string, std::string> &fields, std::string_view media_base) = nullptr;
-  std::vector<BlobRule> blobs;  // optional blobs: a record is written without one it cannot get
+  std::vector<BlobRule> blobs;  // a record is written without an optional one it cannot get
   bool guest_repo = false;      // documents without a user go to the art account's repo
 };
 

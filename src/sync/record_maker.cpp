@@ -1,5 +1,6 @@
 #include "sync/record_maker.h"
 
+#include <optional>
 #include <variant>
 
 namespace acid::sync {
@@ -39,19 +40,34 @@ Result<MadeRecord> RecordMaker::make(const CollectionMapping &mapping, const sto
                                                     {"reason", reason}});
       out.missing.push_back({std::string(rule.record), std::move(reason), std::move(message)});
     };
-    auto url = fields.find(std::string(rule.from));
-    if (url == fields.end()) {
-      miss("no_url", "the record has no " + std::string(rule.from));
+    const std::string url = rule.url == nullptr ? std::string() : rule.url(fields, media_base_);
+    std::optional<MediaMiss> missed;
+    std::optional<Media> got;
+    if (url.empty()) {
+      missed = MediaMiss{"no_url", "no URL to fetch"};
+    } else {
+      auto f = fetcher();
+      if (!f) return std::move(f).error();
+      auto fetched = (*f)->fetch(url, rule.accept, rule.max_bytes);
+      if (auto *m = std::get_if<MediaMiss>(&fetched)) {
+        missed = std::move(*m);
+      } else {
+        got = std::move(std::get<Media>(fetched));
+      }
+    }
+    if (missed) {
+      miss(missed->reason, missed->message);
+      if (rule.required) {
+        // The lexicon requires this blob: a record without it would be invalid. The document
+        // stays pending (counted as a failure by the caller) until the media can be had.
+        return Error(Code::unavailable, std::string(mapping.collection) + " " + doc.id + ": the " +
+                                            std::string(rule.record) + " (" + url.substr(0, 200) +
+                                            ") cannot be had: " + missed->reason + " (" +
+                                            missed->message + ")");
+      }
       continue;
     }
-    auto f = fetcher();
-    if (!f) return std::move(f).error();
-    auto got = (*f)->fetch(url->second, rule.accept, rule.max_bytes);
-    if (auto *m = std::get_if<MediaMiss>(&got)) {
-      miss(m->reason, m->message);
-      continue;
-    }
-    const Media &media = std::get<Media>(got);
+    const Media &media = *got;
     auto blob = upload(media.bytes, media.mime_type);
     if (!blob) return std::move(blob).error().context("uploadBlob " + std::string(rule.record));
     inputs.blobs[std::string(rule.record)] = blob->json;

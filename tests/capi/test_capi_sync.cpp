@@ -41,7 +41,7 @@ TEST(CApiSync, ArgumentsAreChecked) {
 TEST(CApiSync, OptionsAreValidatedBeforeAnythingRuns) {
   acid::testing::TempDir dir;
   SyncClient c(dir.sqlite_uri());
-  for (const char *bad : {"not json", "[]", R"({"collection":"tapes"})", R"({"fix":1})",
+  for (const char *bad : {"not json", "[]", R"({"collection":"news"})", R"({"fix":1})",
                           R"({"user":["a"]})", R"({"unknown":true})"}) {
     char *report = nullptr;
     EXPECT_EQ(acid_sync_records(c.ptr, bad, nullptr, nullptr, &report), ACID_EINVAL) << bad;
@@ -73,7 +73,7 @@ TEST(CApiSync, ImportAndDelete) {
   acid_free(report);
   EXPECT_EQ(acid_content_delete(c.ptr, "moods", "m1"), ACID_OK);
   EXPECT_EQ(acid_content_delete(c.ptr, "moods", "m1"), ACID_OK);  // already deleted: fine
-  EXPECT_EQ(acid_content_delete(c.ptr, "tapes", "m1"), ACID_EINVAL);
+  EXPECT_EQ(acid_content_delete(c.ptr, "news", "m1"), ACID_EINVAL);
 }
 
 // acid_sync_document without a PDS configured: what it can decide from the store alone.

@@ -67,7 +67,7 @@ expect content-import-stdin 0 '"unchanged":1' -- "$cli" --store "$store" content
 expect content-import-missing 2 'cannot read' -- "$cli" --store "$store" content import "$work/none.jsonl"
 expect sync-dry-run 0 '"dry_run":true.*"skipped_users":1' -- env -u PDS_URL \
   "$cli" --store "$store" sync records --collection moods
-expect sync-bad-collection 64 'tapes' -- "$cli" --store "$store" sync records --collection tapes
+expect sync-bad-collection 64 'news' -- "$cli" --store "$store" sync records --collection news
 expect sync-verify-needs-pds 2 'ACID_ECONFIG' -- env -u PDS_URL "$cli" --store "$store" sync verify
 expect sync-document-skipped 0 '"action":"skipped","reason":"unknown user"' -- env -u PDS_URL \
   "$cli" --store "$store" sync document moods cli-m1
@@ -76,7 +76,7 @@ expect sync-document-bad-collection 1 'unknown content collection' -- \
   "$cli" --store "$store" sync document news cli-m1
 expect content-delete 0 'marked deleted' -- "$cli" --store "$store" content delete moods cli-m1
 expect content-delete-bad-collection 1 'unknown content collection' -- \
-  "$cli" --store "$store" content delete tapes cli-m1
+  "$cli" --store "$store" content delete news cli-m1
 
 # Two processes allocating into one store at once get disjoint codes.
 "$cli" --store "$store" code allocate --date 2027-01-01 --count 400 >"$work/a" &

@@ -92,7 +92,7 @@ test('syncRecords mirrors imported moods into the person\'s repo, with progress'
 test('sync arguments and imports are validated', async (t) => {
   const id = await Identity.open({ storeUri: `sqlite:${tempDir(t)}/store.db`, useEnvironment: false });
   t.after(() => id.close());
-  await assert.rejects(id.syncRecords({ collection: 'tapes' }), (e) => e instanceof AcidentityError && e.code === 'ACID_EINVAL');
+  await assert.rejects(id.syncRecords({ collection: 'news' }), (e) => e instanceof AcidentityError && e.code === 'ACID_EINVAL');
   await assert.rejects(id.syncVerify({ fix: 'yes' }), TypeError);
   await assert.rejects(id.syncRecords({}, 'not a function'), TypeError);
   await assert.rejects(id.importContent(42), TypeError);
