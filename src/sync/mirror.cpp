@@ -736,6 +736,9 @@ struct Mirror::Impl {
           if (!cursor) return std::move(cursor).error();
           resumed_from = *cursor;
         }
+        // Guest documents (user "") sort before every sub, so the user walk below never meets
+        // them: their pass (the art account's repo) comes first, on every run.
+        if (m->guest_repo) ACID_TRY(sync_user(*m, "", o.apply, t));
         std::set<std::string> done;
         std::string after = resumed_from;
         bool wrapped = resumed_from.empty();
@@ -978,6 +981,14 @@ struct Mirror::Impl {
     return sync_user(m, user, true, synced);
   }
 
+  // The art account's repo against the guest documents, when there are any.
+  Status verify_guests(const CollectionMapping &m, bool fix, VerifyTally &t, Tally &synced) {
+    auto guests = load(m, "");
+    if (!guests) return std::move(guests).error();
+    if (guests->empty()) return Status::ok();
+    return verify_user(m, "", fix, t, synced);
+  }
+
   Result<std::string> verify(const VerifyOptions &o) {
     reset_run();
     ACID_TRY(connect());
@@ -995,6 +1006,7 @@ struct Mirror::Impl {
       if (!o.user.empty()) {
         ACID_TRY(verify_user(*m, o.user, o.fix, t, synced));
       } else {
+        if (m->guest_repo) ACID_TRY(verify_guests(*m, o.fix, t, synced));
         std::string after;
         for (;;) {
           auto users = store.content_users(m->collection, after, kUsersPage, false);

@@ -340,6 +340,42 @@ TEST_F(DocumentLive, GuestPaintingGoesToTheArtAccountsRepo) {
   EXPECT_NE(records[0].value.find("\"thumbnail\""), std::string::npos) << records[0].value;
 }
 
+// The batch pass (the repair path) treats guest paintings like the write-time path: they go to
+// the art account's repo, with imageUrl derived and the thumbnail uploaded.
+TEST_F(DocumentLive, BatchSyncMirrorsGuestPaintingsToTheArtAccount) {
+  auto art = env_->active_account(std::string(kArtGuestSub), env_->run + "bart");
+  ASSERT_TRUE(art) << art.error().message;
+  used(*art);
+  auto did = active("bg");
+  ASSERT_TRUE(did) << did.error().message;
+  const std::string user = env_->sub("bg");
+  media_.serve("/media/paintings/bg1.png",
+               {200, "image/png", acid::testing::MediaFixture::tiny_png(), ""});
+  import(painting(id("bg1"), "", "bg1", "guest-batch") +
+         painting(id("bu1"), user, "bu1", "user-batch"));
+  auto mirror = make_mirror(*env_->engine);
+  ASSERT_TRUE(mirror);
+  SyncOptions o;
+  o.apply = true;
+  o.collections = {"paintings"};
+  auto report = (*mirror)->sync(o);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_NE(report->find("\"created\":2"), std::string::npos) << *report;
+  const auto guest = repo(*art, kPaintingNsid);
+  ASSERT_EQ(guest.size(), 1u);
+  EXPECT_EQ(guest[0].ref, id("bg1"));
+  EXPECT_NE(guest[0].value.find("\"thumbnail\""), std::string::npos) << guest[0].value;
+  const auto own = repo(*did, kPaintingNsid);
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].ref, id("bu1"));
+  // And verify compares the art repo with the guest documents only: nothing to report.
+  VerifyOptions v;
+  v.collections = {"paintings"};
+  auto verified = (*mirror)->verify(v);
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_NE(verified->find("\"issues_total\":0"), std::string::npos) << *verified;
+}
+
 TEST_F(DocumentLive, GuestPaintingWithoutArtAccountIsSkippedNotFailed) {
   import(painting(id("g2"), "", "gc2", "guest-slug-2"));
   auto report = sync_doc("paintings", id("g2"));
