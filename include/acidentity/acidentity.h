@@ -342,13 +342,14 @@ typedef void (*acid_progress_fn)(const char *progress_json, void *user_data);
 ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
                               acid_progress_fn progress, void *user_data, char **report_json);
 
-/* ---- Content sync: moods and paintings mirrored into each person's PDS repo (docs/sync.md) --- */
+/* ---- Content sync: moods, paintings, kidlisp, tapes, pieces in PDS repos (docs/sync.md) ----- */
 
 /*
  * Mirrors content documents into their owners' repos: each document without a record gets a TID
  * record key stored on it before the write; new records go in applyWrites batches of up to 200;
  * edits are putRecord; deleted (moods.deleted, paintings.nuked) documents lose their record.
- * options_json (NULL = {}): {"collection":"moods|paintings|all","user":"SUB","fix":bool};
+ * options_json (NULL = {}): {"collection":"moods|paintings|kidlisp|tapes|pieces|all",
+ *   "user":"SUB","fix":bool};
  * without "fix":true it is a dry run that writes nothing. Resumable: a pass without "user"
  * continues after the last user a previous, interrupted pass finished. `progress` (may be NULL)
  * is called after each user with {"collection","user","users_done","created","retried",

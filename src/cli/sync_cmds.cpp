@@ -164,7 +164,8 @@ void add_sync_commands(CLI::App &app, Context &ctx) {
   auto *verify = sync->add_subcommand(
       "verify", "compare repos with the store: missing, extra, duplicate records (--fix repairs)");
   for (CLI::App *cmd : {records, verify}) {
-    cmd->add_option("--collection", args->collection, "moods, paintings or all (default)")
+    cmd->add_option("--collection", args->collection,
+                    "moods, paintings, kidlisp, tapes, pieces or all (default)")
         ->check(CLI::IsMember({"moods", "paintings", "kidlisp", "tapes", "pieces", "all"}));
     cmd->add_option("--user", args->user, "only this person (sub)");
   }
@@ -178,7 +179,8 @@ void add_sync_commands(CLI::App &app, Context &ctx) {
   records->callback([&ctx, args] { ctx.exit_code = sync_records(ctx, *args); });
   verify->callback([&ctx, args] { ctx.exit_code = sync_verify(ctx, *args); });
 
-  auto *content = app.add_subcommand("content", "source documents (moods, paintings)");
+  auto *content =
+      app.add_subcommand("content", "source documents (moods, paintings, kidlisp, tapes, pieces)");
   content->require_subcommand(1);
   auto *import = content->add_subcommand(
       "import", "insert or update documents by _id from JSON lines (FILE, or - for stdin)");

@@ -1,6 +1,6 @@
 // The mirror's table: which store collection goes to which repo collection, and how each field
 // of a source document becomes a field of the record (lexicons at/lexicons/computer/aesthetic/).
-// Adding a collection (kidlisp, tapes) is one more entry in mappings(), plus its store table.
+// Adding a collection is one more entry in mappings(), plus its store table (both stores).
 //
 // Every record gets "$type" (the NSID), "ref" (the source document's _id) and "when" (ISO 8601,
 // UTC, milliseconds). Values are strings only: the AT data model rejects floats, and nothing
