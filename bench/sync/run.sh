@@ -4,6 +4,7 @@
 # again if this script started it.
 #
 #   bench/sync/run.sh [BUILD_DIR] [bench_sync arguments...]     e.g. --moods 1000
+#   BENCH=bench_sync_document bench/sync/run.sh [BUILD_DIR] --moods 300   write-time latency
 #
 # BUILD_DIR defaults to build-bench (cmake -S . -B build-bench -G Ninja -DACID_BUILD_BENCH=ON).
 set -euo pipefail
@@ -15,10 +16,13 @@ if [[ $# -gt 0 && $1 != --* ]]; then
   shift
 fi
 PDS_DIR=${ACID_BENCH_PDS_DIR:-/tmp/bench-pds}
+BENCH=${BENCH:-bench_sync}
+[[ $BENCH == bench_sync || $BENCH == bench_sync_document ]] ||
+  { echo "run.sh: BENCH must be bench_sync or bench_sync_document" >&2; exit 64; }
 
 [[ -f $BUILD/build.ninja || -f $BUILD/Makefile ]] ||
   { echo "run.sh: $BUILD is not a configured build directory" >&2; exit 2; }
-cmake --build "$BUILD" -j2 --target bench_sync >&2
+cmake --build "$BUILD" -j2 --target "$BENCH" >&2
 
 started_pds=
 stop_pds() {
@@ -37,5 +41,5 @@ fi
 
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD)," \
   "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-"$BUILD/bench/bench_sync" --pds-env "$PDS_DIR/env" "$@"
+"$BUILD/bench/$BENCH" --pds-env "$PDS_DIR/env" "$@"
 echo "# done $(date -u +%Y-%m-%dT%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -231,7 +231,8 @@ export interface SealCredentialsReport {
 
 export type DateInput = Date | number | string;
 
-export type SyncCollection = 'moods' | 'paintings' | 'all';
+export type ContentCollection = 'moods' | 'paintings' | 'kidlisp' | 'tapes' | 'pieces';
+export type SyncCollection = ContentCollection | 'all';
 
 export interface SyncOptions {
   /** default 'all' */
@@ -379,9 +380,25 @@ export class Identity {
   syncRecords(options?: SyncOptions, onProgress?: (progress: SyncProgress) => void): Promise<SyncReport>;
   syncVerify(options?: SyncOptions): Promise<VerifyReport>;
   importContent(jsonl: string | Uint8Array): Promise<ContentImportReport>;
-  deleteContent(collection: 'moods' | 'paintings', id: string): Promise<void>;
+  deleteContent(collection: ContentCollection, id: string): Promise<void>;
+  /** Mirrors one document now by its current state (docs/sync.md "One document, now"). */
+  mirrorContent(collection: ContentCollection, id: string): Promise<DocumentSyncReport>;
   allocateUserCode(date: DateInput): Promise<string>;
   userCodeStats(year?: number): Promise<{ years: UserCodeYearStats[] }>;
+}
+
+export interface DocumentSyncReport {
+  collection: string;
+  id: string;
+  action: 'created' | 'retried' | 'updated' | 'deleted' | 'unchanged' | 'skipped';
+  repo?: string;
+  rkey?: string;
+  uri?: string;
+  cid?: string;
+  /** why a skipped document has no repo to go to */
+  reason?: string;
+  /** blobs the record was written without, and why (e.g. the thumbnail: "http_status") */
+  blobs_missing?: { blob: string; reason: string; message?: string }[];
 }
 
 export function generateUserCode(date?: DateInput): string;

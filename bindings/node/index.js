@@ -70,7 +70,7 @@ function optionalString(value, name) {
   if (value !== undefined && value !== null) requireString(value, name);
 }
 
-const SYNC_COLLECTIONS = ['moods', 'paintings', 'all'];
+const SYNC_COLLECTIONS = ['moods', 'paintings', 'kidlisp', 'tapes', 'pieces', 'all'];
 
 // {collection, user, fix} -> the options JSON of acid_sync_records / acid_sync_verify.
 function syncOptions({ collection, user, fix }, what) {
@@ -558,6 +558,22 @@ class Identity {
     const options = syncOptions({ collection, user, fix }, 'syncVerify');
     try {
       return JSON.parse(await this._call((h) => native.syncVerify(h, options)));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
+   * Mirrors one document now, by its current state (created, updated or deleted on the PDS):
+   * the call to make right after storing it (docs/sync.md "One document, now"). Exactly once: a
+   * second call, or a batch sync racing it, leaves one record. Resolves to the report
+   * `{collection, id, action, repo?, rkey?, uri?, cid?, reason?, blobs_missing?}`.
+   */
+  async mirrorContent(collection, id) {
+    requireString(collection, 'collection');
+    requireString(id, 'id');
+    try {
+      return JSON.parse(await this._call((h) => native.syncDocument(h, collection, id)));
     } catch (e) {
       throw fromNative(e);
     }

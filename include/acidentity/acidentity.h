@@ -423,13 +423,14 @@ typedef void (*acid_progress_fn)(const char *progress_json, void *user_data);
 ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
                               acid_progress_fn progress, void *user_data, char **report_json);
 
-/* ---- Content sync: moods and paintings mirrored into each person's PDS repo (docs/sync.md) --- */
+/* ---- Content sync: moods, paintings, kidlisp, tapes, pieces in PDS repos (docs/sync.md) ----- */
 
 /*
  * Mirrors content documents into their owners' repos: each document without a record gets a TID
  * record key stored on it before the write; new records go in applyWrites batches of up to 200;
  * edits are putRecord; deleted (moods.deleted, paintings.nuked) documents lose their record.
- * options_json (NULL = {}): {"collection":"moods|paintings|all","user":"SUB","fix":bool};
+ * options_json (NULL = {}): {"collection":"moods|paintings|kidlisp|tapes|pieces|all",
+ *   "user":"SUB","fix":bool};
  * without "fix":true it is a dry run that writes nothing. Resumable: a pass without "user"
  * continues after the last user a previous, interrupted pass finished. `progress` (may be NULL)
  * is called after each user with {"collection","user","users_done","created","retried",
@@ -452,6 +453,22 @@ ACID_EXTERN int acid_sync_records(acid_client *client, const char *options_json,
  * "kind","ref","rkeys"}],"issues_total","skipped","failures","failures_total","pds_calls"}.
  */
 ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json, char **report_json);
+
+/*
+ * Mirrors ONE document now, by its current state: created, updated or deleted on the PDS (the
+ * call to make right after the document is stored). Exactly once like acid_sync_records: the
+ * record key is stored on the document before the write and the write is a putRecord at it, so
+ * a second call, or a batch sync racing this one, leaves one record. A guest painting goes to
+ * the art account's repo; a painting's image URL is derived from ACID_MEDIA_BASE_URL and its
+ * thumbnail uploaded as a blob (without one when it cannot be fetched; see blobs_missing).
+ * *report_json: {"collection","id","action":"created"|"retried"|"updated"|"deleted"|
+ * "unchanged"|"skipped","repo"?,"rkey"?,"uri"?,"cid"?,"reason"?,"blobs_missing"?:[...]}.
+ * ACID_ENOTFOUND when the document is absent, ACID_EINVAL for an unknown collection or a
+ * document the lexicon refuses; PDS failures carry the XRPC error (the document stays pending
+ * for the next acid_sync_records).
+ */
+ACID_EXTERN int acid_sync_document(acid_client *client, const char *collection, const char *id,
+                                   char **report_json);
 
 /*
  * Inserts or updates content documents by _id from JSON lines (`len` bytes), e.g.

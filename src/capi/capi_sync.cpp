@@ -1,4 +1,5 @@
 // extern "C" entry points of the content sync (src/sync): argument checks, then the mirror.
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,29 @@ ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json,
     auto mirror = acid::sync::make_mirror(*client->engine);
     if (!mirror) return std::move(mirror).error();
     auto report = (*mirror)->verify(*options);
+    if (!report) return std::move(report).error();
+    return hand_out(*report, report_json);
+  });
+}
+
+ACID_EXTERN int acid_sync_document(acid_client *client, const char *collection, const char *id,
+                                   char **report_json) {
+  if (report_json != nullptr) *report_json = nullptr;  // cleared before any check can fail
+  return guard(__func__, [&]() -> Status {
+    ACID_TRY(require(
+        client != nullptr && collection != nullptr && id != nullptr && report_json != nullptr,
+        "acid_sync_document: client, collection, id and report_json are required"));
+    acid::sync::DocumentMirror *documents = nullptr;
+    {
+      std::lock_guard lock(client->documents_mu);
+      if (!client->documents) {
+        auto made = acid::sync::make_document_mirror(*client->engine);
+        if (!made) return std::move(made).error();
+        client->documents = std::move(*made);
+      }
+      documents = client->documents.get();
+    }
+    auto report = documents->sync_document(collection, id);
     if (!report) return std::move(report).error();
     return hand_out(*report, report_json);
   });

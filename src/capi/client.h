@@ -11,6 +11,7 @@
 #include "core/redact.h"
 #include "provision/credentials.h"
 #include "provision/engine.h"
+#include "sync/document.h"
 
 struct acid_client {
   std::unique_ptr<acid::provision::Engine> engine;
@@ -20,6 +21,9 @@ struct acid_client {
   // engine, whose store and configuration it uses, so it is destroyed first.
   std::mutex sessions_mutex;
   std::unique_ptr<acid::provision::PdsSessions> sessions;
+  // acid_sync_document's mirror, made on first use and kept: it holds the repo sessions.
+  std::mutex documents_mu;
+  std::unique_ptr<acid::sync::DocumentMirror> documents;
 };
 
 namespace acid::capi {

@@ -1,4 +1,4 @@
-// acidentity sync records|verify, content import|delete (docs/sync.md)
+// acidentity sync records|verify|document, content import|delete (docs/sync.md)
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -138,6 +138,21 @@ int content_delete(Context ctx, const SyncArgs &a) {
   return kExitOk;
 }
 
+int sync_document(Context ctx, const SyncArgs &a) {
+  ctx.quiet = true;
+  ClientHandle client = open_client(ctx);
+  if (!client) return report_failure("opening the store");
+  OwnedText report;
+  const int rc = acid_sync_document(client.get(), a.collection.c_str(), a.id.c_str(), &report.ptr);
+  if (rc == ACID_EINVAL || rc == ACID_ENOTFOUND) {
+    std::fprintf(stderr, "acidentity: sync document: %s\n", acid_error_last()->message);
+    return kExitNo;
+  }
+  if (rc != ACID_OK) return report_failure("sync document");
+  std::printf("%s\n", report.ptr);
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_sync_commands(CLI::App &app, Context &ctx) {
@@ -149,16 +164,23 @@ void add_sync_commands(CLI::App &app, Context &ctx) {
   auto *verify = sync->add_subcommand(
       "verify", "compare repos with the store: missing, extra, duplicate records (--fix repairs)");
   for (CLI::App *cmd : {records, verify}) {
-    cmd->add_option("--collection", args->collection, "moods, paintings or all (default)")
-        ->check(CLI::IsMember({"moods", "paintings", "all"}));
+    cmd->add_option("--collection", args->collection,
+                    "moods, paintings, kidlisp, tapes, pieces or all (default)")
+        ->check(CLI::IsMember({"moods", "paintings", "kidlisp", "tapes", "pieces", "all"}));
     cmd->add_option("--user", args->user, "only this person (sub)");
   }
   records->add_flag("--fix", args->fix, "write to the PDS (default: dry run)");
   verify->add_flag("--fix", args->fix, "repair what is found");
+  auto *document = sync->add_subcommand(
+      "document", "mirror one document now (create, update or delete by its current state)");
+  document->add_option("COLLECTION", args->collection)->required();
+  document->add_option("ID", args->id)->required();
+  document->callback([&ctx, args] { ctx.exit_code = sync_document(ctx, *args); });
   records->callback([&ctx, args] { ctx.exit_code = sync_records(ctx, *args); });
   verify->callback([&ctx, args] { ctx.exit_code = sync_verify(ctx, *args); });
 
-  auto *content = app.add_subcommand("content", "source documents (moods, paintings)");
+  auto *content =
+      app.add_subcommand("content", "source documents (moods, paintings, kidlisp, tapes, pieces)");
   content->require_subcommand(1);
   auto *import = content->add_subcommand(
       "import", "insert or update documents by _id from JSON lines (FILE, or - for stdin)");

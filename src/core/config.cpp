@@ -30,14 +30,16 @@ constexpr std::string_view kKey = "ACID_CREDENTIALS_KEY";
 constexpr std::string_view kPlaintext = "ACID_ALLOW_PLAINTEXT_CREDENTIALS";
 constexpr std::string_view kMaxAttempts = "ACID_MAX_ATTEMPTS";
 constexpr std::string_view kListen = "ACID_DAEMON_LISTEN";
+constexpr std::string_view kMediaBase = "ACID_MEDIA_BASE_URL";
 constexpr std::string_view kHandleToken = "ACID_HANDLE_CHANGED_TOKEN";
 constexpr std::string_view kServiceAccounts = "ACID_SERVICE_ACCOUNTS";
 
-constexpr std::array<std::string_view, 20> kVariables = {
+constexpr std::array<std::string_view, 21> kVariables = {
     kStore,        kMongoUri,    kMongoName,     kPdsUrl,         kPdsPassword,
     kHandleDomain, kLogToken,    kSotceLogToken, kAuth0Base,      kSotceAuth0Base,
     kM2mId,        kM2mSecret,   kSotceM2mId,    kSotceM2mSecret, kKey,
-    kPlaintext,    kMaxAttempts, kListen,        kHandleToken,    kServiceAccounts};
+    kPlaintext,    kMaxAttempts, kListen,        kHandleToken,    kServiceAccounts,
+    kMediaBase};
 
 // Names the deployed scripts used by mistake (seed-system.md section 7): set, they do nothing.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kMisnamed = {{
@@ -414,6 +416,14 @@ Result<Config> Config::from_env(const EnvLookup &env) {
       problems.add(kHandleDomain,
                    "expected a domain of lowercase labels (letters, digits, '-') such as "
                    "at.example.com, without leading or trailing dots");
+    }
+  }
+
+  if (const auto v = get(kMediaBase)) {
+    if (const auto url = parse_http_url(*v)) {
+      c.media_base_url = url->normalized;
+    } else {
+      problems.add(kMediaBase, "expected an http:// or https:// base URL with a host");
     }
   }
 

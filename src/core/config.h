@@ -23,6 +23,9 @@
 //   ACID_SERVICE_ACCOUNTS              ids and DIDs of users documents that are not people,
 //                                      comma-separated (core/service_accounts.h); art-guest
 //                                      and any id that is not an Auth0 user id need no entry
+//   ACID_MEDIA_BASE_URL                where painting images are served, default
+//                                      "https://aesthetic.computer/media" (the deployed
+//                                      track-media.mjs: <base>/paintings/<code>.png)
 //
 // An empty value counts as unset. A value holding control characters (a stray newline from a
 // .env file) is malformed. Errors are Code::config; their message names the variable and never
@@ -80,6 +83,7 @@ class Config {
   std::uint16_t daemon_port = 8787;
   std::optional<std::string> handle_changed_token;
   ServiceAccounts service_accounts;
+  std::string media_base_url = "https://aesthetic.computer/media";  // no trailing slash
 
   // Every variable this class reads, in the order describe_json() lists them.
   static std::span<const std::string_view> variable_names();

@@ -169,6 +169,22 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::create(std::size_t max_idl
   return std::unique_ptr<HttpTransport>(new HttpTransport(std::move(impl)));
 }
 
+// Redirects only when asked (a media fetch), at most `max`, and only to http/https.
+static CURLcode set_redirects(CURL *h, int max) {
+  CURLcode rc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, max > 0 ? 1L : 0L);
+  if (max <= 0 || rc != CURLE_OK) return rc;
+  rc = curl_easy_setopt(h, CURLOPT_MAXREDIRS, static_cast<long>(max));
+#if LIBCURL_VERSION_NUM >= 0x075500
+  if (rc == CURLE_OK) rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+  if (rc == CURLE_OK) {
+    rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+                          static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  }
+#endif
+  return rc;
+}
+
 HttpOutcome HttpTransport::perform(const HttpRequest &request) {
   HttpOutcome outcome;
   CURL *h = impl_->acquire();
@@ -190,9 +206,10 @@ HttpOutcome HttpTransport::perform(const HttpRequest &request) {
     }
     headers = next;
   };
-  add_header("Accept: application/json");
-  add_header("Expect:");  // no 100-continue round trip
-  if (request.post && !request.body.empty()) add_header("Content-Type: application/json");
+  add_header(("Accept: " + request.accept).c_str());  // curl_slist_append copies the line
+  add_header("Expect:");                              // no 100-continue round trip
+  const std::string type = "Content-Type: " + request.content_type;
+  if (request.post && !request.body.empty()) add_header(type.c_str());
   if (!request.authorization.empty()) {
     auth_header = "Authorization: " + request.authorization;
     add_header(auth_header.c_str());
@@ -211,7 +228,7 @@ HttpOutcome HttpTransport::perform(const HttpRequest &request) {
 #else
   set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-  set(CURLOPT_FOLLOWLOCATION, 0L);
+  if (rc == CURLE_OK) rc = set_redirects(h, request.max_redirects);
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) set(CURLOPT_CAINFO, request.ca_file.c_str());

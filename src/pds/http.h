@@ -8,7 +8,8 @@
 //
 // TLS: peer and host verification are always on; there is no way to turn them off. `ca_file`
 // only adds trust anchors. HTTP/2 is negotiated over TLS when the server offers it; plain http
-// is HTTP/1.1. Redirects are never followed; only http and https are allowed.
+// is HTTP/1.1. Redirects are followed only when a request asks (max_redirects); only http and
+// https are allowed.
 //
 // Non-idempotent requests go out on a fresh connection (HttpRequest::fresh_connection) so that
 // libcurl's transparent retry on a dead reused connection can never send them twice.
@@ -28,8 +29,10 @@ namespace acid::pds::detail {
 struct HttpRequest {
   std::string url;
   bool post = false;
-  std::string body;           // sent as application/json when post
-  std::string authorization;  // full Authorization header value, or empty
+  std::string body;                               // sent as content_type when post
+  std::string content_type = "application/json";  // of the body (uploadBlob: the blob's type)
+  std::string accept = "application/json";        // a media fetch asks for images instead
+  std::string authorization;                      // full Authorization header value, or empty
   std::int64_t connect_timeout_ms = 5'000;
   std::int64_t timeout_ms = 30'000;
   std::size_t max_body_bytes = 16u << 20;
@@ -41,6 +44,9 @@ struct HttpRequest {
   // have performed. On a fresh connection libcurl never does that. The new connection is kept
   // for reuse by later calls.
   bool fresh_connection = false;
+  // Redirects to follow (http/https only); 0 = none, as every XRPC call. A media fetch follows
+  // a few (the deployed /media/... answers with a redirect to object storage).
+  int max_redirects = 0;
 };
 
 struct HttpOutcome {

@@ -128,6 +128,7 @@ struct XrpcClient::Prepared {
   bool post = false;
   std::vector<std::pair<std::string, std::string>> params;
   std::string body;
+  std::string content_type;  // empty: application/json
   std::string authorization;
   bool idempotent = false;
   std::vector<std::string_view> secrets;
@@ -196,6 +197,7 @@ Result<HttpReply> XrpcClient::execute(const Prepared &p) {
   req.url = base_url_ + "/xrpc/" + std::string(p.method) + query_string(p.params);
   req.post = p.post;
   req.body = p.body;
+  if (!p.content_type.empty()) req.content_type = p.content_type;
   req.authorization = p.authorization;
   req.connect_timeout_ms = options_.connect_timeout_ms;
   req.max_body_bytes = options_.max_response_bytes;
@@ -671,6 +673,7 @@ Result<HttpReply> XrpcClient::call(const RawCall &c) {
   p.post = c.procedure;
   p.params = c.params;
   p.body = c.body_json;
+  p.content_type = c.content_type;
   p.idempotent = c.idempotent;
   for (const auto &s : c.secrets) p.secrets.push_back(s);
   switch (c.auth) {

@@ -68,7 +68,8 @@ struct RawCall {
   std::string nsid;
   bool procedure = false;                                   // POST (procedure) or GET (query)
   std::vector<std::pair<std::string, std::string>> params;  // query parameters
-  std::string body_json;                                    // procedure input, sent as is
+  std::string body_json;     // procedure input, sent as is (any bytes when content_type is set)
+  std::string content_type;  // of the input; empty = application/json (uploadBlob: image/png)
   AuthKind auth = AuthKind::none;
   std::string bearer;  // the access (or refresh) JWT when auth == bearer
   bool idempotent = false;

@@ -11,6 +11,9 @@ namespace {
 // The collection's own string fields, by their names in the documents (= the port's names).
 std::vector<std::string_view> content_fields(std::string_view collection) {
   if (collection == "moods") return {"mood"};
+  if (collection == "kidlisp") return {"code", "source"};
+  if (collection == "tapes") return {"slug", "code", "bucket"};
+  if (collection == "pieces") return {"slug", "code", "name", "bucket"};
   return {"slug", "code", "imageUrl", "recordingUrl", "bucket"};
 }
 
@@ -61,10 +64,14 @@ std::string needs_sync(std::string_view deleted) {
 
 Result<std::string_view> ContentCommands::deleted_field(std::string_view collection) {
   if (collection == "moods") return std::string_view("deleted");
-  if (collection == "paintings") return std::string_view("nuked");
+  if (collection == "paintings" || collection == "tapes" || collection == "pieces") {
+    return std::string_view("nuked");
+  }
+  // The deployed kidlisp documents have no soft-delete flag: "deleted" is the library's own.
+  if (collection == "kidlisp") return std::string_view("deleted");
   return Error(Code::invalid, "unknown content collection \"" +
                                   std::string(collection.substr(0, 64)) +
-                                  "\" (known: moods, paintings)");
+                                  "\" (known: moods, paintings, kidlisp, tapes, pieces)");
 }
 
 Op ContentCommands::write(Op::Kind kind, std::string_view collection, Doc filter, Doc update,

@@ -19,7 +19,7 @@ using sqlite::Transaction;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit a
 // shipped migration: append a new one.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     R"sql(
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,
@@ -151,6 +151,31 @@ ALTER TABLE jobs ADD COLUMN lease_token TEXT;
     R"sql(
 ALTER TABLE handles ADD COLUMN created_ms INTEGER;
 ALTER TABLE handles ADD COLUMN updated_ms INTEGER;
+)sql",
+    // 6: the other content kinds the deployed code mirrors (kidlisp, tapes, pieces); user_sub ''
+    // is a guest document (the art account's repo).
+    R"sql(
+CREATE TABLE kidlisp (
+  id TEXT PRIMARY KEY, user_sub TEXT NOT NULL, code TEXT, source TEXT, when_ms INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)), rkey TEXT, uri TEXT, cid TEXT,
+  version INTEGER NOT NULL DEFAULT 1, synced_version INTEGER NOT NULL DEFAULT 0,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX kidlisp_user ON kidlisp (user_sub, id);
+CREATE TABLE tapes (
+  id TEXT PRIMARY KEY, user_sub TEXT NOT NULL, slug TEXT, code TEXT, bucket TEXT,
+  when_ms INTEGER NOT NULL, nuked INTEGER NOT NULL DEFAULT 0 CHECK (nuked IN (0, 1)), rkey TEXT,
+  uri TEXT, cid TEXT, version INTEGER NOT NULL DEFAULT 1,
+  synced_version INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL
+);
+CREATE INDEX tapes_user ON tapes (user_sub, id);
+CREATE TABLE pieces (
+  id TEXT PRIMARY KEY, user_sub TEXT NOT NULL, slug TEXT, code TEXT, name TEXT, bucket TEXT,
+  when_ms INTEGER NOT NULL, nuked INTEGER NOT NULL DEFAULT 0 CHECK (nuked IN (0, 1)), rkey TEXT,
+  uri TEXT, cid TEXT, version INTEGER NOT NULL DEFAULT 1,
+  synced_version INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL
+);
+CREATE INDEX pieces_user ON pieces (user_sub, id);
 )sql",
 };
 std::string year_prefix(int yy) {
@@ -1215,11 +1240,21 @@ class SqliteStore final : public Store {
                                           {"imageUrl", "image_url"},
                                           {"recordingUrl", "recording_url"},
                                           {"bucket", "bucket"}}};
-    if (collection == "moods") return &kMoods;
-    if (collection == "paintings") return &kPaintings;
+    static const ContentTable kKidlisp{
+        "kidlisp", "kidlisp", "deleted", {{"code", "code"}, {"source", "source"}}};
+    static const ContentTable kTapes{
+        "tapes", "tapes", "nuked", {{"slug", "slug"}, {"code", "code"}, {"bucket", "bucket"}}};
+    static const ContentTable kPieces{
+        "pieces",
+        "pieces",
+        "nuked",
+        {{"slug", "slug"}, {"code", "code"}, {"name", "name"}, {"bucket", "bucket"}}};
+    for (const ContentTable *t : {&kMoods, &kPaintings, &kKidlisp, &kTapes, &kPieces}) {
+      if (collection == t->collection) return t;
+    }
     return Error(Code::invalid, "unknown content collection \"" +
                                     std::string(collection.substr(0, 64)) +
-                                    "\" (known: moods, paintings)");
+                                    "\" (known: moods, paintings, kidlisp, tapes, pieces)");
   }
 
   static std::string content_select(const ContentTable &t) {

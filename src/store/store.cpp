@@ -17,7 +17,8 @@ ContentNeed content_need(const ContentDoc &doc) {
 }
 
 bool is_content_collection(std::string_view collection) {
-  return collection == "moods" || collection == "paintings";
+  return collection == "moods" || collection == "paintings" || collection == "kidlisp" ||
+         collection == "tapes" || collection == "pieces";
 }
 
 const char *to_string(AccountState state) {

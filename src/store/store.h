@@ -158,7 +158,7 @@ struct DuplicateCode {
   std::vector<std::string> subs;  // every holder, ascending
 };
 
-// ---- Content records (moods, paintings): the source documents mirrored into PDS repos ------
+// ---- Content records (moods, paintings, kidlisp, tapes, pieces): mirrored into PDS repos --
 
 // The record a content document is mirrored to (users' repos, see src/sync). rkey is a TID the
 // mirror generates and stores BEFORE writing, so a retry writes the same record again.
@@ -168,13 +168,14 @@ struct ContentAtproto {
   std::optional<std::string> cid;
 };
 
-// One source document of a content collection ("moods" or "paintings"). `fields` holds the
-// collection's own string fields by their source names (moods: mood; paintings: slug, code,
-// imageUrl, recordingUrl, bucket); an absent optional field is simply not in the map.
+// One source document of a content collection. `fields` holds the collection's own string
+// fields by their source names (moods: mood; paintings: slug, code, imageUrl, recordingUrl,
+// bucket; kidlisp: code, source; tapes: slug, code, bucket; pieces: slug, code, name, bucket);
+// an absent optional field is simply not in the map. user is empty for a guest document.
 struct ContentDoc {
   std::string collection;
   std::string id;    // _id (an ObjectId's 24 hex digits, or the string id)
-  std::string user;  // sub; empty for a guest painting
+  std::string user;  // sub; empty for a guest document
   std::map<std::string, std::string> fields;
   UnixMillis when = 0;
   bool deleted = false;  // moods.deleted, paintings.nuked
@@ -369,7 +370,7 @@ class Store {
   // makes exact duplicates impossible in SQLite; a non-unique MongoDB index does not).
   virtual Result<std::vector<DuplicateCode>> duplicate_codes() = 0;
 
-  // ---- Content records (moods, paintings) and sync cursors -----------------------------------
+  // ---- Content records (every mapped kind) and sync cursors ----------------------------------
   // Every method is one atomic single-document step. `collection` must be a content collection
   // (Code::invalid otherwise).
 

@@ -76,7 +76,7 @@ Result<store::ContentDoc> parse_line(std::string_view text, std::size_t line) {
   }
   if (doc.id.empty()) return line_error(line, "\"_id\" is required");
   if (!v.HasMember("when")) return line_error(line, "\"when\" is required");
-  if (doc.user.empty() && m.collection != "paintings") {
+  if (doc.user.empty() && !m.guest_repo) {
     return line_error(line, "\"user\" is required for " + std::string(m.collection));
   }
   Status st = validate(m, doc);

@@ -7,23 +7,116 @@
 
 namespace acid::sync {
 
+namespace {
+
+// track-media.mjs: imageUrl = https://aesthetic.computer/media/paintings/<code>.png, and a
+// recording (a slug "imageSlug:recordingSlug") at .../paintings/<code>.zip.
+void derive_painting(std::map<std::string, std::string> &fields, std::string_view media_base) {
+  auto code = fields.find("code");
+  if (code == fields.end()) return;
+  const std::string base = std::string(media_base) + "/paintings/" + code->second;
+  if (!fields.contains("imageUrl")) fields["imageUrl"] = base + ".png";
+  auto slug = fields.find("slug");
+  if (!fields.contains("recordingUrl") && slug != fields.end() &&
+      slug->second.find(':') != std::string::npos) {
+    fields["recordingUrl"] = base + ".zip";
+  }
+}
+
+std::string field_or_empty(const std::map<std::string, std::string> &fields, const char *name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
+
+// The painting's thumbnail: the deployed fallback, the full image at imageUrl.
+std::string painting_image(const std::map<std::string, std::string> &fields, std::string_view) {
+  return field_or_empty(fields, "imageUrl");
+}
+
+// A tape's video: what the deployed site plays, <media>/tapes/<code>.mp4 (the deployed mirror
+// converted the recording ZIP with ffmpeg; the media route serves the MP4 by code).
+std::string tape_video(const std::map<std::string, std::string> &fields,
+                       std::string_view media_base) {
+  const std::string code = field_or_empty(fields, "code");
+  return code.empty() ? std::string() : std::string(media_base) + "/tapes/" + code + ".mp4";
+}
+
+}  // namespace
+
 const std::vector<CollectionMapping> &mappings() {
   // computer.aesthetic.mood: mood (<= 5000), when, ref.
   // computer.aesthetic.painting: slug (<= 128), code (<= 10), imageUrl (uri, <= 512), when,
-  // ref (<= 24), recordingUrl (optional). The thumbnail blob is optional and not mirrored.
+  // ref (<= 24), recordingUrl (optional), thumbnail (optional blob, png/jpeg, <= 1 MiB).
   static const std::vector<CollectionMapping> kMappings = {
-      {"moods", "computer.aesthetic.mood", "deleted", 0, {{"mood", "mood", true, 5000, false}}},
+      {"moods",
+       "computer.aesthetic.mood",
+       "deleted",
+       0,
+       {{"mood", "mood", true, 5000, false, false}},
+       nullptr,
+       {},
+       false},
       {"paintings",
        "computer.aesthetic.painting",
        "nuked",
        24,
-       {{"slug", "slug", true, 128, false},
-        {"code", "code", true, 10, false},
-        {"imageUrl", "imageUrl", true, 512, true},
-        {"recordingUrl", "recordingUrl", false, 512, true},
-        {"bucket", "", false, 64, false}}},
+       {{"slug", "slug", true, 128, false, false},
+        {"code", "code", true, 10, false, false},
+        {"imageUrl", "imageUrl", true, 512, true, true},
+        {"recordingUrl", "recordingUrl", false, 512, true, true},
+        {"bucket", "", false, 64, false, false}},
+       &derive_painting,
+       {{"thumbnail", {"image/png", "image/jpeg"}, 1048576, &painting_image, false}},
+       true},
+      // computer.aesthetic.kidlisp: source (<= 50000), code (<= 10), when, ref (<= 24). The
+      // deployed record also carried acUrl, which the lexicon does not define: left out.
+      {"kidlisp",
+       "computer.aesthetic.kidlisp",
+       "deleted",
+       24,
+       {{"source", "source", true, 50000, false, false}, {"code", "code", true, 10, false, false}},
+       nullptr,
+       {},
+       true},
+      // computer.aesthetic.tape: slug, code, when, video (required blob, video/mp4, <= 50 MiB),
+      // ref. acUrl of the deployed record is not in the lexicon either.
+      {"tapes",
+       "computer.aesthetic.tape",
+       "nuked",
+       0,
+       {{"slug", "slug", true, 0, false, false},
+        {"code", "code", true, 0, false, false},
+        {"bucket", "", false, 64, false, false}},
+       nullptr,
+       {{"video", {"video/mp4"}, 52428800, &tape_video, true}},
+       true},
+      // computer.aesthetic.piece: slug (<= 100), when, ref (<= 24).
+      {"pieces",
+       "computer.aesthetic.piece",
+       "nuked",
+       24,
+       {{"slug", "slug", true, 100, false, false},
+        {"code", "", false, 64, false, false},
+        {"name", "", false, 256, false, false},
+        {"bucket", "", false, 64, false, false}},
+       nullptr,
+       {},
+       true},
   };
   return kMappings;
+}
+
+std::string repo_owner(const CollectionMapping &mapping, const store::ContentDoc &doc) {
+  if (!doc.user.empty()) return doc.user;
+  return mapping.guest_repo ? std::string(kArtGuestSub) : std::string();
+}
+
+std::map<std::string, std::string> record_fields(const CollectionMapping &mapping,
+                                                 const store::ContentDoc &doc,
+                                                 std::string_view media_base) {
+  std::map<std::string, std::string> fields = doc.fields;
+  if (mapping.derive != nullptr) mapping.derive(fields, media_base);
+  return fields;
 }
 
 Result<const CollectionMapping *> mapping_for(std::string_view collection) {
@@ -73,7 +166,10 @@ bool is_utf8(std::string_view text) {
   return true;
 }
 
-Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) {
+namespace {
+
+// The lexicon's bounds over the fields; `record` = the derived fields are present by now.
+Status check(const CollectionMapping &mapping, const store::ContentDoc &doc, bool record) {
   const std::string what = std::string(mapping.collection) + " " + doc.id;
   if (doc.id.empty()) return Error(Code::invalid, std::string(mapping.collection) + ": empty _id");
   if (mapping.ref_max_bytes > 0 && doc.id.size() > mapping.ref_max_bytes) {
@@ -92,7 +188,7 @@ Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) 
   for (const FieldRule &rule : mapping.fields) {
     auto it = doc.fields.find(std::string(rule.source));
     if (it == doc.fields.end()) {
-      if (rule.required) {
+      if (rule.required && (record || !rule.derived)) {
         return Error(Code::invalid,
                      what + ": the required field \"" + std::string(rule.source) + "\" is missing");
       }
@@ -110,8 +206,18 @@ Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) 
   return Status::ok();
 }
 
-Result<std::string> record_json(const CollectionMapping &mapping, const store::ContentDoc &doc) {
-  ACID_TRY(validate(mapping, doc));
+}  // namespace
+
+Status validate(const CollectionMapping &mapping, const store::ContentDoc &doc) {
+  return check(mapping, doc, false);
+}
+
+Result<std::string> record_json(const CollectionMapping &mapping, const store::ContentDoc &source,
+                                const RecordInputs &inputs) {
+  ACID_TRY(check(mapping, source, false));
+  store::ContentDoc doc = source;
+  doc.fields = record_fields(mapping, source, inputs.media_base);
+  ACID_TRY(check(mapping, doc, true));
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -123,6 +229,12 @@ Result<std::string> record_json(const CollectionMapping &mapping, const store::C
     if (it == doc.fields.end()) continue;
     w.Key(rule.record.data(), static_cast<rapidjson::SizeType>(rule.record.size()));
     w.String(it->second.data(), static_cast<rapidjson::SizeType>(it->second.size()));
+  }
+  for (const BlobRule &blob : mapping.blobs) {
+    auto it = inputs.blobs.find(std::string(blob.record));
+    if (it == inputs.blobs.end()) continue;
+    w.Key(blob.record.data(), static_cast<rapidjson::SizeType>(blob.record.size()));
+    w.RawValue(it->second.data(), it->second.size(), rapidjson::kObjectType);
   }
   const std::string when = format_iso8601(doc.when);
   w.Key("when");

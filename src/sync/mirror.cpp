@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "pds/pds_error.h"
 #include "provision/engine.h"
+#include "sync/blob.h"
 
 namespace acid::sync {
 
@@ -204,11 +205,12 @@ Result<VerifyOptions> parse_verify_options(std::string_view json_text) {
 }
 
 struct Mirror::Impl {
-  Impl(store::Store &s, RemoteSource r, provision::Metrics &m, LogFn l)
+  Impl(store::Store &s, RemoteSource r, provision::Metrics &m, LogFn l, std::string media_base)
       : store(s),
         remote_source(std::move(r)),
         metrics(m),
         log(std::move(l)),
+        maker(std::move(media_base), m),
         sessions([this](std::string_view refresh_jwt) {
           return pds_client->refresh_session(refresh_jwt);
         }) {}
@@ -219,6 +221,7 @@ struct Mirror::Impl {
   const provision::Provisioner *provisioner = nullptr;  // neither the PDS nor the credentials
   provision::Metrics &metrics;
   LogFn log;
+  RecordMaker maker;
   pds::SessionManager sessions;
   std::optional<TidClock> tids;
   std::map<std::string, std::string> logged_in;  // sub -> DID, for this object's lifetime
@@ -296,6 +299,7 @@ struct Mirror::Impl {
     }
   }
 
+  // The documents of one user; user "" = the guest documents (their repo is the art account's).
   Result<std::vector<store::ContentDoc>> load(const CollectionMapping &m, const std::string &user) {
     std::vector<store::ContentDoc> all;
     std::string after;
@@ -304,19 +308,28 @@ struct Mirror::Impl {
       if (!page) return std::move(page).error();
       if (page->empty()) break;
       after = page->back().id;
-      for (auto &d : *page) all.push_back(std::move(d));
-      if (all.size() % kPage != 0) break;
+      const std::size_t got = page->size();
+      for (auto &d : *page) {
+        if (!user.empty() || d.user.empty()) all.push_back(std::move(d));
+      }
+      if (got < kPage) break;
     }
     return all;
   }
 
   // The user's DID when they have an active PDS account; nullopt (with the reason) when not.
-  Result<std::optional<std::string>> account_did(const std::string &user, std::string &reason) {
-    if (user.empty()) {
+  static std::string owner_of(const CollectionMapping &m, const std::string &user) {
+    return user.empty() && m.guest_repo ? std::string(kArtGuestSub) : user;
+  }
+
+  Result<std::optional<std::string>> account_did(const CollectionMapping &m,
+                                                 const std::string &user, std::string &reason) {
+    const std::string owner = owner_of(m, user);
+    if (owner.empty()) {
       reason = "no user (a guest document)";
       return std::optional<std::string>();
     }
-    auto account = store.get_account(user);
+    auto account = store.get_account(owner);
     if (!account) {
       if (account.code() == Code::not_found) {
         reason = "unknown user";
@@ -324,7 +337,9 @@ struct Mirror::Impl {
       }
       return std::move(account).error();
     }
-    if (account->state != store::AccountState::active || !account->did || !account->password) {
+    // The art account is a service account: its DID and password are enough.
+    const bool active = account->state == store::AccountState::active || owner == kArtGuestSub;
+    if (!active || !account->did || !account->password) {
       reason =
           std::string("no active PDS account (state ") + store::to_string(account->state) + ")";
       return std::optional<std::string>();
@@ -346,6 +361,17 @@ struct Mirror::Impl {
     sessions.put(*session);
     logged_in[user] = session->did;
     return session->did;
+  }
+
+  // The record (derived fields, blobs uploaded to `repo`); blob misses are counted by the maker.
+  Result<std::string> make_record(const CollectionMapping &m, const store::ContentDoc &d,
+                                  const std::string &repo) {
+    auto made = maker.make(m, d, [&](std::string_view bytes, std::string_view mime) {
+      return sessions.with_session(
+          repo, [&](std::string_view jwt) { return upload_blob(pds(), jwt, bytes, mime); });
+    });
+    if (!made) return std::move(made).error();
+    return std::move(made->json);
   }
 
   Status write_back(const CollectionMapping &m, const Pending &p, std::string_view uri,
@@ -481,7 +507,7 @@ struct Mirror::Impl {
     if (pending == 0) return Status::ok();
     ++t.users;
     std::string reason;
-    auto did = account_did(user, reason);
+    auto did = account_did(m, user, reason);
     if (!did) return std::move(did).error();
     if (!*did) {
       ++t.skipped_users;
@@ -494,7 +520,7 @@ struct Mirror::Impl {
       t.would_delete += static_cast<std::int64_t>(removes.size());
       return Status::ok();
     }
-    auto session_did = login(user, **did);
+    auto session_did = login(owner_of(m, user), **did);
     if (!session_did) {
       fail(t, m, user, "", "login", session_did.error(), pending);
       return Status::ok();
@@ -511,7 +537,7 @@ struct Mirror::Impl {
     std::vector<Pending> fresh, again, candidates;
     std::vector<store::Store::RkeyClaim> claims;
     for (auto &d : creates) {
-      auto record = record_json(m, d);
+      auto record = make_record(m, d, repo);
       if (!record) {
         fail(t, m, user, d.id, "validate", record.error());
         continue;
@@ -537,7 +563,7 @@ struct Mirror::Impl {
       }
     }
     for (auto &d : retries) {
-      auto record = record_json(m, d);
+      auto record = make_record(m, d, repo);
       if (!record) {
         fail(t, m, user, d.id, "validate", record.error());
         continue;
@@ -574,7 +600,7 @@ struct Mirror::Impl {
     }
     std::vector<Pending> changed;
     for (auto &d : updates) {
-      auto record = record_json(m, d);
+      auto record = make_record(m, d, repo);
       if (!record) {
         fail(t, m, user, d.id, "validate", record.error());
         continue;
@@ -710,6 +736,9 @@ struct Mirror::Impl {
           if (!cursor) return std::move(cursor).error();
           resumed_from = *cursor;
         }
+        // Guest documents (user "") sort before every sub, so the user walk below never meets
+        // them: their pass (the art account's repo) comes first, on every run.
+        if (m->guest_repo) ACID_TRY(sync_user(*m, "", o.apply, t));
         std::set<std::string> done;
         std::string after = resumed_from;
         bool wrapped = resumed_from.empty();
@@ -817,7 +846,7 @@ struct Mirror::Impl {
   Status verify_user(const CollectionMapping &m, const std::string &user, bool fix, VerifyTally &t,
                      Tally &synced) {
     std::string reason;
-    auto did = account_did(user, reason);
+    auto did = account_did(m, user, reason);
     if (!did) return std::move(did).error();
     if (!*did) {
       ++t.skipped_users;
@@ -908,7 +937,7 @@ struct Mirror::Impl {
     }
     if (!fix) return Status::ok();
 
-    auto session_did = login(user, **did);
+    auto session_did = login(owner_of(m, user), **did);
     if (!session_did) {
       ++t.failed;
       record_failure(m, user, "", "login", session_did.error());
@@ -952,6 +981,14 @@ struct Mirror::Impl {
     return sync_user(m, user, true, synced);
   }
 
+  // The art account's repo against the guest documents, when there are any.
+  Status verify_guests(const CollectionMapping &m, bool fix, VerifyTally &t, Tally &synced) {
+    auto guests = load(m, "");
+    if (!guests) return std::move(guests).error();
+    if (guests->empty()) return Status::ok();
+    return verify_user(m, "", fix, t, synced);
+  }
+
   Result<std::string> verify(const VerifyOptions &o) {
     reset_run();
     ACID_TRY(connect());
@@ -969,6 +1006,7 @@ struct Mirror::Impl {
       if (!o.user.empty()) {
         ACID_TRY(verify_user(*m, o.user, o.fix, t, synced));
       } else {
+        if (m->guest_repo) ACID_TRY(verify_guests(*m, o.fix, t, synced));
         std::string after;
         for (;;) {
           auto users = store.content_users(m->collection, after, kUsersPage, false);
@@ -1033,8 +1071,10 @@ struct Mirror::Impl {
   }
 };
 
-Mirror::Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log)
-    : impl_(std::make_unique<Impl>(store, std::move(remote), metrics, std::move(log))) {}
+Mirror::Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log,
+               std::string media_base)
+    : impl_(std::make_unique<Impl>(store, std::move(remote), metrics, std::move(log),
+                                   std::move(media_base))) {}
 
 Mirror::~Mirror() = default;
 
@@ -1060,7 +1100,8 @@ Result<std::unique_ptr<Mirror>> make_mirror(provision::Engine &engine) {
       engine.metrics(),
       [e](std::string_view event, std::string_view sub, std::string_view extra) {
         e->log(event, sub, extra);
-      });
+      },
+      engine.config().media_base_url);
 }
 
 }  // namespace acid::sync

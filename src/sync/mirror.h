@@ -1,4 +1,5 @@
-// The content mirror: each person's moods and paintings as records in their own PDS repo.
+// The content mirror: each person's moods, paintings, kidlisp, tapes and pieces as records in
+// their own PDS repo (guest documents in the art account's).
 //
 // Exactly-once by construction (docs/sync.md):
 //   - a document without a record gets a fresh TID, stored on the document BEFORE any write
@@ -29,6 +30,7 @@
 #include "provision/provisioner.h"
 #include "store/store.h"
 #include "sync/mapping.h"
+#include "sync/record_maker.h"
 #include "sync/tid.h"
 
 namespace acid::provision {
@@ -61,14 +63,16 @@ struct VerifyOptions {
   bool fix = false;
 };
 
-// Parses {"collection":"moods|paintings|all","user":"SUB","fix":bool} (every member optional;
+// Parses {"collection":"<a mapped collection>|all","user":"SUB","fix":bool} (every member optional;
 // "dry_run":true is accepted as the opposite of fix). Code::invalid on anything else.
 Result<SyncOptions> parse_sync_options(std::string_view json_text);
 Result<VerifyOptions> parse_verify_options(std::string_view json_text);
 
 class Mirror {
  public:
-  Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log);
+  // media_base: ACID_MEDIA_BASE_URL (painting image URLs are derived from it).
+  Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log,
+         std::string media_base = std::string(kDefaultMediaBase));
   ~Mirror();
 
   // Brings the repos in line with the store (or, as a dry run, reports what it would do).

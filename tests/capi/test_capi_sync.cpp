@@ -41,7 +41,7 @@ TEST(CApiSync, ArgumentsAreChecked) {
 TEST(CApiSync, OptionsAreValidatedBeforeAnythingRuns) {
   acid::testing::TempDir dir;
   SyncClient c(dir.sqlite_uri());
-  for (const char *bad : {"not json", "[]", R"({"collection":"tapes"})", R"({"fix":1})",
+  for (const char *bad : {"not json", "[]", R"({"collection":"news"})", R"({"fix":1})",
                           R"({"user":["a"]})", R"({"unknown":true})"}) {
     char *report = nullptr;
     EXPECT_EQ(acid_sync_records(c.ptr, bad, nullptr, nullptr, &report), ACID_EINVAL) << bad;
@@ -73,7 +73,31 @@ TEST(CApiSync, ImportAndDelete) {
   acid_free(report);
   EXPECT_EQ(acid_content_delete(c.ptr, "moods", "m1"), ACID_OK);
   EXPECT_EQ(acid_content_delete(c.ptr, "moods", "m1"), ACID_OK);  // already deleted: fine
-  EXPECT_EQ(acid_content_delete(c.ptr, "tapes", "m1"), ACID_EINVAL);
+  EXPECT_EQ(acid_content_delete(c.ptr, "news", "m1"), ACID_EINVAL);
+}
+
+// acid_sync_document without a PDS configured: what it can decide from the store alone.
+TEST(CApiSync, DocumentNowFromTheStore) {
+  acid::testing::TempDir dir;
+  SyncClient c(dir.sqlite_uri());
+  char *report = reinterpret_cast<char *>(1);
+  EXPECT_EQ(acid_sync_document(nullptr, "moods", "m1", &report), ACID_EINVAL);
+  EXPECT_EQ(report, nullptr);
+  EXPECT_EQ(acid_sync_document(c.ptr, nullptr, "m1", &report), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "moods", nullptr, &report), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "moods", "m1", nullptr), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "news", "m1", &report), ACID_EINVAL);
+  EXPECT_EQ(acid_sync_document(c.ptr, "moods", "m1", &report), ACID_ENOTFOUND);
+  EXPECT_EQ(report, nullptr);
+  const std::string mood =
+      R"({"collection":"moods","_id":"m1","user":"auth0|nobody","mood":"calm","when":"2025-10-14T00:00:00.000Z"})";
+  ASSERT_EQ(acid_content_import(c.ptr, mood.data(), mood.size(), &report), ACID_OK);
+  acid_free(report);
+  // The person has no PDS account: skipped (a normal outcome), nothing needed from the PDS.
+  ASSERT_EQ(acid_sync_document(c.ptr, "moods", "m1", &report), ACID_OK)
+      << acid_error_last()->message;
+  EXPECT_NE(std::string(report).find(R"("action":"skipped")"), std::string::npos) << report;
+  acid_free(report);
 }
 
 }  // namespace

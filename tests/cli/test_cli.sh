@@ -67,11 +67,16 @@ expect content-import-stdin 0 '"unchanged":1' -- "$cli" --store "$store" content
 expect content-import-missing 2 'cannot read' -- "$cli" --store "$store" content import "$work/none.jsonl"
 expect sync-dry-run 0 '"dry_run":true.*"skipped_users":1' -- env -u PDS_URL \
   "$cli" --store "$store" sync records --collection moods
-expect sync-bad-collection 64 'tapes' -- "$cli" --store "$store" sync records --collection tapes
+expect sync-bad-collection 64 'news' -- "$cli" --store "$store" sync records --collection news
 expect sync-verify-needs-pds 2 'ACID_ECONFIG' -- env -u PDS_URL "$cli" --store "$store" sync verify
+expect sync-document-skipped 0 '"action":"skipped","reason":"unknown user"' -- env -u PDS_URL \
+  "$cli" --store "$store" sync document moods cli-m1
+expect sync-document-absent 1 'no moods document cli-m9' -- "$cli" --store "$store" sync document moods cli-m9
+expect sync-document-bad-collection 1 'unknown content collection' -- \
+  "$cli" --store "$store" sync document news cli-m1
 expect content-delete 0 'marked deleted' -- "$cli" --store "$store" content delete moods cli-m1
 expect content-delete-bad-collection 1 'unknown content collection' -- \
-  "$cli" --store "$store" content delete tapes cli-m1
+  "$cli" --store "$store" content delete news cli-m1
 
 # Credentials (no PDS needed for these; tests/capi/test_capi_credentials_live.cpp and
 # tests/audit/test_backfill_cli.cpp drive them on the real PDS).

@@ -58,6 +58,7 @@ struct FullEnv {
       {"ACID_DAEMON_LISTEN", "[::1]:9443"},
       {"ACID_HANDLE_CHANGED_TOKEN", "handle-changed-Token-7"},
       {"ACID_SERVICE_ACCOUNTS", "auth0|operator-bot, did:plc:tliuubv7lyv2uiknsjbf4ppw"},
+      {"ACID_MEDIA_BASE_URL", "http://127.0.0.1:9003/media/"},
   };
 };
 
@@ -77,6 +78,7 @@ TEST(Config, EmptyEnvironmentGivesDefaultsAndNeedsNothing) {
   EXPECT_EQ(c->daemon_host, "127.0.0.1");
   EXPECT_EQ(c->daemon_port, 8787);
   EXPECT_EQ(c->handle_changed_token, std::nullopt);
+  EXPECT_EQ(c->media_base_url, "https://aesthetic.computer/media");  // as track-media.mjs
 
   const Status pds = c->require_pds();
   ASSERT_EQ(pds.code(), Code::config);
@@ -109,6 +111,7 @@ TEST(Config, EveryVariableIsRead) {
   EXPECT_EQ(c->sotce.log_token, std::optional<std::string>("log-token-Sotce-43"));
   EXPECT_EQ(c->aesthetic.base_url, "http://127.0.0.1:9001");
   EXPECT_EQ(c->sotce.base_url, "http://127.0.0.1:9002");
+  EXPECT_EQ(c->media_base_url, "http://127.0.0.1:9003/media");
   EXPECT_EQ(c->aesthetic.m2m_client_id, std::optional<std::string>("m2m-client-Aesthetic"));
   EXPECT_EQ(c->aesthetic.m2m_secret, std::optional<std::string>("m2m-secret-Aesthetic-99"));
   EXPECT_EQ(c->sotce.m2m_client_id, std::optional<std::string>("m2m-client-Sotce"));
@@ -222,6 +225,7 @@ std::vector<BadCase> bad_cases() {
   for (const char *v : {"aesthetic.us.auth0.com", "javascript:alert(1)", "https//x.auth0.com"}) {
     one("ACID_AUTH0_BASE_URL", v);
     one("ACID_SOTCE_AUTH0_BASE_URL", v);
+    one("ACID_MEDIA_BASE_URL", v);
   }
   cases.push_back({"AUTH0_M2M_SECRET", {{"AUTH0_M2M_CLIENT_ID", "client-id-only"}}});
   cases.push_back({"AUTH0_M2M_CLIENT_ID", {{"AUTH0_M2M_SECRET", "secret-only-value"}}});

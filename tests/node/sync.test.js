@@ -76,12 +76,23 @@ test('syncRecords mirrors imported moods into the person\'s repo, with progress'
   assert.equal((await listMoods(user.did)).length, 2);
   const verified = await id.syncVerify({ user: sub });
   assert.equal(verified.issues_total, 0, JSON.stringify(verified.issues));
+
+  // One document, now: a new mood mirrored right after it is stored; twice is still one record.
+  await id.importContent(JSON.stringify({ collection: 'moods', _id: `${run}now`, user: sub,
+    mood: 'right now', when: '2025-10-14T00:00:00.000Z' }));
+  const now = await id.mirrorContent('moods', `${run}now`);
+  assert.equal(now.action, 'created', JSON.stringify(now));
+  assert.equal(now.repo, user.did);
+  assert.equal((await id.mirrorContent('moods', `${run}now`)).action, 'unchanged');
+  const mirrored = (await listMoods(user.did)).filter((r) => r.value.ref === `${run}now`);
+  assert.equal(mirrored.length, 1);
+  assert.equal(mirrored[0].uri, now.uri);
 });
 
 test('sync arguments and imports are validated', async (t) => {
   const id = await Identity.open({ storeUri: `sqlite:${tempDir(t)}/store.db`, useEnvironment: false });
   t.after(() => id.close());
-  await assert.rejects(id.syncRecords({ collection: 'tapes' }), (e) => e instanceof AcidentityError && e.code === 'ACID_EINVAL');
+  await assert.rejects(id.syncRecords({ collection: 'news' }), (e) => e instanceof AcidentityError && e.code === 'ACID_EINVAL');
   await assert.rejects(id.syncVerify({ fix: 'yes' }), TypeError);
   await assert.rejects(id.syncRecords({}, 'not a function'), TypeError);
   await assert.rejects(id.importContent(42), TypeError);
@@ -93,4 +104,7 @@ test('sync arguments and imports are validated', async (t) => {
   });
   await assert.rejects(id.deleteContent('moods', 'a'), (e) => e.code === 'ACID_ENOTFOUND');
   await assert.rejects(id.deleteContent('moods'), TypeError);
+  await assert.rejects(id.mirrorContent('moods', 'absent'), (e) => e.code === 'ACID_ENOTFOUND');
+  await assert.rejects(id.mirrorContent('nope', 'a'), (e) => e.code === 'ACID_EINVAL');
+  await assert.rejects(id.mirrorContent('moods'), TypeError);
 });

@@ -13,7 +13,8 @@ namespace {
 constexpr const char *kToken = "sync-test-webhook-token";
 }
 
-Result<std::unique_ptr<LiveEnv>> LiveEnv::create(const std::string &store_uri) {
+Result<std::unique_ptr<LiveEnv>> LiveEnv::create(const std::string &store_uri,
+                                                 const std::map<std::string, std::string> &extra) {
   auto env = pds::test::load_pds_env();
   if (!env) return std::move(env).error();
   auto out = std::make_unique<LiveEnv>();
@@ -33,6 +34,7 @@ Result<std::unique_ptr<LiveEnv>> LiveEnv::create(const std::string &store_uri) {
       {"ACID_CREDENTIALS_KEY", out->credentials_key},
       {"ACID_MAX_ATTEMPTS", "3"},
   };
+  for (const auto &[name, value] : extra) vars[name] = value;
   auto config = Config::from_env(env_from_map(vars));
   if (!config) return std::move(config).error();
   provision::EngineOptions opts;
@@ -50,8 +52,11 @@ Result<std::unique_ptr<LiveEnv>> LiveEnv::create(const std::string &store_uri) {
 }
 
 Result<std::string> LiveEnv::active_user(const std::string &name) {
-  const std::string s = sub(name);
-  const std::string email = run + name + "@example.com";
+  return active_account(sub(name), run + name);
+}
+
+Result<std::string> LiveEnv::active_account(const std::string &s, const std::string &label) {
+  const std::string email = label + "@example.com";
   const auto entry = [&](const std::string &id, const char *type) {
     return R"({"log_id":")" + id + R"(","data":{"type":")" + type +
            R"(","date":"2028-10-14T08:30:00.000Z","user_id":")" + s + R"(","user_name":")" + email +
@@ -59,7 +64,7 @@ Result<std::string> LiveEnv::active_user(const std::string &name) {
   };
   const provision::HttpReply r = engine->handle_log_stream(
       Tenant::aesthetic, std::string_view(kToken),
-      "[" + entry(run + name + "-ss", "ss") + "," + entry(run + name + "-sv", "sv") + "]");
+      "[" + entry(label + "-ss", "ss") + "," + entry(label + "-sv", "sv") + "]");
   if (r.status != 200) return Error(Code::internal, "webhook answered " + r.body);
   for (int i = 0; i < 20; ++i) {
     auto summary = engine->run_jobs(60'000, 100);

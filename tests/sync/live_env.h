@@ -23,10 +23,14 @@ struct LiveEnv {
   std::unique_ptr<pds::XrpcClient> admin;  // a separate client (its calls are not counted)
 
   // store_uri: "sqlite:PATH".
-  static Result<std::unique_ptr<LiveEnv>> create(const std::string &store_uri);
+  // extra: more environment variables (e.g. ACID_MEDIA_BASE_URL).
+  static Result<std::unique_ptr<LiveEnv>> create(
+      const std::string &store_uri, const std::map<std::string, std::string> &extra = {});
 
   // A person with an active PDS account: "auth0|<run><name>". Returns the DID.
   Result<std::string> active_user(const std::string &name);
+  // The same for any sub (e.g. "art-guest", the art account); label makes the email unique.
+  Result<std::string> active_account(const std::string &sub, const std::string &label);
   std::string sub(const std::string &name) const { return "auth0|" + run + name; }
   // The person's PDS password in clear.
   Result<std::string> password(const std::string &sub);

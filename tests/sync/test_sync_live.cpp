@@ -393,7 +393,7 @@ TEST_F(SyncLive, BadImportsAreClearErrorsAndChangeNothing) {
   }
   EXPECT_EQ(import_content(store(), "\n  \n").code(), Code::invalid);
   EXPECT_EQ(delete_content(store(), "moods", "nope").code(), Code::not_found);
-  EXPECT_EQ(delete_content(store(), "tapes", "x").code(), Code::invalid);
+  EXPECT_EQ(delete_content(store(), "news", "x").code(), Code::invalid);
   // And a good file goes in; importing it again changes nothing.
   auto ok = import_content(store(), good);
   ASSERT_TRUE(ok) << ok.error().message;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <ostream>
 #include <set>
 
@@ -83,7 +84,7 @@ TEST(Mapping, RecordsFollowTheLexicons) {
             std::string::npos);
   p.id = std::string(25, 'a');  // ref is at most 24
   EXPECT_EQ(record_json(**painting, p).code(), Code::invalid);
-  EXPECT_EQ(mapping_for("tapes").code(), Code::invalid);
+  EXPECT_EQ(mapping_for("news").code(), Code::invalid);  // not mirrored per person
 
   // Strings must be well-formed UTF-8: a JSON "\udc00" escape decodes to a lone surrogate
   // (found by fuzz_content_import), which no record may carry.
@@ -99,6 +100,59 @@ TEST(Mapping, RecordsFollowTheLexicons) {
   EXPECT_EQ(lone, Code::invalid);
 }
 
+// Paintings as track-media.mjs stores them ({code, slug, when, bucket, user?}): the record's
+// imageUrl (and, for a slug with a recording, recordingUrl) are derived from the media base.
+TEST(Mapping, PaintingUrlsDerivedAsTheDeployedCodeDoes) {
+  auto painting = mapping_for("paintings");
+  ASSERT_TRUE(painting);
+  store::ContentDoc p;
+  p.collection = "paintings";
+  p.id = "66f0c0ffee0000000000abcd";
+  p.fields = {{"slug", "2025.10.14.08.30.00.000"}, {"code", "pab"}, {"bucket", "x"}};
+  EXPECT_TRUE(validate(**painting, p));  // no imageUrl: fine in the store
+  auto rec = record_json(**painting, p);
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_NE(rec->find(R"("imageUrl":"https://aesthetic.computer/media/paintings/pab.png")"),
+            std::string::npos)
+      << *rec;
+  EXPECT_EQ(rec->find("recordingUrl"), std::string::npos) << *rec;
+
+  p.fields["slug"] = "2025.10.14.08.30.00.000:2025.10.14.08.31.00.000";
+  RecordInputs in;
+  in.media_base = "http://127.0.0.1:9/m";
+  in.blobs["thumbnail"] =
+      R"({"$type":"blob","ref":{"$link":"bafkrei"},"mimeType":"image/png","size":3})";
+  rec = record_json(**painting, p, in);
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_NE(rec->find(R"("imageUrl":"http://127.0.0.1:9/m/paintings/pab.png")"), std::string::npos);
+  EXPECT_NE(rec->find(R"("recordingUrl":"http://127.0.0.1:9/m/paintings/pab.zip")"),
+            std::string::npos);
+  EXPECT_NE(rec->find(R"("thumbnail":{"$type":"blob")"), std::string::npos) << *rec;
+
+  // A stored imageUrl (the older import shape) is kept; a derived one is checked like any.
+  p.fields["imageUrl"] = "https://example.org/x.png";
+  rec = record_json(**painting, p);
+  ASSERT_TRUE(rec);
+  EXPECT_NE(rec->find(R"("imageUrl":"https://example.org/x.png")"), std::string::npos);
+  p.fields.erase("imageUrl");
+  in.media_base = "http://h/" + std::string(600, 'a');
+  EXPECT_EQ(record_json(**painting, p, in).code(), Code::invalid);  // > 512 bytes
+
+  // Guests: the art account's repo for paintings, nobody's for moods.
+  EXPECT_EQ(repo_owner(**painting, p), std::string(kArtGuestSub));
+  p.user = "auth0|x";
+  EXPECT_EQ(repo_owner(**painting, p), "auth0|x");
+  auto mood = mapping_for("moods");
+  store::ContentDoc m;
+  EXPECT_EQ(repo_owner(**mood, m), "");
+
+  // Imported exactly as stored: no imageUrl needed.
+  EXPECT_EQ(
+      import_content_lines_check(
+          R"({"collection":"paintings","_id":"a","slug":"s","code":"c","bucket":"art-aesthetic-computer","when":"2025-10-14T00:00:00.000Z"})"),
+      Code::ok);
+}
+
 TEST(Options, ParsedStrictly) {
   auto all = parse_sync_options("");
   ASSERT_TRUE(all);
@@ -111,7 +165,7 @@ TEST(Options, ParsedStrictly) {
   EXPECT_EQ(one->collections[0], "paintings");
   EXPECT_EQ(one->user, "auth0|x");
   for (const char *bad :
-       {"[]", "{", R"({"collection":"tapes"})", R"({"fix":"yes"})", R"({"user":3})",
+       {"[]", "{", R"({"collection":"news"})", R"({"fix":"yes"})", R"({"user":3})",
         R"({"colection":"moods"})", R"({"fix":true,"dry_run":true})"}) {
     EXPECT_EQ(parse_sync_options(bad).code(), Code::invalid) << bad;
     EXPECT_EQ(parse_verify_options(bad).code(), Code::invalid) << bad;
@@ -232,7 +286,7 @@ TEST_P(ContentStore, VersionsKeysAndCursors) {
   EXPECT_EQ(*s.get_sync_cursor("records:moods"), "u2");
   ASSERT_TRUE(s.set_sync_cursor("records:moods", "").is_ok());
   EXPECT_EQ(*s.get_sync_cursor("records:moods"), "");
-  EXPECT_EQ(s.get_content("tapes", "x").code(), Code::invalid);
+  EXPECT_EQ(s.get_content("news", "x").code(), Code::invalid);
 
   // The batch forms: the held key per claim, and which write-backs matched their key.
   ASSERT_TRUE(*s.upsert_content(mood("m4", "u4", "d")));
@@ -246,6 +300,43 @@ TEST_P(ContentStore, VersionsKeysAndCursors) {
   EXPECT_EQ(*matched, (std::vector<bool>{true, false}));
   EXPECT_EQ(s.get_content("moods", "m4")->atproto.uri.value_or(""), "at://z");
   EXPECT_EQ(s.get_content("moods", "m3")->atproto.uri.value_or(""), "at://y");
+}
+
+// Every kind the mirror maps has its table (SQLite) / collection (MongoDB): the fields the
+// deployed code stores come back, keys and deletes work, guest documents keep an empty user.
+TEST_P(ContentStore, EveryKindRoundTrips) {
+  auto &s = *store_;
+  const std::map<std::string, std::map<std::string, std::string>> kinds = {
+      {"kidlisp", {{"code", "kc1"}, {"source", "(wipe blue)"}}},
+      {"tapes", {{"code", "tc1"}, {"slug", "wand-1"}, {"bucket", "user-aesthetic-computer"}}},
+      {"pieces", {{"code", "pc1"}, {"slug", "wand"}, {"name", "Wand"}, {"bucket", "b"}}},
+  };
+  for (const auto &[collection, fields] : kinds) {
+    for (const std::string user : {"u1", ""}) {
+      store::ContentDoc d;
+      d.collection = collection;
+      d.id = collection + "-" + (user.empty() ? "guest" : user);
+      d.user = user;
+      d.fields = fields;
+      d.when = 1760400000000;
+      auto up = s.upsert_content(d);
+      ASSERT_TRUE(up) << collection << ": " << up.error().message;
+      auto back = s.get_content(collection, d.id);
+      ASSERT_TRUE(back) << collection;
+      EXPECT_EQ(back->fields, fields) << collection;
+      EXPECT_EQ(back->user, user) << collection;
+      EXPECT_EQ(store::content_need(*back), store::ContentNeed::create);
+      auto k = s.claim_content_rkey(collection, d.id, "3aaaaaaaaaaa2");
+      ASSERT_TRUE(k) << collection;
+      ASSERT_TRUE(s.mark_content_synced(collection, d.id, *k, "at://x", "cid", 1).is_ok());
+      EXPECT_EQ(store::content_need(*s.get_content(collection, d.id)), store::ContentNeed::none);
+      ASSERT_TRUE(*s.set_content_deleted(collection, d.id, true));
+      EXPECT_EQ(store::content_need(*s.get_content(collection, d.id)), store::ContentNeed::remove);
+    }
+    auto mine = s.list_content(collection, "u1", "", 10);
+    ASSERT_TRUE(mine);
+    EXPECT_EQ(mine->size(), 1u) << collection;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ContentStore, ::testing::ValuesIn(backends()),
@@ -292,7 +383,48 @@ TEST(MongoContent, DocumentsSent) {
     ASSERT_TRUE(op) << op.error().message;
     EXPECT_TRUE(op->valid());
   }
-  EXPECT_EQ(cc.find("tapes", "x").code(), Code::invalid);
+  EXPECT_EQ(cc.find("news", "x").code(), Code::invalid);
+  // The other kinds: tapes and pieces are nuked like paintings (track-media.mjs PUT); kidlisp
+  // documents have no deployed soft-delete flag, so the library's own is "deleted".
+  for (auto [collection, flag] : {std::pair{"tapes", "nuked"}, std::pair{"pieces", "nuked"},
+                                  std::pair{"kidlisp", "deleted"}}) {
+    auto del = cc.set_deleted(collection, "x", true);
+    ASSERT_TRUE(del) << collection;
+    EXPECT_NE(del->update.relaxed_json().find("\"" + std::string(flag) + "\" : true"),
+              std::string::npos)
+        << collection << ": " << del->update.relaxed_json();
+  }
+}
+
+// The other kinds as the deployed code stores them (extra fields such as hash, hits,
+// lastAccessed are left alone), guests without a user.
+TEST(MongoContent, DeployedKindsAreRead) {
+  auto kid = store::mongo::Doc::from_json(
+      R"j({"_id":{"$oid":"66f0c0ffee0000000000abce"},"code":"kc1","source":"(wipe blue)",)j"
+      R"("hash":"h","hits":3,"lastAccessed":{"$date":"2025-10-15T00:00:00Z"},)"
+      R"("when":{"$date":"2025-10-14T00:00:00Z"}})");
+  ASSERT_TRUE(kid);
+  auto k = store::mongo::read_content("kidlisp", kid->get());
+  ASSERT_TRUE(k) << k.error().message;
+  EXPECT_EQ(k->user, "");  // a guest's: the art account's repo
+  EXPECT_EQ(k->fields.at("source"), "(wipe blue)");
+  EXPECT_EQ(k->fields.count("hash"), 0u);
+  auto tape = store::mongo::Doc::from_json(
+      R"({"_id":"t","user":"auth0|x","code":"tc1","slug":"wand-1","bucket":"user-aesthetic-computer",)"
+      R"("when":{"$date":"2025-10-14T00:00:00Z"},"nuked":true})");
+  ASSERT_TRUE(tape);
+  auto t = store::mongo::read_content("tapes", tape->get());
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_TRUE(t->deleted);
+  EXPECT_EQ(t->fields.at("slug"), "wand-1");
+  auto piece = store::mongo::Doc::from_json(
+      R"({"_id":"p","user":"auth0|x","code":"pc1","slug":"wand","name":"Wand","bucket":"b",)"
+      R"("when":{"$date":"2025-10-14T00:00:00Z"}})");
+  ASSERT_TRUE(piece);
+  auto pc = store::mongo::read_content("pieces", piece->get());
+  ASSERT_TRUE(pc) << pc.error().message;
+  EXPECT_EQ(pc->fields.at("name"), "Wand");
+  EXPECT_EQ(store::content_need(*pc), store::ContentNeed::create);
 }
 
 TEST(MongoContent, DeployedDocumentsAreRead) {

@@ -556,16 +556,15 @@ Napi::Value HandleChangedRequest(const Napi::CallbackInfo &info) {
   } else {
     throw_type_error(env, "body must be a string or a Buffer");
   }
-  return start_call(
-      info, state, Kind::http,
-      [authorization = std::move(authorization), body = std::move(body)](acid_client *c,
-                                                                          Outcome &out) {
-        char *json = nullptr;
-        const int rc =
-            acid_handle_changed_request(c, c_str_or_null(authorization), body.data(),
-                                        body.size(), &out.http_status, &json);
-        return take(rc, json, out.text);
-      });
+  return start_call(info, state, Kind::http,
+                    [authorization = std::move(authorization), body = std::move(body)](
+                        acid_client *c, Outcome &out) {
+                      char *json = nullptr;
+                      const int rc =
+                          acid_handle_changed_request(c, c_str_or_null(authorization), body.data(),
+                                                      body.size(), &out.http_status, &json);
+                      return take(rc, json, out.text);
+                    });
 }
 
 Napi::Value UserDelete(const Napi::CallbackInfo &info) {
@@ -707,6 +706,20 @@ Napi::Value SyncVerify(const Napi::CallbackInfo &info) {
                       const int rc = acid_sync_verify(c, options.c_str(), &json);
                       return take(rc, json, out.text);
                     });
+}
+
+// syncDocument(handle, collection, id) -> Promise<report JSON text>.
+Napi::Value SyncDocument(const Napi::CallbackInfo &info) {
+  ClientPtr state = client_arg(info);
+  std::string collection = string_arg(info, 1, "collection");
+  std::string id = string_arg(info, 2, "id");
+  return start_call(
+      info, state, Kind::text,
+      [collection = std::move(collection), id = std::move(id)](acid_client *c, Outcome &out) {
+        char *json = nullptr;
+        const int rc = acid_sync_document(c, collection.c_str(), id.c_str(), &json);
+        return take(rc, json, out.text);
+      });
 }
 
 // contentImport(handle, jsonl string|Buffer) -> Promise<report JSON text>.
@@ -873,6 +886,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("backfill", Napi::Function::New(env, Backfill, "backfill"));
   exports.Set("syncRecords", Napi::Function::New(env, SyncRecords, "syncRecords"));
   exports.Set("syncVerify", Napi::Function::New(env, SyncVerify, "syncVerify"));
+  exports.Set("syncDocument", Napi::Function::New(env, SyncDocument, "syncDocument"));
   exports.Set("contentImport", Napi::Function::New(env, ContentImport, "contentImport"));
   exports.Set("contentDelete", Napi::Function::New(env, ContentDelete, "contentDelete"));
   exports.Set("codeAllocate", Napi::Function::New(env, CodeAllocate, "codeAllocate"));

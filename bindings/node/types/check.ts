@@ -33,6 +33,7 @@ import type {
   PdsSession,
   CredentialsStatus,
   SealCredentialsReport,
+  DocumentSyncReport,
 } from '../index.js';
 
 async function main(): Promise<void> {
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
   // @ts-expect-error pdsSession needs a sub
   await id.pdsSession();
   void [jwt, plainCount, sealedAll, sealedOne];
+  const now: DocumentSyncReport = await id.mirrorContent('paintings', 'x');
+  const action: 'created' | 'retried' | 'updated' | 'deleted' | 'unchanged' | 'skipped' = now.action;
   await id.close();
   await opened.close();
 
@@ -145,8 +148,10 @@ async function main(): Promise<void> {
   const badCode: AcidentityErrorCode = 'EINVAL';
   // @ts-expect-error doctor's fix is a boolean
   await doctor({}, { fix: 'yes' });
-  // @ts-expect-error collection is moods | paintings | all
-  await id.syncRecords({ collection: 'tapes' });
+  // @ts-expect-error collection is a content collection or all
+  await id.syncRecords({ collection: 'news' });
+  // @ts-expect-error mirrorContent needs an id
+  await id.mirrorContent('moods');
   // @ts-expect-error fix is a boolean
   await id.syncVerify({ fix: 1 });
   // @ts-expect-error deleteContent needs an id
@@ -170,7 +175,7 @@ async function main(): Promise<void> {
   // @ts-expect-error the progress callback takes a progress object
   await id.backfill({ all: true }, (p: string) => void p);
 
-  void [imported, created, dupes, failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs, clean, recent, fixedCount];
+  void [imported, created, dupes, action, failing, same, status, body, movedStatus, more, did, desc, text, code, stats, pending, ok, why, parsed, choice, v, n, envName, bad, badCode, badJobs, clean, recent, fixedCount];
 }
 
 void main;
