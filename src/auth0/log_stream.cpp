@@ -373,6 +373,10 @@ std::string stored_log_id(Tenant tenant, std::string_view log_id) {
   return "auth0:" + std::string(tenant_name(tenant)) + ":" + std::string(log_id);
 }
 
+bool is_utf8(std::string_view text) {
+  return body::valid_utf8(text.data(), text.size());
+}
+
 bool is_too_large(const Error &error) {
   return error.code == Code::invalid && error.detail_json == R"({"reason":"too_large"})";
 }

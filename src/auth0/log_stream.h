@@ -90,6 +90,9 @@ std::string_view type_label(std::string_view type);
 // ids, which start with "acid:" (e.g. "acid:delete:<sub>", see provision::Engine::delete_user).
 std::string stored_log_id(Tenant tenant, std::string_view log_id);
 
+// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool is_utf8(std::string_view text);
+
 // Whether a parse error is the body-size limit (answered 413 rather than 400).
 bool is_too_large(const Error &error);
 
