@@ -57,5 +57,6 @@ void add_pds_commands(CLI::App &app, Context &ctx);
 void add_serve_commands(CLI::App &app, Context &ctx);
 void add_audit_commands(CLI::App &app, Context &ctx);
 void add_sync_commands(CLI::App &app, Context &ctx);
+void add_dead_letter_commands(CLI::App &app, Context &ctx);
 
 }  // namespace acid::cli
