@@ -127,6 +127,59 @@ bool looks_like_email(std::string_view text) {
   return !has_control(text);
 }
 
+// The optional fields (tenant_name, the email sources) into `event`. One that is present but
+// unusable is dropped and listed, never a reason to lose the person's event; the Reason returned
+// (the entry is rejected) is only for an ambiguous entry or a tenant_name naming the other tenant.
+std::optional<Reason> read_optional_fields(const Value &data, Tenant tenant,
+                                           const ParseLimits &limits, LogEvent &event) {
+  auto drop = [&](std::string field, std::string reason) {
+    event.dropped.push_back(DroppedField{std::move(field), std::move(reason)});
+  };
+  const StringField tenant_field =
+      string_member(data, "tenant_name", "data.tenant_name", true, limits);
+  std::optional<Reason> tenant_problem = tenant_field.problem;
+  if (!tenant_problem && tenant_field.text) {
+    tenant_problem = identifier_problem(*tenant_field.text, "data.tenant_name", kMaxIdBytes);
+  }
+  if (tenant_problem) {
+    drop("data.tenant_name", *tenant_problem);
+  } else if (tenant_field.text) {
+    // A log from the other known tenant posted to this tenant's stream would get the wrong sub.
+    const std::optional<Tenant> named = parse_tenant(*tenant_field.text);
+    if (named && *named != tenant) {
+      return Reason("data.tenant_name \"" + std::string(*tenant_field.text) +
+                    "\" is not this stream's tenant \"" + std::string(tenant_name(tenant)) + "\"");
+    }
+    event.tenant_name = std::string(*tenant_field.text);
+  }
+
+  // Email: data.details.body.email first (what the deployed handler read). details and body are
+  // opaque containers: when they are not objects there is simply no body email.
+  std::optional<std::string_view> email;
+  const Member details = find_member(data, "details");
+  if (details.duplicate) return Reason(duplicate_reason("data.details"));
+  if (details.value != nullptr && details.value->IsObject()) {
+    const Member body = find_member(*details.value, "body");
+    if (body.duplicate) return Reason(duplicate_reason("data.details.body"));
+    if (body.value != nullptr && body.value->IsObject()) {
+      const StringField e =
+          string_member(*body.value, "email", "data.details.body.email", true, limits);
+      if (e.problem) {
+        drop("data.details.body.email", *e.problem);
+      } else if (e.text && !looks_like_email(*e.text)) {
+        drop("data.details.body.email", "data.details.body.email is not an email address");
+      } else if (e.text) {
+        email = e.text;
+      }
+    }
+  }
+  const StringField user_name = string_member(data, "user_name", "data.user_name", true, limits);
+  if (user_name.problem) drop("data.user_name", *user_name.problem);
+  if (!email && user_name.text && looks_like_email(*user_name.text)) email = user_name.text;
+  if (email) event.email = std::string(*email);
+  return std::nullopt;
+}
+
 struct Classified {
   bool handled = false;
   LogEvent event;  // log_id and type always set; the rest only when handled
@@ -197,57 +250,10 @@ std::optional<Classified> classify(const Value &entry, Tenant tenant, const Pars
   Result<UnixMillis> when = parse_timestamp(*date.text);
   if (!when) return reject("data.date is not an ISO 8601 timestamp");
 
-  // Optional fields: one that is present but unusable is dropped (and listed), never a reason to
-  // lose the person's event. Only a tenant_name naming the other known tenant rejects the entry.
-  auto drop = [&](std::string field, std::string reason) {
-    out.event.dropped.push_back(DroppedField{std::move(field), std::move(reason)});
-  };
-  const StringField tenant_field =
-      string_member(data, "tenant_name", "data.tenant_name", true, limits);
-  std::optional<Reason> tenant_problem = tenant_field.problem;
-  if (!tenant_problem && tenant_field.text) {
-    tenant_problem = identifier_problem(*tenant_field.text, "data.tenant_name", kMaxIdBytes);
-  }
-  if (tenant_problem) {
-    drop("data.tenant_name", *tenant_problem);
-  } else if (tenant_field.text) {
-    // A log from the other known tenant posted to this tenant's stream would get the wrong sub.
-    const std::optional<Tenant> named = parse_tenant(*tenant_field.text);
-    if (named && *named != tenant) {
-      return reject("data.tenant_name \"" + std::string(*tenant_field.text) +
-                    "\" is not this stream's tenant \"" + std::string(tenant_name(tenant)) + "\"");
-    }
-    out.event.tenant_name = std::string(*tenant_field.text);
-  }
-
-  // Email: data.details.body.email first (what the deployed handler read). details and body are
-  // opaque containers: when they are not objects there is simply no body email.
-  std::optional<std::string_view> email;
-  const Member details = find_member(data, "details");
-  if (details.duplicate) return reject(duplicate_reason("data.details"));
-  if (details.value != nullptr && details.value->IsObject()) {
-    const Member body = find_member(*details.value, "body");
-    if (body.duplicate) return reject(duplicate_reason("data.details.body"));
-    if (body.value != nullptr && body.value->IsObject()) {
-      const StringField e =
-          string_member(*body.value, "email", "data.details.body.email", true, limits);
-      if (e.problem) {
-        drop("data.details.body.email", *e.problem);
-      } else if (e.text && !looks_like_email(*e.text)) {
-        drop("data.details.body.email", "data.details.body.email is not an email address");
-      } else if (e.text) {
-        email = e.text;
-      }
-    }
-  }
-  const StringField user_name = string_member(data, "user_name", "data.user_name", true, limits);
-  if (user_name.problem) drop("data.user_name", *user_name.problem);
-  if (!email && user_name.text && looks_like_email(*user_name.text)) email = user_name.text;
-
+  if (auto problem = read_optional_fields(data, tenant, limits, out.event)) return reject(*problem);
   out.event.user_id = std::string(*user_id.text);
   out.event.sub = stored_sub(tenant, *user_id.text);
   out.event.date = *when;
-  if (email) out.event.email = std::string(*email);
   return out;
 }
 

@@ -123,6 +123,27 @@ std::string reply_body(Tenant tenant, const auth0::ParsedBatch &batch, const App
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// Every refused entry and dropped field: counted and logged (the reply lists them too).
+void note_refusals(Engine &engine, const std::string &tenant_label,
+                   const auth0::ParsedBatch &batch) {
+  for (const auth0::RejectedEntry &r : batch.rejected) {
+    engine.metrics().add("acid_webhook_rejected_entries_total",
+                         {{"tenant", tenant_label}, {"kind", r.kind}});
+    engine.log("event.rejected", "",
+               "{\"tenant\":" + json::quote(tenant_label) +
+                   ",\"index\":" + std::to_string(r.index) + ",\"kind\":" + json::quote(r.kind) +
+                   ",\"reason\":" + json::quote(r.reason) + "}");
+  }
+  for (const auth0::LogEvent &ev : batch.events) {
+    for (const auth0::DroppedField &d : ev.dropped) {
+      engine.metrics().add("acid_event_fields_dropped_total", {{"field", d.field}});
+      engine.log("event.field_dropped", ev.sub,
+                 "{\"log_id\":" + json::quote(ev.log_id) + ",\"field\":" + json::quote(d.field) +
+                     ",\"reason\":" + json::quote(d.reason) + "}");
+    }
+  }
+}
+
 }  // namespace
 
 HttpReply Engine::intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
@@ -138,13 +159,7 @@ HttpReply Engine::intake(Tenant tenant, std::string_view body, bool keep_dead_le
     return answer(auth0::is_too_large(parsed.error()) ? 413 : 400,
                   error_body(parsed.error().message));
   }
-  for (const auth0::RejectedEntry &r : parsed->rejected) {
-    metrics_.add("acid_webhook_rejected_entries_total",
-                 {{"tenant", tenant_label}, {"kind", r.kind}});
-    log("event.rejected", "",
-        "{\"tenant\":" + json::quote(tenant_label) + ",\"index\":" + std::to_string(r.index) +
-            ",\"kind\":" + json::quote(r.kind) + ",\"reason\":" + json::quote(r.reason) + "}");
-  }
+  note_refusals(*this, tenant_label, *parsed);
   if (keep_dead_letters && !parsed->rejected.empty()) {
     const std::vector<store::DeadLetter> letters = dead_letters_of(tenant, *parsed);
     if (Status kept = store_->record_dead_letters(letters, now_unix_ms()); !kept) {
@@ -161,12 +176,6 @@ HttpReply Engine::intake(Tenant tenant, std::string_view body, bool keep_dead_le
   std::vector<store::EventFact> facts;
   std::vector<const auth0::LogEvent *> sources;
   for (const auth0::LogEvent &ev : parsed->events) {
-    for (const auth0::DroppedField &d : ev.dropped) {
-      metrics_.add("acid_event_fields_dropped_total", {{"field", d.field}});
-      log("event.field_dropped", ev.sub,
-          "{\"log_id\":" + json::quote(ev.log_id) + ",\"field\":" + json::quote(d.field) +
-              ",\"reason\":" + json::quote(d.reason) + "}");
-    }
     const auto type = event_type(ev.type);
     if (!type) continue;  // the parser only passes handled types
     store::EventFact fact{
