@@ -228,13 +228,34 @@ typedef enum acid_tenant { ACID_TENANT_AESTHETIC = 0, ACID_TENANT_SOTCE = 1 } ac
  * Authorization header or NULL). Returns ACID_OK whenever an HTTP answer was produced, with the
  * status in *http_status and the JSON body in *response_json (free with acid_free):
  *   200 every valid entry's facts are durable; {"received","applied","duplicates","ignored",
- *       "codes_assigned","jobs_scheduled","rejected":[{"index","log_id","reason"}]}
- *   400 malformed body, nothing written      401/403 missing/wrong token
+ *       "codes_assigned","jobs_scheduled","rejected":[{"index","log_id","kind","reason",
+ *       "dead_letter"}],"dropped":[{"log_id","field","reason"}]}
+ *   An entry refused on its own (invalid text, nested deeper than 32, not an object, a bad
+ *   required field) is listed in "rejected" and kept as a dead letter (acid_dead_letters_list);
+ *   an unusable optional field is listed in "dropped" and the event applied without it.
+ *   400 body malformed as a whole, nothing written   413 body over 1 MiB, nothing written
+ *   401/403 missing/wrong token
  *   503 no token configured for the tenant (fail closed), or the store failed: Auth0 retries
  */
 ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
                                        const char *authorization, const char *body, size_t len,
                                        int *http_status, char **response_json);
+
+/*
+ * Dead letters: webhook entries refused one by one, kept verbatim with their reason (issue 13).
+ * acid_dead_letters_list: options_json {"include_replayed":bool,"limit":N (1..10000, default
+ * 100)}; *list_json {"dead_letters":[{"id","tenant","kind","reason","log_id","entry" (or
+ * "entry_base64" when the bytes are not UTF-8),"first_seen","last_seen","deliveries",
+ * "replayed_at","replay_outcome"}]}, newest first, replayed ones only when asked.
+ * acid_dead_letter_replay: applies the letter's entry again as its stream would (no token:
+ * an operator call) and records the outcome on the letter; *outcome_json {"at","status",
+ * "applied","reply"}. ACID_EINVAL when the entry is still refused (the outcome is recorded and
+ * is the error's detail), ACID_ENOTFOUND for an unknown id, ACID_EUNAVAILABLE when the store
+ * failed (retry).
+ */
+ACID_EXTERN int acid_dead_letters_list(acid_client *client, const char *options_json,
+                                       char **list_json);
+ACID_EXTERN int acid_dead_letter_replay(acid_client *client, const char *id, char **outcome_json);
 
 /*
  * Runs due provisioning jobs (create / delete PDS accounts) until `max_jobs` ran, nothing is

@@ -59,5 +59,6 @@ void add_audit_commands(CLI::App &app, Context &ctx);
 void add_sync_commands(CLI::App &app, Context &ctx);
 // After add_user_commands: it adds `user credentials` to the `user` command.
 void add_credentials_commands(CLI::App &app, Context &ctx);
+void add_dead_letter_commands(CLI::App &app, Context &ctx);
 
 }  // namespace acid::cli

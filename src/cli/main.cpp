@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
     add_audit_commands(app, ctx);
     add_sync_commands(app, ctx);
     add_credentials_commands(app, ctx);
+    add_dead_letter_commands(app, ctx);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {

@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,8 +20,14 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 // A JSON string literal for `text` (quoted and escaped).
 std::string quote(std::string_view text);
 
-// Parses a complete JSON document (exactly one value, UTF-8 validated).
-Result<rapidjson::Document> parse(std::string_view text);
+// Nesting allowed by parse() unless told otherwise: far above any document the library reads
+// (Auth0 and PDS answers, options, import lines), far below what a recursive walk can survive.
+inline constexpr std::size_t kMaxDepth = 64;
+
+// Parses a complete JSON document (exactly one value, UTF-8 validated) without recursion
+// (RapidJSON's iterative parser), refusing nesting deeper than `max_depth` with Code::invalid:
+// the documents it returns are later written and walked recursively.
+Result<rapidjson::Document> parse(std::string_view text, std::size_t max_depth = kMaxDepth);
 
 // Serialises a value compactly.
 std::string to_string(const rapidjson::Value &value);

@@ -15,14 +15,6 @@ namespace acid::provision {
 
 namespace {
 
-std::optional<store::EventType> event_type(std::string_view type) {
-  if (type == "ss") return store::EventType::signup;
-  if (type == "sv") return store::EventType::verified;
-  if (type == "sce") return store::EventType::email_changed;
-  if (type == "sdu") return store::EventType::deleted;
-  return std::nullopt;
-}
-
 std::string default_worker_id() {
   char host[128] = {0};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
@@ -159,24 +151,6 @@ Result<Provisioner *> Engine::provisioner() {
   return provisioner_.get();
 }
 
-UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev) {
-  // A verification seen before any signup names the code's year by the Auth0 user's
-  // created_at when the Management API is configured; otherwise by the event date.
-  if (!options_.config.require_auth0_m2m(tenant_of_sub(ev.sub))) {
-    return ev.date;
-  }
-  auto existing = store_->get_account(ev.sub);
-  if (existing && existing->code) return ev.date;  // the code exists; the time is unused
-  auto user = auth0_user(ev.sub);
-  if (user && user->created_at) return *user->created_at;
-  // Counted and logged: the code then takes the event's year, which is right unless the signup
-  // happened in an earlier year.
-  metrics_.add("acid_auth0_lookup_failures_total", {{"purpose", "created_at"}});
-  log("auth0.lookup_failed", ev.sub,
-      user ? std::string("{\"reason\":\"no created_at\"}") : error_json(user.error()));
-  return ev.date;
-}
-
 // An event of a service account (core/service_accounts.h) is not applied: no code, no PDS
 // account. Counted and logged.
 bool Engine::skip_service_account(const auth0::LogEvent &ev) {
@@ -207,116 +181,7 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
       return reply(403, error_body("invalid authorization token"));
   }
 
-  auto parsed = auth0::parse_log_stream(body, tenant);
-  if (!parsed) {
-    metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "400"}});
-    return reply(400, error_body(parsed.error().message));
-  }
-
-  // The whole body goes to the store as one batch: one commit makes every fact durable before
-  // the 200, instead of one commit per event.
-  std::vector<store::EventFact> facts;
-  std::vector<const auth0::LogEvent *> sources;
-  facts.reserve(parsed->events.size());
-  sources.reserve(parsed->events.size());
-  for (const auth0::LogEvent &ev : parsed->events) {
-    const auto type = event_type(ev.type);
-    if (!type) continue;  // the parser only passes handled types
-    if (skip_service_account(ev)) continue;
-    store::EventFact fact{ev.log_id, *type, ev.sub, ev.date, ev.email, ev.date};
-    if (*type == store::EventType::verified) fact.code_time = code_time_for_verification(ev);
-    facts.push_back(std::move(fact));
-    sources.push_back(&ev);
-  }
-  std::size_t applied = 0, duplicates = parsed->duplicates_in_batch, codes = 0, jobs = 0;
-  auto outcomes = store_->apply_events(
-      facts, code::kCodesPerYear,
-      [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });
-  std::optional<Error> store_failure;
-  if (!outcomes) {
-    store_failure = std::move(outcomes).error();
-    for (const auth0::LogEvent *ev : sources) {
-      metrics_.add("acid_events_total", {{"type", ev->type}, {"outcome", "error"}});
-    }
-  } else {
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-      const auth0::LogEvent &ev = *sources[i];
-      const store::ApplyOutcome &outcome = (*outcomes)[i];
-      if (outcome.duplicate) {
-        ++duplicates;
-        metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "duplicate"}});
-        continue;
-      }
-      ++applied;
-      metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "applied"}});
-      std::string extra =
-          "{\"type\":" + json::quote(ev.type) + ",\"log_id\":" + json::quote(ev.log_id);
-      if (outcome.new_code) {
-        ++codes;
-        extra += ",\"code\":" + json::quote(outcome.new_code->code);
-      }
-      if (outcome.job_scheduled) {
-        ++jobs;
-        extra += ",\"job_scheduled\":true";
-      }
-      log("event.applied", ev.sub, extra + "}");
-    }
-  }
-  for (const auto &[type, n] : parsed->ignored_by_type) {
-    metrics_.add("acid_events_total", {{"type", type}, {"outcome", "ignored"}}, n);
-  }
-  if (!parsed->rejected.empty()) {
-    metrics_.add("acid_events_total", {{"type", "invalid"}, {"outcome", "rejected"}},
-                 parsed->rejected.size());
-  }
-
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  w.Key("received");
-  w.Uint64(parsed->total);
-  w.Key("applied");
-  w.Uint64(applied);
-  w.Key("duplicates");
-  w.Uint64(duplicates);
-  w.Key("ignored");
-  w.Uint64(parsed->ignored);
-  w.Key("codes_assigned");
-  w.Uint64(codes);
-  w.Key("jobs_scheduled");
-  w.Uint64(jobs);
-  w.Key("rejected");
-  w.StartArray();
-  for (const auto &r : parsed->rejected) {
-    w.StartObject();
-    w.Key("index");
-    w.Uint64(r.index);
-    if (r.log_id) {
-      w.Key("log_id");
-      w.String(*r.log_id);
-    }
-    w.Key("reason");
-    w.String(r.reason);
-    w.EndObject();
-  }
-  w.EndArray();
-  if (store_failure) {
-    // Auth0 resends the whole batch; log_ids already applied are no-ops then.
-    w.Key("error");
-    w.String(store_failure->message);
-    w.Key("retry");
-    w.Bool(true);
-  }
-  w.EndObject();
-  std::string body_out(buf.GetString(), buf.GetSize());
-
-  if (store_failure) {
-    log("event.store_error", "", error_json(*store_failure));
-    metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "503"}});
-    return reply(503, std::move(body_out));
-  }
-  metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "200"}});
-  return reply(200, std::move(body_out));
+  return intake(tenant, body, true, nullptr);
 }
 
 Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
@@ -655,7 +520,8 @@ Status Engine::delete_user(std::string_view sub) {
   if (!account) return std::move(account).error();
   ACID_TRY(refuse_service_account(sub, "delete"));
   // The same fact an Auth0 `sdu` event records, under a log id of its own: deleting twice is
-  // one deletion, and the account follows the same path (a job deletes the PDS account).
+  // one deletion, and the account follows the same path (a job deletes the PDS account). Posted
+  // ids are stored as "auth0:<tenant>:<id>" (auth0::stored_log_id), so none can be this one.
   const UnixMillis now = now_unix_ms();
   store::EventFact fact{"acid:delete:" + std::string(sub),
                         store::EventType::deleted,

@@ -38,6 +38,10 @@ struct EngineOptions {
   // Default: the Auth0 Management API of the user's tenant when its M2M client is configured,
   // else none (emails then come from the events only).
   EmailLookup email_lookup;
+  // The most a webhook delivery spends asking Auth0 for the signup date of users verified
+  // before any signup was seen; past it (or while Auth0 rate-limits) the event date names the
+  // code's year. Each lookup is one attempt with this timeout, never a retry or a wait.
+  std::int64_t intake_lookup_budget_ms = 300;
 };
 
 struct HttpReply {
@@ -50,9 +54,11 @@ class Engine {
   static Result<std::unique_ptr<Engine>> create(EngineOptions options);
   ~Engine();
 
-  // One webhook delivery for `tenant`. 200 only when every valid entry's facts are durable;
-  // 400 for a malformed body (nothing written); 401/403 for a missing/wrong token; 503 when no
-  // token is configured (fail closed) or the store failed (Auth0 retries the batch).
+  // One webhook delivery for `tenant`. 200 only when every valid entry's facts and every
+  // refused entry's dead letter are durable; 400 for a body malformed as a whole, 413 for one
+  // over auth0::kMaxLogStreamBodyBytes (nothing written); 401/403 for a missing/wrong token; 503
+  // when no token is configured (fail closed) or the store failed (Auth0 retries the batch).
+  // An entry refused on its own is listed in the reply's "rejected" and kept as a dead letter.
   HttpReply handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
                               std::string_view body);
 
@@ -81,6 +87,13 @@ class Engine {
   // DIDs are listed), nullopt for a person. Service accounts are never given a code,
   // provisioned, resealed, moved or deleted by the library.
   Result<std::optional<std::string>> service_account(std::string_view sub);
+  // Dead letters (store/dead_letters.h) as JSON: {"dead_letters":[...]}. The entry is given as
+  // text when it is UTF-8, else as "entry_base64".
+  Result<std::string> dead_letters_json(const store::DeadLetterQuery &query);
+  // Applies a dead letter's entry again, as its stream would (no token needed: an operator
+  // call). The outcome is recorded on the letter and returned as JSON; Code::invalid (after
+  // recording) when the entry is still refused, Code::not_found for an unknown id.
+  Result<std::string> replay_dead_letter(std::string_view id);
 
   std::string metrics_text() const;
   // describeServer of the configured PDS, as JSON.
@@ -103,7 +116,16 @@ class Engine {
 
  private:
   explicit Engine(EngineOptions options) : options_(std::move(options)) {}
-  UnixMillis code_time_for_verification(const auth0::LogEvent &ev);
+  struct IntakeSummary {
+    std::size_t events = 0, applied = 0, rejected = 0, ignored = 0, duplicates = 0;
+  };
+  // The body of an authorized delivery (or a replayed dead letter, with keep_dead_letters
+  // false): parse, keep refused entries, apply the rest, answer.
+  HttpReply intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
+                   IntakeSummary *summary);
+  // The Management API client the webhook may use: one attempt, short timeouts, no waits.
+  Result<auth0::ManagementClient *> intake_management(Tenant tenant);
+  UnixMillis code_time_for_verification(const auth0::LogEvent &ev, UnixMillis deadline);
   // run_jobs' bookkeeping (engine.cpp): each outcome recorded under the job's lease token.
   struct JobTally {
     int ran = 0, done = 0, retried = 0, failed = 0, superseded = 0;
@@ -124,6 +146,9 @@ class Engine {
   std::unique_ptr<Provisioner> provisioner_;
   std::mutex auth0_mu_;
   std::unique_ptr<auth0::ManagementClient> auth0_clients_[2];
+  std::unique_ptr<auth0::ManagementClient> intake_auth0_clients_[2];
+  // Until when the webhook skips Auth0 lookups (set by a 429 or an unreachable Auth0).
+  std::atomic<std::int64_t> intake_lookups_paused_until_{0};
   Metrics metrics_;
 };
 

@@ -19,6 +19,7 @@
 #include "store/mongo_bson.h"
 #include "store/mongo_commands.h"
 #include "store/mongo_content.h"
+#include "store/mongo_dead_letters.h"
 #include "store/mongo_errors.h"
 #include "store/mongo_indexes.h"
 #include "store/mongo_read.h"
@@ -1074,6 +1075,48 @@ class MongoStore final : public Store {
     auto r =
         run(value.empty() ? cc.delete_cursor(name) : cc.set_cursor(name, value, now_unix_ms()));
     if (!r) return std::move(r).error();
+    return Status::ok();
+  }
+
+  Status record_dead_letters(std::span<const DeadLetter> letters, UnixMillis now) override {
+    for (const DeadLetter &letter : letters) ACID_TRY(validate_dead_letter(letter));
+    const mongo::DeadLetterCommands dl(cmd_);
+    for (const DeadLetter &letter : letters) {
+      int attempt = 0;
+      for (;; ++attempt) {
+        if (attempt == kRaceRetries) return contention("record_dead_letters");
+        auto r = run(dl.record(letter, now));
+        if (!r) return std::move(r).error();
+        if (!r->duplicate) break;  // else a concurrent first insert won: count this delivery
+      }
+    }
+    return Status::ok();
+  }
+
+  Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterQuery &query) override {
+    auto r = run(mongo::DeadLetterCommands(cmd_).list(query));
+    if (!r) return std::move(r).error();
+    std::vector<DeadLetter> out;
+    for (const Doc &d : r->documents) {
+      auto letter = mongo::read_dead_letter(d.get());
+      if (!letter) return std::move(letter).error();
+      out.push_back(std::move(*letter));
+    }
+    return out;
+  }
+
+  Result<DeadLetter> get_dead_letter(std::string_view id) override {
+    auto r = run(mongo::DeadLetterCommands(cmd_).get(id));
+    if (!r) return std::move(r).error();
+    if (!r->document) return Error(Code::not_found, "no dead letter " + std::string(id));
+    return mongo::read_dead_letter(r->document->get());
+  }
+
+  Status record_dead_letter_replay(std::string_view id, UnixMillis at, bool applied,
+                                   std::string_view outcome_json) override {
+    auto r = run(mongo::DeadLetterCommands(cmd_).record_replay(id, at, applied, outcome_json));
+    if (!r) return std::move(r).error();
+    if (r->matched == 0) return Error(Code::not_found, "no dead letter " + std::string(id));
     return Status::ok();
   }
 

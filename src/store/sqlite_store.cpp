@@ -9,6 +9,7 @@
 
 #include "store/lease_token.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_dead_letters.h"
 
 namespace acid::store {
 
@@ -19,7 +20,7 @@ using sqlite::Transaction;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit a
 // shipped migration: append a new one.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     R"sql(
 CREATE TABLE meta (
   name  TEXT PRIMARY KEY,
@@ -177,6 +178,8 @@ CREATE TABLE pieces (
 );
 CREATE INDEX pieces_user ON pieces (user_sub, id);
 )sql",
+    // 7: dead letters, and processed log ids namespaced per tenant (issue 13).
+    sqlite::kDeadLettersMigration,
 };
 std::string year_prefix(int yy) {
   std::string p = "ac";
@@ -1211,6 +1214,24 @@ class SqliteStore final : public Store {
     stmt->bind(1, name);
     if (!value.empty()) stmt->bind(2, value).bind(3, now_unix_ms());
     return stmt->run();
+  }
+
+  Status record_dead_letters(std::span<const DeadLetter> letters, UnixMillis now) override {
+    std::lock_guard lock(mu_);
+    return sqlite::record_dead_letters(conn_, letters, now);
+  }
+  Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterQuery &query) override {
+    std::lock_guard lock(mu_);
+    return sqlite::list_dead_letters(conn_, query);
+  }
+  Result<DeadLetter> get_dead_letter(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    return sqlite::get_dead_letter(conn_, id);
+  }
+  Status record_dead_letter_replay(std::string_view id, UnixMillis at, bool applied,
+                                   std::string_view outcome_json) override {
+    std::lock_guard lock(mu_);
+    return sqlite::record_dead_letter_replay(conn_, id, at, applied, outcome_json);
   }
 
  private:

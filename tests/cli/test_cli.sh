@@ -52,6 +52,15 @@ expect doctor-json 1 '"name":"store","status":"ok"' -- "$cli" --store "$store" d
 expect user-unknown 1 'no user' -- "$cli" --store "$store" user show 'auth0|nobody'
 expect set-handle-bad 1 'invalid' -- "$cli" --store "$store" user set-handle 'auth0|x' 'bad..handle'
 expect ingest-no-token 2 'AUTH0_LOG_TOKEN' -- env -u AUTH0_LOG_TOKEN "$cli" --quiet --store "$store" ingest /dev/null
+# Issue 13: a refused entry beside a signup is a dead letter; list and replay it.
+printf '%s\n%s\n' '{"log_id":"cli-g1","data":{"type":"ss","date":"2025-10-14T08:30:00Z","user_id":"auth0|cli-dl"}}' \
+  '{"log_id":"cli-b1","data":{"type":"fp","user_name":"\ud83d"}}' >"$work/dead.jsonl"
+expect ingest-dead-letter 0 '"applied":1.*"kind":"invalid_text"' -- env AUTH0_LOG_TOKEN=t \
+  "$cli" --quiet --store "$store" ingest "$work/dead.jsonl"
+expect dead-letters-list 0 'invalid_text' -- "$cli" --store "$store" dead-letters list
+dl_id=$("$cli" --store "$store" dead-letters list --json 2>/dev/null | grep -oE '"id":"[0-9a-f]{20}"' | head -1 | cut -d'"' -f4)
+expect dead-letters-replay-refused 1 'still refused' -- "$cli" --quiet --store "$store" dead-letters replay "$dl_id"
+expect dead-letters-replay-unknown 1 'no dead letter' -- "$cli" --quiet --store "$store" dead-letters replay 00000000000000000000
 expect pds-handle 0 '"handle":"a-b.at.aesthetic.computer"' -- "$cli" pds handle a_b --code ac25xadeh
 expect pds-handle-short 0 '"handle":"ac25xadeh.at.aesthetic.computer","fallback":true' -- \
   "$cli" pds handle @43 --code ac25xadeh

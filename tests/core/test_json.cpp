@@ -31,5 +31,21 @@ TEST(Json, TypedGettersRefuseOtherTypes) {
   EXPECT_EQ(json::get_string(*doc, "missing"), std::nullopt);
 }
 
+// Issue 13: json::parse was recursive; a few hundred KiB of '[' overflowed the stack.
+TEST(Json, ParseIsIterativeAndBoundsTheDepth) {
+  const std::string deep = std::string(300000, '[') + std::string(300000, ']');
+  auto r = json::parse(deep);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.code(), Code::invalid);
+  EXPECT_NE(r.error().message.find("deeper than 64"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(json::parse(std::string(300000, '[')).is_ok());
+  EXPECT_TRUE(json::parse(std::string(64, '[') + std::string(64, ']')).is_ok());
+  EXPECT_FALSE(json::parse(std::string(65, '[') + std::string(65, ']')).is_ok());
+  EXPECT_TRUE(json::parse(std::string(65, '[') + std::string(65, ']'), 65).is_ok());
+  // A NUL does not hide text after a complete value.
+  EXPECT_FALSE(json::parse(std::string("[]\0[", 4)).is_ok());
+  EXPECT_TRUE(json::parse(" {\"a\":[1,{\"b\":null}]} ").is_ok());
+}
+
 }  // namespace
 }  // namespace acid

@@ -1,0 +1,98 @@
+// `acidentity dead-letters list|replay`: the webhook entries refused one by one (issue 13).
+#include <rapidjson/document.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/common.h"
+
+namespace acid::cli {
+
+namespace {
+
+struct DeadLetterArgs {
+  bool all = false;
+  int limit = 100;
+  bool json = false;
+  std::string id;
+};
+
+std::string text_of(const rapidjson::Value &v, const char *name) {
+  if (!v.HasMember(name) || !v[name].IsString()) return "-";
+  return v[name].GetString();
+}
+
+int list(Context ctx, const DeadLetterArgs &a) {
+  ctx.quiet = true;
+  ClientHandle client = open_client(ctx);
+  if (!client) return report_failure("opening the store");
+  const std::string options = "{\"include_replayed\":" + std::string(a.all ? "true" : "false") +
+                              ",\"limit\":" + std::to_string(a.limit) + "}";
+  OwnedText json;
+  if (acid_dead_letters_list(client.get(), options.c_str(), &json.ptr) != ACID_OK) {
+    return report_failure("dead-letters list");
+  }
+  if (a.json) {
+    std::printf("%s\n", json.ptr);
+    return kExitOk;
+  }
+  rapidjson::Document doc;
+  doc.Parse(json.ptr);
+  if (doc.HasParseError() || !doc.IsObject() || !doc["dead_letters"].IsArray()) {
+    return report_failure("dead-letters list");
+  }
+  const auto &letters = doc["dead_letters"];
+  for (const auto &d : letters.GetArray()) {
+    const long long deliveries = d["deliveries"].IsInt64() ? d["deliveries"].GetInt64() : 0;
+    std::printf("%s  %-9s  %-13s  %s  x%lld  %s%s\n", text_of(d, "id").c_str(),
+                text_of(d, "tenant").c_str(), text_of(d, "kind").c_str(),
+                text_of(d, "first_seen").c_str(), deliveries, text_of(d, "reason").c_str(),
+                d["replayed_at"].IsString() ? "  (replayed)" : "");
+  }
+  std::fprintf(stderr, "%u dead letter(s)%s; `--json` shows the entries\n", letters.Size(),
+               a.all ? "" : " not yet replayed");
+  return kExitOk;
+}
+
+int replay(Context ctx, const DeadLetterArgs &a) {
+  ClientHandle client = open_client(ctx);
+  if (!client) return report_failure("opening the store");
+  OwnedText json;
+  const int rc = acid_dead_letter_replay(client.get(), a.id.c_str(), &json.ptr);
+  if (rc == ACID_ENOTFOUND) {
+    std::fprintf(stderr, "acidentity: no dead letter %s\n", a.id.c_str());
+    return kExitNo;
+  }
+  if (rc == ACID_EINVAL) {
+    const acid_error *e = acid_error_last();
+    std::printf("%s\n", e != nullptr && e->detail_json != nullptr ? e->detail_json : "{}");
+    std::fprintf(stderr, "acidentity: dead letter %s is still refused (outcome recorded)\n",
+                 a.id.c_str());
+    return kExitNo;
+  }
+  if (rc != ACID_OK) return report_failure("dead-letters replay");
+  std::printf("%s\n", json.ptr);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_dead_letter_commands(CLI::App &app, Context &ctx) {
+  auto args = std::make_shared<DeadLetterArgs>();
+  auto *cmd = app.add_subcommand(
+      "dead-letters", "webhook entries refused one by one, kept verbatim with their reason");
+  cmd->require_subcommand(1);
+  auto *list_cmd = cmd->add_subcommand("list", "newest first; replayed ones only with --all");
+  list_cmd->add_flag("--all", args->all, "include letters already replayed");
+  list_cmd->add_option("--limit", args->limit, "at most this many (default 100)")
+      ->check(CLI::Range(1, 10000));
+  list_cmd->add_flag("--json", args->json, "machine-readable output, entries included");
+  list_cmd->callback([&ctx, args] { ctx.exit_code = list(ctx, *args); });
+  auto *replay_cmd =
+      cmd->add_subcommand("replay", "apply a letter's entry again, as its stream would");
+  replay_cmd->add_option("ID", args->id, "the letter's id (see list)")->required();
+  replay_cmd->callback([&ctx, args] { ctx.exit_code = replay(ctx, *args); });
+}
+
+}  // namespace acid::cli
