@@ -24,7 +24,8 @@ namespace acid::auth0 {
 using acid::Tenant;
 
 // The largest log-stream body accepted, by the library and by the daemon alike (Auth0 sends
-// batches far smaller). A larger body is refused whole: 413.
+// batches far smaller; the daemon reads it through acid_webhook_max_body_bytes). A larger body
+// is refused whole: 413.
 inline constexpr std::size_t kMaxLogStreamBodyBytes = std::size_t{1} << 20;  // 1 MiB
 
 // An optional field that was present but unusable (wrong type, not an address, ...): the event
@@ -76,9 +77,6 @@ struct ParseLimits {
   std::size_t max_depth = 32;                           // array/object nesting, anywhere
   std::size_t max_string_bytes = 4096;                  // any string field the parser reads
 };
-
-// The one limit on a webhook body, in the library and in the daemon (acid_webhook_max_body_bytes).
-inline constexpr std::size_t kMaxBodyBytes = ParseLimits{}.max_body_bytes;
 
 // Log types this library acts on.
 bool is_handled_type(std::string_view type);

@@ -46,7 +46,7 @@ using acid::capi::require;
 extern "C" {
 
 ACID_EXTERN size_t acid_webhook_max_body_bytes(void) {
-  return acid::auth0::kMaxBodyBytes;
+  return acid::auth0::kMaxLogStreamBodyBytes;
 }
 
 ACID_EXTERN int acid_request_authorize(acid_client *client, const char *route,
