@@ -64,6 +64,9 @@ class ProvisioningLive : public ::testing::Test {
     if (!config) return nullptr;
     EngineOptions opts;
     opts.config = std::move(*config);
+    // These tests are about where the data comes from, not the webhook's time budget
+    // (test_intake_entries.cpp): a slow sanitizer build must not fall back to the event date.
+    opts.intake_lookup_budget_ms = 30000;
     opts.log = [this](std::string_view line) {
       std::lock_guard lock(log_mu_);
       log_.emplace_back(line);
