@@ -35,11 +35,10 @@ constexpr std::string_view kHandleToken = "ACID_HANDLE_CHANGED_TOKEN";
 constexpr std::string_view kServiceAccounts = "ACID_SERVICE_ACCOUNTS";
 
 constexpr std::array<std::string_view, 21> kVariables = {
-    kStore,        kMongoUri,    kMongoName,     kPdsUrl,         kPdsPassword,
-    kHandleDomain, kLogToken,    kSotceLogToken, kAuth0Base,      kSotceAuth0Base,
-    kM2mId,        kM2mSecret,   kSotceM2mId,    kSotceM2mSecret, kKey,
-    kPlaintext,    kMaxAttempts, kListen,        kHandleToken,    kServiceAccounts,
-    kMediaBase};
+    kStore,       kMongoUri,        kMongoName, kPdsUrl,         kPdsPassword, kHandleDomain,
+    kLogToken,    kSotceLogToken,   kAuth0Base, kSotceAuth0Base, kM2mId,       kM2mSecret,
+    kSotceM2mId,  kSotceM2mSecret,  kKey,       kPlaintext,      kMaxAttempts, kListen,
+    kHandleToken, kServiceAccounts, kMediaBase};
 
 // Names the deployed scripts used by mistake (seed-system.md section 7): set, they do nothing.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kMisnamed = {{

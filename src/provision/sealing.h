@@ -41,7 +41,8 @@ Result<SealOptions> parse_seal_options(std::string_view json);
 // Seals (with the primary key) every plaintext password in scope, and re-seals values sealed
 // with an older key of the ring. Each write is compare-and-set: a password changed meanwhile is
 // left alone and reported. Service accounts (core/service_accounts.h: art-guest, any _id that is
-// not an Auth0 sub, and those listed in ACID_SERVICE_ACCOUNTS) are never sealed. Code::config without ACID_CREDENTIALS_KEY; Code::not_found for an unknown
+// not an Auth0 sub, and those listed in ACID_SERVICE_ACCOUNTS) are never sealed. Code::config
+// without ACID_CREDENTIALS_KEY; Code::not_found for an unknown
 // --user. Report: {"dry_run","key","checked","sealed","resealed","already_sealed","skipped":[..],
 // "failed":[{"sub","code","error"}]} (dry run: "would_seal","would_reseal").
 Result<std::string> seal_credentials(store::Store &store, const Config &config,

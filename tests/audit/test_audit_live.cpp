@@ -360,8 +360,8 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
   // The plaintext password is exactly as the deployed code stored it (it still reads it), and
   // still logs in; only `credentials seal` seals it.
   const Report after = audit(all_options(true));
-  EXPECT_EQ(kinds(after), (KindSet{{"did_unknown_to_pds", sub("gone")},
-                                   {"plaintext_credentials", sub("plain")}}))
+  EXPECT_EQ(kinds(after),
+            (KindSet{{"did_unknown_to_pds", sub("gone")}, {"plaintext_credentials", sub("plain")}}))
       << dump(after);
   EXPECT_EQ(*account(sub("gone")).did, *gone.did);
   const std::string plaintext = password_of(plain);
