@@ -1,4 +1,4 @@
-// The dead-letter role on SQLite (the dead_letters table of migration 4): free functions the
+// The dead-letter role on SQLite (the dead_letters table of migration 7): free functions the
 // SqliteStore calls under its lock.
 #pragma once
 

@@ -83,7 +83,7 @@ TEST_P(StoreDeadLetters, ReplaysAreRecordedAndHideAppliedLetters) {
 INSTANTIATE_TEST_SUITE_P(Backends, StoreDeadLetters, ::testing::ValuesIn(backends()),
                          [](const auto &param_info) { return std::string(param_info.param.name); });
 
-// A store written before migration 4 holds bare Auth0 log ids: they are namespaced by their
+// A store written before migration 7 holds bare Auth0 log ids: they are namespaced by their
 // sub's tenant, so Auth0 re-delivering an old id is still a duplicate after the upgrade.
 TEST(SqliteDeadLetterMigration, LegacyProcessedIdsAreNamespaced) {
   testing::TempDir dir;
@@ -93,9 +93,9 @@ TEST(SqliteDeadLetterMigration, LegacyProcessedIdsAreNamespaced) {
   }
   sqlite3 *db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("store.db").c_str(), &db), SQLITE_OK);
-  // Back to version 3 with legacy rows, then open again to run migration 4.
+  // Back to version 6 with legacy rows, then open again to run migration 7.
   ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE dead_letters; PRAGMA user_version=3; "
+                         "DROP TABLE dead_letters; PRAGMA user_version=6; "
                          "INSERT INTO processed_events (log_id, sub, type, applied_ms) VALUES "
                          "('900','auth0|a','ss',1),('901','sotce-auth0|b','ss',1),"
                          "('acid:delete:auth0|a','auth0|a','sdu',1)",

@@ -1,5 +1,7 @@
 #include "live_env.h"
 
+#include <sqlite3.h>
+
 #include <array>
 
 #include "core/base64.h"
@@ -25,6 +27,7 @@ Result<std::unique_ptr<LiveEnv>> LiveEnv::create(const std::string &store_uri,
   ACID_TRY(random_bytes(key));
   out->credentials_key = base64::encode(std::span<const std::uint8_t>(key));
   out->run = pds::test::unique_label(6);
+  out->store_uri = store_uri;
   std::map<std::string, std::string, std::less<>> vars = {
       {"ACID_STORE", store_uri},
       {"PDS_URL", env->url},
@@ -77,6 +80,39 @@ Result<std::string> LiveEnv::active_account(const std::string &s, const std::str
     return Error(Code::internal, "provisioning did not finish: " + account->last_error);
   }
   return *account->did;
+}
+
+Result<std::string> LiveEnv::service_account(const std::string &s, const std::string &label) {
+  constexpr std::string_view kScheme = "sqlite:";
+  if (!store_uri.starts_with(kScheme)) {
+    return Error(Code::invalid, "service_account writes a SQLite store directly");
+  }
+  std::string path = store_uri.substr(kScheme.size());
+  path = path.substr(0, path.find('?'));
+  auto invite = admin->create_invite_code(1);
+  if (!invite) return std::move(invite).error();
+  const std::string handle = label + "." + handle_domain;
+  const std::string password = "service-" + run + "-password";
+  auto created = admin->create_account({handle, label + "@example.com", password, *invite});
+  if (!created) return std::move(created).error();
+  sqlite3 *db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    return Error(Code::store, "cannot open " + path);
+  }
+  char *sql = sqlite3_mprintf(
+      "INSERT INTO users (sub) VALUES (%Q);"
+      "INSERT INTO accounts (sub, state, did, pds_handle, password, updated_ms) "
+      "VALUES (%Q, 'active', %Q, %Q, %Q, 1);",
+      s.c_str(), s.c_str(), created->did.c_str(), handle.c_str(), password.c_str());
+  char *message = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+  const std::string why = message ? message : "";
+  sqlite3_free(message);
+  sqlite3_free(sql);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) return Error(Code::store, "writing the service account: " + why);
+  return created->did;
 }
 
 Result<std::string> LiveEnv::password(const std::string &s) {

@@ -19,6 +19,7 @@ struct LiveEnv {
   std::string handle_domain;
   std::string credentials_key;  // base64, fresh per environment
   std::string run;              // unique label of this run
+  std::string store_uri;        // as given to create()
   std::unique_ptr<provision::Engine> engine;
   std::unique_ptr<pds::XrpcClient> admin;  // a separate client (its calls are not counted)
 
@@ -29,8 +30,12 @@ struct LiveEnv {
 
   // A person with an active PDS account: "auth0|<run><name>". Returns the DID.
   Result<std::string> active_user(const std::string &name);
-  // The same for any sub (e.g. "art-guest", the art account); label makes the email unique.
+  // The same for any person's sub; label makes the email unique.
   Result<std::string> active_account(const std::string &sub, const std::string &label);
+  // A service account as the deployed system keeps one (users/art-guest): a PDS account made
+  // outside the library, its DID, handle and plaintext password on the users record, no code
+  // (the library never provisions one). SQLite stores only. Returns the DID.
+  Result<std::string> service_account(const std::string &sub, const std::string &label);
   std::string sub(const std::string &name) const { return "auth0|" + run + name; }
   // The person's PDS password in clear.
   Result<std::string> password(const std::string &sub);

@@ -325,7 +325,7 @@ TEST_F(DocumentLive, PaintingWithoutThumbnailIsMirroredAndTheReasonCounted) {
 }
 
 TEST_F(DocumentLive, GuestPaintingGoesToTheArtAccountsRepo) {
-  auto art = env_->active_account(std::string(kArtGuestSub), env_->run + "art");
+  auto art = env_->service_account(std::string(kArtGuestSub), env_->run + "art");
   ASSERT_TRUE(art) << art.error().message;
   used(*art);
   media_.serve("/media/paintings/gc1.png",
@@ -343,7 +343,7 @@ TEST_F(DocumentLive, GuestPaintingGoesToTheArtAccountsRepo) {
 // The batch pass (the repair path) treats guest paintings like the write-time path: they go to
 // the art account's repo, with imageUrl derived and the thumbnail uploaded.
 TEST_F(DocumentLive, BatchSyncMirrorsGuestPaintingsToTheArtAccount) {
-  auto art = env_->active_account(std::string(kArtGuestSub), env_->run + "bart");
+  auto art = env_->service_account(std::string(kArtGuestSub), env_->run + "bart");
   ASSERT_TRUE(art) << art.error().message;
   used(*art);
   auto did = active("bg");
