@@ -79,6 +79,7 @@ Result<std::string> LiveEnv::active_account(const std::string &s, const std::str
   if (account->state != store::AccountState::active || !account->did) {
     return Error(Code::internal, "provisioning did not finish: " + account->last_error);
   }
+  dids_made.push_back(*account->did);
   return *account->did;
 }
 
@@ -112,6 +113,7 @@ Result<std::string> LiveEnv::service_account(const std::string &s, const std::st
   sqlite3_free(sql);
   sqlite3_close(db);
   if (rc != SQLITE_OK) return Error(Code::store, "writing the service account: " + why);
+  dids_made.push_back(created->did);
   return created->did;
 }
 

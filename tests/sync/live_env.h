@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "pds/xrpc_client.h"
@@ -17,9 +18,10 @@ struct LiveEnv {
   std::string pds_url;
   std::string admin_password;
   std::string handle_domain;
-  std::string credentials_key;  // base64, fresh per environment
-  std::string run;              // unique label of this run
-  std::string store_uri;        // as given to create()
+  std::string credentials_key;         // base64, fresh per environment
+  std::string run;                     // unique label of this run
+  std::string store_uri;               // as given to create()
+  std::vector<std::string> dids_made;  // every account made here (for the lexicon check)
   std::unique_ptr<provision::Engine> engine;
   std::unique_ptr<pds::XrpcClient> admin;  // a separate client (its calls are not counted)
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "lexicon_check.h"
 #include "live_env.h"
 #include "pds/pds_error.h"
 #include "support/temp_dir.h"
@@ -28,6 +29,14 @@ class SyncLive : public ::testing::Test {
     auto env = test::LiveEnv::create(dir_.sqlite_uri());
     ASSERT_TRUE(env) << env.error().message;
     env_ = std::move(*env);
+  }
+
+  // Every record left in every repo the test made, planted duplicates included, must satisfy
+  // the aesthetic.computer lexicons (@atproto/lexicon, tests/lexicon).
+  void TearDown() override {
+    if (!env_ || env_->dids_made.empty()) return;
+    auto checked = test::check_repo_records(*env_->admin, env_->dids_made, test::mirrored_nsids());
+    ASSERT_TRUE(checked) << checked.error().message;
   }
 
   store::Store &store() { return env_->engine->store(); }
