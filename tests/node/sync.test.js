@@ -4,6 +4,9 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 const { acidentity, tempDir, pdsEnv, runLabel, logEntry, credentialsKey } = require('./support');
 
 const { Identity, AcidentityError } = acidentity();
@@ -29,6 +32,25 @@ async function listMoods(did) {
   const r = await fetch(url);
   assert.equal(r.status, 200);
   return (await r.json()).records;
+}
+
+// Every mood in `did`'s repo, checked against the aesthetic.computer lexicons with
+// @atproto/lexicon (tests/lexicon: installed once into the build tree, shared with the C++ suites).
+function assertLexiconValid(records) {
+  assert.ok(records.length > 0, 'no record to check: the check would prove nothing');
+  const work = process.env.ACID_TEST_LEXICON_WORK;
+  assert.ok(work, 'ACID_TEST_LEXICON_WORK is not set (run through ctest)');
+  const lexicon = path.resolve(__dirname, '..', 'lexicon');
+  execFileSync(path.join(lexicon, 'install.sh'), [work], { stdio: 'inherit' });
+  const file = path.join(work, `records-node-${process.pid}.jsonl`);
+  fs.writeFileSync(file, records.map((r) => JSON.stringify({ uri: r.uri, value: r.value })).join('\n'));
+  try {
+    execFileSync(process.execPath, [path.join(work, 'validate.mjs'), file], { stdio: 'pipe' });
+  } catch (e) {
+    assert.fail(`records do not satisfy the lexicons:\n${e.stdout}${e.stderr}`);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 test('syncRecords mirrors imported moods into the person\'s repo, with progress', async (t) => {
@@ -87,6 +109,7 @@ test('syncRecords mirrors imported moods into the person\'s repo, with progress'
   const mirrored = (await listMoods(user.did)).filter((r) => r.value.ref === `${run}now`);
   assert.equal(mirrored.length, 1);
   assert.equal(mirrored[0].uri, now.uri);
+  assertLexiconValid(await listMoods(user.did));
 });
 
 test('sync arguments and imports are validated', async (t) => {
