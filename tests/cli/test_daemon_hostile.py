@@ -23,6 +23,10 @@ CLI = sys.argv[1]
 TOKEN = "tok-" + secrets.token_hex(16)
 HANDLE_TOKEN = "hdl-" + secrets.token_hex(16)
 RSS_LIMIT_KIB = 64 * 1024
+# Under AddressSanitizer the allocator keeps freed memory in quarantine (256 MB by default) and
+# adds shadow memory, so peak RSS says nothing about the daemon's buffering there: the bound is
+# checked in the regular build only (CMake sets this in a sanitizer build).
+SANITIZED = os.environ.get("ACID_TEST_SANITIZED") == "1"
 results = {"pass": 0, "fail": 0}
 
 
@@ -32,6 +36,13 @@ def check(name, ok, detail=""):
     else:
         results["fail"] += 1
         print(f"FAIL {name} {detail}", flush=True)
+
+
+def check_rss(name, hwm_kib):
+    if SANITIZED:
+        print(f"skipped {name} (sanitizer build): VmHWM {hwm_kib} KiB", flush=True)
+        return
+    check(name, 0 < hwm_kib < RSS_LIMIT_KIB, f"VmHWM {hwm_kib} KiB")
 
 
 def free_port():
@@ -159,7 +170,7 @@ def test_bodies(port, pid):
     check("delivery-after-floods", deliver(port, 2)[0] == 200)
     hwm = vm_hwm_kib(pid)
     print(f"peak RSS after the floods: {hwm} KiB", flush=True)
-    check("peak-rss-bounded", 0 < hwm < RSS_LIMIT_KIB, f"VmHWM {hwm} KiB")
+    check_rss("peak-rss-bounded", hwm)
 
 
 def test_heads(port):
@@ -301,7 +312,7 @@ def main():
         test_connection_bound(port, max_connections)
         test_logs(port, log_path)
         hwm = vm_hwm_kib(daemon.pid)
-        check("peak-rss-bounded-at-end", 0 < hwm < RSS_LIMIT_KIB, f"VmHWM {hwm} KiB")
+        check_rss("peak-rss-bounded-at-end", hwm)
     finally:
         daemon.terminate()
         try:
