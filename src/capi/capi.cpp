@@ -72,13 +72,6 @@ acid::EnvLookup options_env(const acid_client_options &o) {
   };
 }
 
-Status write_json_out(const std::string &text, char **out) {
-  auto copy = dup_for_caller(text);
-  if (!copy) return std::move(copy).error();
-  *out = *copy;
-  return Status::ok();
-}
-
 Status write_code(const std::string &code, char *out) {
   if (code.size() != ACID_USER_CODE_LENGTH) {
     return Error(Code::internal, "a generated code has the wrong length");
@@ -115,6 +108,13 @@ Result<char *> dup_for_caller(const std::string &text) {
   if (out == nullptr) return Error(Code::no_memory, "out of memory");
   std::memcpy(out, text.c_str(), text.size() + 1);
   return out;
+}
+
+Status hand_out(const std::string &text, char **out) {
+  auto copy = dup_for_caller(text);
+  if (!copy) return std::move(copy).error();
+  *out = *copy;
+  return Status::ok();
 }
 
 }  // namespace acid::capi
@@ -306,7 +306,7 @@ ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_j
     }
     w.EndArray();
     w.EndObject();
-    return acid::capi::write_json_out(std::string(buf.GetString(), buf.GetSize()), out_json);
+    return acid::capi::hand_out(std::string(buf.GetString(), buf.GetSize()), out_json);
   });
 }
 
@@ -327,7 +327,7 @@ ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
     const acid::provision::HttpReply answer = client->engine->handle_log_stream(
         tenant == ACID_TENANT_SOTCE ? acid::Tenant::sotce : acid::Tenant::aesthetic, auth,
         std::string_view(body == nullptr ? "" : body, len));
-    ACID_TRY(acid::capi::write_json_out(answer.body, response_json));
+    ACID_TRY(acid::capi::hand_out(answer.body, response_json));
     *http_status = answer.status;
     return Status::ok();
   });
@@ -341,7 +341,7 @@ ACID_EXTERN int acid_run_jobs(acid_client *client, int64_t budget_ms, int max_jo
     *result_json = nullptr;
     auto summary = client->engine->run_jobs(budget_ms, max_jobs);
     if (!summary) return std::move(summary).error();
-    return acid::capi::write_json_out(*summary, result_json);
+    return acid::capi::hand_out(*summary, result_json);
   });
 }
 
@@ -352,7 +352,7 @@ ACID_EXTERN int acid_user_get(acid_client *client, const char *sub, char **user_
     *user_json = nullptr;
     auto text = client->engine->user_json(sub);
     if (!text) return std::move(text).error();
-    return acid::capi::write_json_out(*text, user_json);
+    return acid::capi::hand_out(*text, user_json);
   });
 }
 
@@ -387,7 +387,7 @@ ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *aut
     if (authorization != nullptr) auth = authorization;
     const acid::provision::HttpReply answer = client->engine->handle_changed_request(
         auth, std::string_view(body == nullptr ? "" : body, len));
-    ACID_TRY(acid::capi::write_json_out(answer.body, response_json));
+    ACID_TRY(acid::capi::hand_out(answer.body, response_json));
     *http_status = answer.status;
     return Status::ok();
   });
@@ -422,11 +422,10 @@ ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code, 
     auto choice = acid::pds::choose_pds_handle(
         handle, code, domain != nullptr ? domain : "at.aesthetic.computer");
     if (!choice) return std::move(choice).error();
-    return acid::capi::write_json_out(
-        "{\"handle\":" + acid::json::quote(choice->handle) +
-            ",\"fallback\":" + (choice->is_fallback ? "true" : "false") +
-            ",\"reason\":" + acid::json::quote(choice->reason) + "}",
-        result_json);
+    return acid::capi::hand_out("{\"handle\":" + acid::json::quote(choice->handle) +
+                                    ",\"fallback\":" + (choice->is_fallback ? "true" : "false") +
+                                    ",\"reason\":" + acid::json::quote(choice->reason) + "}",
+                                result_json);
   });
 }
 
@@ -437,7 +436,7 @@ ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json) {
     *result_json = nullptr;
     auto text = client->engine->describe_pds_json();
     if (!text) return std::move(text).error();
-    return acid::capi::write_json_out(*text, result_json);
+    return acid::capi::hand_out(*text, result_json);
   });
 }
 
@@ -455,7 +454,7 @@ ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_o
     }
     auto report = acid::provision::run_doctor(acid::capi::options_env(*opts), fix != 0);
     if (!report) return std::move(report).error();
-    ACID_TRY(acid::capi::write_json_out(report->json, report_json));
+    ACID_TRY(acid::capi::hand_out(report->json, report_json));
     *all_ok = report->ok ? 1 : 0;
     return Status::ok();
   });
@@ -466,7 +465,7 @@ ACID_EXTERN int acid_metrics(acid_client *client, char **text) {
     ACID_TRY(require(client != nullptr && text != nullptr,
                      "acid_metrics: client and text are required"));
     *text = nullptr;
-    return acid::capi::write_json_out(client->engine->metrics_text(), text);
+    return acid::capi::hand_out(client->engine->metrics_text(), text);
   });
 }
 

@@ -27,13 +27,6 @@ Result<rapidjson::Document> options_document(const char *options_json) {
   return doc;
 }
 
-Status give(const std::string &text, char **out) {
-  auto copy = acid::capi::dup_for_caller(text);
-  if (!copy) return std::move(copy).error();
-  *out = *copy;
-  return Status::ok();
-}
-
 }  // namespace
 
 extern "C" {
@@ -55,7 +48,7 @@ ACID_EXTERN int acid_audit(acid_client *client, const char *options_json, char *
     if (!options) return std::move(options).error();
     auto report = acid::audit::run_audit(*client->engine, *options);
     if (!report) return std::move(report).error();
-    return give(acid::audit::to_json(*report), report_json);
+    return acid::capi::hand_out(acid::audit::to_json(*report), report_json);
   });
 }
 
@@ -113,7 +106,7 @@ ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
     }
     auto report = acid::audit::run_backfill(*client->engine, options, sink);
     if (!report) return std::move(report).error();
-    return give(*report, report_json);
+    return acid::capi::hand_out(*report, report_json);
   });
 }
 

@@ -17,13 +17,6 @@ using acid::Status;
 using acid::capi::guard;
 using acid::capi::require;
 
-Status hand_out(const std::string &text, char **out) {
-  auto copy = acid::capi::dup_for_caller(text);
-  if (!copy) return std::move(copy).error();
-  *out = *copy;
-  return Status::ok();
-}
-
 acid::Result<acid::provision::PdsSessions *> sessions_of(acid_client &client) {
   std::lock_guard lock(client.sessions_mutex);
   if (!client.sessions) {
@@ -48,7 +41,7 @@ ACID_EXTERN int acid_pds_credentials(acid_client *client, const char *sub,
     auto credentials =
         acid::provision::pds_credentials(client->engine->store(), client->engine->config(), sub);
     if (!credentials) return std::move(credentials).error();
-    return hand_out(acid::provision::to_json(*credentials), credentials_json);
+    return acid::capi::hand_out(acid::provision::to_json(*credentials), credentials_json);
   });
 }
 
@@ -62,7 +55,8 @@ ACID_EXTERN int acid_pds_session(acid_client *client, const char *sub, char **se
     if (!sessions) return std::move(sessions).error();
     auto session = (*sessions)->session(sub);
     if (!session) return std::move(session).error();
-    return hand_out(acid::provision::session_json(*session, (*sessions)->service()), session_json);
+    return acid::capi::hand_out(acid::provision::session_json(*session, (*sessions)->service()),
+                                session_json);
   });
 }
 
@@ -74,7 +68,7 @@ ACID_EXTERN int acid_credentials_status(acid_client *client, char **status_json)
     const acid::Config &config = client->engine->config();
     auto counts = acid::provision::credentials_counts(client->engine->store(), config);
     if (!counts) return std::move(counts).error();
-    return hand_out(acid::provision::to_json(*counts, config), status_json);
+    return acid::capi::hand_out(acid::provision::to_json(*counts, config), status_json);
   });
 }
 
@@ -89,7 +83,7 @@ ACID_EXTERN int acid_credentials_seal(acid_client *client, const char *options_j
     auto report = acid::provision::seal_credentials(client->engine->store(),
                                                     client->engine->config(), *options);
     if (!report) return std::move(report).error();
-    return hand_out(*report, report_json);
+    return acid::capi::hand_out(*report, report_json);
   });
 }
 

@@ -17,13 +17,6 @@ using acid::Status;
 using acid::capi::guard;
 using acid::capi::require;
 
-Status hand_out(const std::string &text, char **out) {
-  auto copy = acid::capi::dup_for_caller(text);
-  if (!copy) return std::move(copy).error();
-  *out = *copy;
-  return Status::ok();
-}
-
 }  // namespace
 
 extern "C" {
@@ -46,7 +39,7 @@ ACID_EXTERN int acid_sync_records(acid_client *client, const char *options_json,
     if (!mirror) return std::move(mirror).error();
     auto report = (*mirror)->sync(*options);
     if (!report) return std::move(report).error();
-    return hand_out(*report, report_json);
+    return acid::capi::hand_out(*report, report_json);
   });
 }
 
@@ -62,7 +55,7 @@ ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json,
     if (!mirror) return std::move(mirror).error();
     auto report = (*mirror)->verify(*options);
     if (!report) return std::move(report).error();
-    return hand_out(*report, report_json);
+    return acid::capi::hand_out(*report, report_json);
   });
 }
 
@@ -85,7 +78,7 @@ ACID_EXTERN int acid_sync_document(acid_client *client, const char *collection, 
     }
     auto report = documents->sync_document(collection, id);
     if (!report) return std::move(report).error();
-    return hand_out(*report, report_json);
+    return acid::capi::hand_out(*report, report_json);
   });
 }
 
@@ -99,7 +92,7 @@ ACID_EXTERN int acid_content_import(acid_client *client, const char *jsonl, size
     auto report = acid::sync::import_content(client->engine->store(),
                                              std::string_view(jsonl == nullptr ? "" : jsonl, len));
     if (!report) return std::move(report).error();
-    return hand_out(*report, report_json);
+    return acid::capi::hand_out(*report, report_json);
   });
 }
 

@@ -45,5 +45,7 @@ inline Status require(bool ok, const char *what) {
 
 // A malloc'd NUL-terminated copy for `char **` out-parameters (released with acid_free).
 Result<char *> dup_for_caller(const std::string &text);
+// Stores that copy in *out: how every exported function hands a string to its caller.
+Status hand_out(const std::string &text, char **out);
 
 }  // namespace acid::capi

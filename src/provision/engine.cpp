@@ -110,18 +110,24 @@ Result<pds::XrpcClient *> Engine::pds_client() {
   return pds_.get();
 }
 
+// The tenant's Management API settings; Code::config when its M2M client is not set.
+Result<auth0::ManagementConfig> Engine::management_config(Tenant tenant) const {
+  ACID_TRY(options_.config.require_auth0_m2m(tenant));
+  const Auth0TenantConfig &tc = options_.config.tenant(tenant);
+  auth0::ManagementConfig mc;
+  mc.base_url = tc.base_url;
+  mc.client_id = *tc.m2m_client_id;
+  mc.client_secret = *tc.m2m_secret;
+  mc.client_id_variable =
+      tenant == Tenant::sotce ? "SOTCE_AUTH0_M2M_CLIENT_ID" : "AUTH0_M2M_CLIENT_ID";
+  return mc;
+}
+
 Result<auth0::ManagementClient *> Engine::management(Tenant tenant) {
   std::lock_guard lock(auth0_mu_);
   auto &slot = auth0_clients_[tenant == Tenant::sotce ? 1 : 0];
   if (!slot) {
-    ACID_TRY(options_.config.require_auth0_m2m(tenant));
-    const Auth0TenantConfig &tc = options_.config.tenant(tenant);
-    auth0::ManagementConfig mc;
-    mc.base_url = tc.base_url;
-    mc.client_id = *tc.m2m_client_id;
-    mc.client_secret = *tc.m2m_secret;
-    mc.client_id_variable =
-        tenant == Tenant::sotce ? "SOTCE_AUTH0_M2M_CLIENT_ID" : "AUTH0_M2M_CLIENT_ID";
+    ACID_ASSIGN_OR_RETURN(auth0::ManagementConfig mc, management_config(tenant));
     auto client = auth0::ManagementClient::create(std::move(mc));
     if (!client) return std::move(client).error();
     slot = std::move(*client);

@@ -123,6 +123,7 @@ class Engine {
   // false): parse, keep refused entries, apply the rest, answer.
   HttpReply intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
                    IntakeSummary *summary);
+  Result<auth0::ManagementConfig> management_config(Tenant tenant) const;
   // The Management API client the webhook may use: one attempt, short timeouts, no waits.
   Result<auth0::ManagementClient *> intake_management(Tenant tenant);
   UnixMillis code_time_for_verification(const auth0::LogEvent &ev, UnixMillis deadline);

@@ -247,14 +247,7 @@ Result<auth0::ManagementClient *> Engine::intake_management(Tenant tenant) {
   std::lock_guard lock(auth0_mu_);
   auto &slot = intake_auth0_clients_[tenant == Tenant::sotce ? 1 : 0];
   if (!slot) {
-    ACID_TRY(options_.config.require_auth0_m2m(tenant));
-    const Auth0TenantConfig &tc = options_.config.tenant(tenant);
-    auth0::ManagementConfig mc;
-    mc.base_url = tc.base_url;
-    mc.client_id = *tc.m2m_client_id;
-    mc.client_secret = *tc.m2m_secret;
-    mc.client_id_variable =
-        tenant == Tenant::sotce ? "SOTCE_AUTH0_M2M_CLIENT_ID" : "AUTH0_M2M_CLIENT_ID";
+    ACID_ASSIGN_OR_RETURN(auth0::ManagementConfig mc, management_config(tenant));
     // The webhook's budget: one attempt, no backoff, a 429 is an answer rather than a wait.
     const std::int64_t budget = std::max<std::int64_t>(options_.intake_lookup_budget_ms, 1);
     mc.connect_timeout_ms = budget;
