@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "live_env.h"
+#include "support/live_env.h"
 #include "support/temp_dir.h"
 #include "sync/content_import.h"
 #include "sync/document.h"

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/json.h"
-#include "live_env.h"
+#include "support/live_env.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
 #include "sync/content_import.h"

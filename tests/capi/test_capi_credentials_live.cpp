@@ -16,7 +16,7 @@
 #include "core/seal.h"
 #include "pds/xrpc_client.h"
 #include "support/temp_dir.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace {
 

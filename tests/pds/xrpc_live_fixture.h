@@ -8,7 +8,7 @@
 #include <string>
 
 #include "pds/xrpc_client.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace acid::pds::test {
 

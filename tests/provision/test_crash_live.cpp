@@ -17,7 +17,7 @@
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
 #include "support/temp_dir.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace acid::provision {
 namespace {

@@ -16,7 +16,7 @@
 #include "provision/sealing.h"
 #include "support/auth0_fixture.h"
 #include "support/temp_dir.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace acid::provision {
 namespace {

@@ -4,9 +4,9 @@
 #include <map>
 #include <vector>
 
-#include "store/backends.h"
-#include "store/mongo/mongo_test_backend.h"
 #include "store/store.h"
+#include "support/backends.h"
+#include "support/mongo_test_backend.h"
 #include "support/temp_dir.h"
 
 namespace acid::store {

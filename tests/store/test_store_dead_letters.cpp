@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "store/backends.h"
 #include "store/store.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 
 namespace acid::store {

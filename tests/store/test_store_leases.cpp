@@ -4,8 +4,8 @@
 #include <mongoc/mongoc.h>
 #include <sqlite3.h>
 
-#include "store/backends.h"
 #include "store/store.h"
+#include "support/backends.h"
 #include "support/temp_dir.h"
 
 namespace acid::store {

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "core/json.h"
-#include "lexicon_check.h"
-#include "live_env.h"
+#include "support/lexicon_check.h"
+#include "support/live_env.h"
 #include "support/media_fixture.h"
 #include "support/temp_dir.h"
 #include "sync/blob.h"

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "core/json.h"
-#include "lexicon_check.h"
-#include "live_env.h"
 #include "pds/pds_error.h"
+#include "support/lexicon_check.h"
+#include "support/live_env.h"
 #include "support/temp_dir.h"
 #include "sync/content_import.h"
 #include "sync/mirror.h"

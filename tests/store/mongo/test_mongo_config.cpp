@@ -8,8 +8,8 @@
 
 #include <map>
 
-#include "store/mongo/mongo_test_backend.h"
 #include "store/mongo_store.h"
+#include "support/mongo_test_backend.h"
 
 namespace acid::store {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "store/mongo/mongo_test_backend.h"
 #include "store/mongo_bson.h"
 #include "store/store.h"
+#include "support/mongo_test_backend.h"
 
 namespace acid::store {
 namespace {

@@ -1,8 +1,8 @@
 // Reading every document shape the deployed system has produced (bson -> port types).
 #include <gtest/gtest.h>
 
-#include "store/mongo/mongo_test_json.h"
 #include "store/mongo_read.h"
+#include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {
 namespace {

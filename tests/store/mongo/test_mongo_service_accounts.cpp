@@ -5,8 +5,8 @@
 
 #include "audit/people.h"
 #include "core/service_accounts.h"
-#include "store/mongo/mongo_test_json.h"
 #include "store/mongo_read.h"
+#include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {
 namespace {

@@ -1,4 +1,4 @@
-#include "lexicon_check.h"
+#include "support/lexicon_check.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

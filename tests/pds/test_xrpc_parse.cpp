@@ -8,7 +8,7 @@
 #include "pds/session.h"
 #include "pds/xrpc_client.h"
 #include "pds/xrpc_parse.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace acid::pds {
 namespace {

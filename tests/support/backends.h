@@ -3,11 +3,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "store/mongo/mongo_test_backend.h"
 #include "store/store.h"
+#include "support/mongo_test_backend.h"
 #include "support/temp_dir.h"
 
 namespace acid::store::conformance {
@@ -18,6 +19,11 @@ struct Backend {
   const char *name;
   std::string (*uri)(const testing::TempDir &);
 };
+
+// GoogleTest prints the parameter as its name, not as raw bytes.
+inline void PrintTo(const Backend &backend, std::ostream *os) {
+  *os << backend.name;
+}
 
 // SQLite always; MongoDB only when ACID_TEST_MONGODB_URI names a server (a fresh database per
 // test). Without it, MongoConformance.NotConfigured reports the skipped run loudly.

@@ -7,7 +7,7 @@
 
 #include "pds/retry.h"
 #include "pds/xrpc_client.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace acid::pds {
 namespace {

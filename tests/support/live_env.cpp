@@ -1,4 +1,4 @@
-#include "live_env.h"
+#include "support/live_env.h"
 
 #include <sqlite3.h>
 
@@ -7,7 +7,7 @@
 #include "core/base64.h"
 #include "core/config.h"
 #include "core/random.h"
-#include "xrpc_test_support.h"
+#include "support/local_pds.h"
 
 namespace acid::sync::test {
 

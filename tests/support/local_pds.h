@@ -1,4 +1,4 @@
-// Shared helpers of the XRPC client tests: the local PDS environment, unique names, a fake
+// Shared helpers of the live tests: the local PDS environment, unique names, a fake
 // clock, a closed port, and HS256 tokens signed with the local PDS's JWT secret.
 #pragma once
 

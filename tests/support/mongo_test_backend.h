@@ -1,7 +1,8 @@
 // The MongoDB backend of the store conformance suites. No mongod can run on the machines this
 // project is built on (reference/mongodb-here.md), so the suites run against MongoDB only when
 // ACID_TEST_MONGODB_URI names a real server (e.g. a mongo:7 container); otherwise the test
-// MongoConformance.NotConfigured prints, loudly, that the run was skipped and why.
+// MongoConformance.NotConfigured (tests/store/test_mongo_conformance_status.cpp) prints, loudly,
+// that the run was skipped and why.
 #pragma once
 
 #include <optional>

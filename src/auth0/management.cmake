@@ -1,1 +1,0 @@
-target_sources(acid_internal PRIVATE ${CMAKE_CURRENT_LIST_DIR}/management.cpp)
