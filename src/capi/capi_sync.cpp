@@ -11,8 +11,6 @@
 
 namespace {
 
-using acid::Code;
-using acid::Error;
 using acid::Status;
 using acid::capi::guard;
 using acid::capi::require;

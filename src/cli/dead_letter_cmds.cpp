@@ -55,7 +55,7 @@ int list(Context ctx, const DeadLetterArgs &a) {
   return kExitOk;
 }
 
-int replay(Context ctx, const DeadLetterArgs &a) {
+int replay(const Context &ctx, const DeadLetterArgs &a) {
   ClientHandle client = open_client(ctx);
   if (!client) return report_failure("opening the store");
   OwnedText json;

@@ -22,7 +22,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 constexpr std::size_t kMaxChunkLine = 1024;           // "<hex size>[;extensions]\r\n"
 constexpr std::size_t kLingerDrainBytes = 256 << 10;  // discarded after a refusal, at most
 constexpr int kLingerMs = 250;

@@ -39,10 +39,11 @@ namespace acid::cli {
 
 struct HttpLimits {
   std::size_t max_connections = 512;
-  std::size_t max_head_bytes = 16 * 1024;
+  std::size_t max_head_bytes = std::size_t{16} * 1024;
   std::size_t max_header_count = 64;
   std::size_t max_body_bytes = 1 << 20;
-  std::size_t body_allowance_bytes = 64 * 1024;     // per connection, outside the shared budget
+  std::size_t body_allowance_bytes =
+      std::size_t{64} * 1024;                       // per connection, outside the shared budget
   std::size_t shared_body_budget_bytes = 16 << 20;  // all connections' bodies beyond allowance
   std::size_t max_concurrent_handlers = 8;  // handler threads: requests in the library at once
   int idle_timeout_ms = 5'000;

@@ -65,7 +65,7 @@ Result<const CodePermutation *> CodeAllocator::permutation(int yy) {
   if (it == permutations_.end()) {
     auto perm = CodePermutation::create(std::span<const std::uint8_t, 32>(key_), yy);
     if (!perm) return std::move(perm).error();
-    it = permutations_.emplace(yy, std::move(*perm)).first;
+    it = permutations_.emplace(yy, *perm).first;
   }
   return &it->second;
 }

@@ -116,8 +116,10 @@ std::string lowered_for_matching(std::string_view text) {
     const Decoded d = decode_utf8(text, at);
     at += d.length;
     if (!d.code_point) {
-      out += '\0';
-    } else if (*d.code_point < 0x80) {
+      out += '\0';  // undecodable
+      continue;
+    }
+    if (*d.code_point < 0x80) {
       out += to_lower(static_cast<char>(*d.code_point));
     } else if (*d.code_point == kKelvinSign) {
       out += 'k';
@@ -125,7 +127,7 @@ std::string lowered_for_matching(std::string_view text) {
       out += "i";
       out += '\0';  // the combining dot above that follows the 'i'
     } else {
-      out += '\0';
+      out += '\0';  // any other non-ASCII code point
     }
   }
   return out;

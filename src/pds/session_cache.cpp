@@ -85,7 +85,8 @@ Result<Session> SessionCache::fly(const std::string &key, const std::shared_ptr<
   const std::uint64_t flight = ++entry->flight;
   const std::optional<Session> held = entry->session;
   const bool held_usable = held && options_.now() < entry->expires_at;
-  const std::string name = key;  // `key` lives in the map, which may change while unlocked
+  // A copy: `key` lives in the map, which may change while unlocked.
+  const std::string name = key;  // NOLINT(performance-unnecessary-copy-initialization)
   lock.unlock();
 
   bool refreshed = false;

@@ -43,9 +43,9 @@ JwtTimes jwt_times(std::string_view jwt);
 
 struct SessionCacheOptions {
   // Refresh when less than this is left of the access token's life.
-  std::int64_t refresh_margin_ms = 5 * 60'000;
+  std::int64_t refresh_margin_ms = std::int64_t{5} * 60'000;
   // Life assumed for an access token without a readable `exp` claim.
-  std::int64_t unknown_lifetime_ms = 10 * 60'000;
+  std::int64_t unknown_lifetime_ms = std::int64_t{10} * 60'000;
   std::function<UnixMillis()> now = now_unix_ms;  // injectable for tests
 };
 

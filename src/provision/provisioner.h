@@ -1,5 +1,6 @@
 // Runs one leased job against the PDS: create an account (crash-safe), delete one, or move a
-// handle. It decides the outcome (done, retry later, give up); the JobRunner records it.
+// handle. It decides the outcome (done, retry later, give up); the engine records it
+// (Engine::run_jobs).
 //
 // Crash safety of createAccount: the intent (handle, sealed password, email) is persisted before
 // the call. A retry that hears "handle/email already taken" proves ownership with createSession
@@ -28,7 +29,7 @@ struct ProvisionerOptions {
   const seal::KeyRing *credentials_key = nullptr;  // seals passwords at rest
   bool allow_plaintext_credentials = false;        // compatibility mode without a key
   std::int64_t backoff_base_ms = 2'000;
-  std::int64_t backoff_cap_ms = 15 * 60'000;
+  std::int64_t backoff_cap_ms = std::int64_t{15} * 60'000;
 };
 
 enum class Outcome { done, retry, give_up };

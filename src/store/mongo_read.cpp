@@ -92,7 +92,7 @@ bool has_did(const bson_t *users_doc) {
   do {                                                     \
     auto acid_read_ = (expr);                              \
     if (!acid_read_) return std::move(acid_read_).error(); \
-    target = std::move(*acid_read_);                       \
+    (target) = std::move(*acid_read_);                     \
   } while (0)
 
 }  // namespace
