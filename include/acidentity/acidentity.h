@@ -242,7 +242,7 @@ ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
                                        int *http_status, char **response_json);
 
 /*
- * Dead letters: webhook entries refused one by one, kept verbatim with their reason (issue 13).
+ * Dead letters: webhook entries refused one by one, kept verbatim with their reason.
  * acid_dead_letters_list: options_json {"include_replayed":bool,"limit":N (1..10000, default
  * 100)}; *list_json {"dead_letters":[{"id","tenant","kind","reason","log_id","entry" (or
  * "entry_base64" when the bytes are not UTF-8),"first_seen","last_seen","deliveries",
@@ -406,7 +406,7 @@ ACID_EXTERN int acid_credentials_status(acid_client *client, char **status_json)
 ACID_EXTERN int acid_credentials_seal(acid_client *client, const char *options_json,
                                       char **report_json);
 
-/* ---- Audit and backfill (issue #6; docs/audit.md) ------------------------------------------- */
+/* ---- Audit and backfill (docs/audit.md) ----------------------------------------------------- */
 
 /*
  * Audits Auth0, the store and the PDS against each other. `options_json` (required) is a JSON

@@ -13,8 +13,7 @@ void write_service_accounts(json::Writer &w, const Report &r) {
   w.StartArray();
   for (const ServiceAccountSeen &s : r.service_accounts) {
     w.StartObject();
-    w.Key("sub");
-    w.String(s.sub);
+    json::member(w, "sub", s.sub);
     w.Key("did");
     if (s.did) {
       w.String(*s.did);
@@ -27,8 +26,7 @@ void write_service_accounts(json::Writer &w, const Report &r) {
     } else {
       w.Null();
     }
-    w.Key("reason");
-    w.String(s.reason);
+    json::member(w, "reason", s.reason);
     w.EndObject();
   }
   w.EndArray();
@@ -40,30 +38,19 @@ std::string to_json(const Report &r) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  w.Key("schema");
-  w.String("acidentity.audit/1");
-  w.Key("scope");
-  w.String(r.scope);
-  w.Key("tenant");
-  w.String(r.tenant);
-  w.Key("deep");
-  w.Bool(r.deep);
-  w.Key("clean");
-  w.Bool(r.findings.empty());
+  json::member(w, "schema", "acidentity.audit/1");
+  json::member(w, "scope", r.scope);
+  json::member(w, "tenant", r.tenant);
+  json::member(w, "deep", r.deep);
+  json::member(w, "clean", r.findings.empty());
   w.Key("stats");
   w.StartObject();
-  w.Key("users_checked");
-  w.Uint64(r.users_checked);
-  w.Key("auth0_users");
-  w.Uint64(r.auth0_users);
-  w.Key("pds_accounts");
-  w.Uint64(r.pds_accounts);
-  w.Key("pds_dids_checked");
-  w.Uint64(r.pds_dids_checked);
-  w.Key("sessions_checked");
-  w.Uint64(r.sessions_checked);
-  w.Key("unchecked");
-  w.Uint64(r.unchecked);
+  json::member(w, "users_checked", r.users_checked);
+  json::member(w, "auth0_users", r.auth0_users);
+  json::member(w, "pds_accounts", r.pds_accounts);
+  json::member(w, "pds_dids_checked", r.pds_dids_checked);
+  json::member(w, "sessions_checked", r.sessions_checked);
+  json::member(w, "unchecked", r.unchecked);
   w.Key("seconds");
   w.Double(r.seconds);
   w.Key("store_seconds");
@@ -86,8 +73,7 @@ std::string to_json(const Report &r) {
   w.StartArray();
   for (const Finding &f : r.findings) {
     w.StartObject();
-    w.Key("kind");
-    w.String(to_string(f.kind));
+    json::member(w, "kind", to_string(f.kind));
     w.Key("sub");
     if (f.sub.empty()) {
       w.Null();
@@ -100,12 +86,9 @@ std::string to_json(const Report &r) {
     } else {
       w.Null();
     }
-    w.Key("evidence");
-    w.String(f.evidence);
-    w.Key("action");
-    w.String(to_string(f.action));
-    w.Key("fix");
-    w.String(f.fix);
+    json::member(w, "evidence", f.evidence);
+    json::member(w, "action", to_string(f.action));
+    json::member(w, "fix", f.fix);
     w.EndObject();
   }
   w.EndArray();

@@ -35,6 +35,7 @@ struct ThreadError {
   acid_error view{ACID_OK, "", "{}"};
 };
 
+// NOLINTNEXTLINE(cert-err58-cpp): "{}" fits std::string's inline buffer; nothing allocates
 thread_local ThreadError t_error;
 
 // Used when storing the real message failed for lack of memory.
@@ -286,22 +287,14 @@ ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_j
     w.StartArray();
     for (const auto &s : *stats) {
       w.StartObject();
-      w.Key("year");
-      w.Int(s.yy);
-      w.Key("allocated");
-      w.Uint64(s.allocated);
-      w.Key("legacy");
-      w.Uint64(s.legacy);
-      w.Key("blocked");
-      w.Uint64(s.blocked);
-      w.Key("remaining");
-      w.Uint64(s.remaining);
-      w.Key("capacity");
-      w.Uint64(acid::code::kCodesPerYear);
-      w.Key("counter");
-      w.Uint(s.counter);
-      w.Key("skipped");
-      w.Uint(s.skipped);
+      acid::json::member(w, "year", s.yy);
+      acid::json::member(w, "allocated", s.allocated);
+      acid::json::member(w, "legacy", s.legacy);
+      acid::json::member(w, "blocked", s.blocked);
+      acid::json::member(w, "remaining", s.remaining);
+      acid::json::member(w, "capacity", acid::code::kCodesPerYear);
+      acid::json::member(w, "counter", s.counter);
+      acid::json::member(w, "skipped", s.skipped);
       w.EndObject();
     }
     w.EndArray();
@@ -390,15 +383,6 @@ ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *aut
     ACID_TRY(acid::capi::hand_out(answer.body, response_json));
     *http_status = answer.status;
     return Status::ok();
-  });
-}
-
-ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && sub != nullptr && handle != nullptr,
-                     "acid_user_set_handle: client, sub and handle are required"));
-    ACID_TRY(require(*sub != '\0', "acid_user_set_handle: sub is empty"));
-    return client->engine->set_handle(sub, handle);
   });
 }
 

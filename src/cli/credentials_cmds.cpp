@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "core/json.h"
 
 namespace acid::cli {
 
@@ -53,7 +54,7 @@ int show_credentials(Context ctx, const CredentialsArgs &a) {
   if (!a.reveal) doc["password"].SetNull();
   if (a.json) {
     rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    json::Writer w(buf);
     doc.Accept(w);
     std::printf("%s\n", buf.GetString());
     return kExitOk;
@@ -105,17 +106,15 @@ int credentials_seal(Context ctx, const CredentialsArgs &a) {
   ClientHandle client = open_client(ctx);
   if (!client) return report_failure("opening the store");
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  json::Writer w(buf);
   w.StartObject();
   if (a.all) {
-    w.Key("all");
-    w.Bool(true);
+    json::member(w, "all", true);
   } else {
     w.Key("user");
     w.String(a.user.c_str(), static_cast<rapidjson::SizeType>(a.user.size()));
   }
-  w.Key("dry_run");
-  w.Bool(a.dry_run);
+  json::member(w, "dry_run", a.dry_run);
   w.EndObject();
   OwnedText json;
   const int rc = acid_credentials_seal(client.get(), buf.GetString(), &json.ptr);

@@ -24,6 +24,7 @@
 #include "cli/common.h"
 #include "cli/http_server.h"
 #include "cli/json_line.h"
+#include "core/json.h"
 
 namespace acid::cli {
 
@@ -254,16 +255,12 @@ class Routes {
 
   HttpResponse healthz() const {
     rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    json::Writer w(buf);
     w.StartObject();
-    w.Key("ok");
-    w.Bool(true);
-    w.Key("worker_errors");
-    w.Int64(worker_errors_.load());
-    w.Key("peak_rss_kib");
-    w.Int64(peak_rss_kib());
-    w.Key("open_connections");
-    w.Int64(server_ ? server_->open_connections() : 0);
+    json::member(w, "ok", true);
+    json::member(w, "worker_errors", worker_errors_.load());
+    json::member(w, "peak_rss_kib", peak_rss_kib());
+    json::member(w, "open_connections", server_ ? server_->open_connections() : 0);
     w.EndObject();
     return HttpResponse{200, std::string(buf.GetString(), buf.GetSize())};
   }
@@ -335,6 +332,7 @@ int run_daemon(acid_client *client, const ServeArgs &a, Stopper &stopper) {
   }
   stopper.on_stop([&server] { server.stop(); });
   std::vector<std::thread> workers;
+  workers.reserve(static_cast<std::size_t>(a.workers));
   for (int i = 0; i < a.workers; ++i) {
     workers.emplace_back(worker_loop, client, std::ref(stopper), std::ref(worker_errors));
   }
@@ -374,6 +372,7 @@ int serve(const Context &ctx, const ServeArgs &a) {
     finishing = true;
     // Wakes the signal thread if no signal came; harmless when it has already returned
     // (a thread not yet joined can still be named).
+    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread): it wakes sigwait, it kills nothing
     pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
     return code;

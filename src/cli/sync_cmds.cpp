@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/common.h"
+#include "core/json.h"
 
 namespace acid::cli {
 
@@ -24,16 +25,13 @@ struct SyncArgs {
 
 std::string options_json(const SyncArgs &a) {
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  json::Writer w(buf);
   w.StartObject();
-  w.Key("collection");
-  w.String(a.collection.c_str());
+  json::member(w, "collection", a.collection.c_str());
   if (!a.user.empty()) {
-    w.Key("user");
-    w.String(a.user.c_str());
+    json::member(w, "user", a.user.c_str());
   }
-  w.Key("fix");
-  w.Bool(a.fix);
+  json::member(w, "fix", a.fix);
   w.EndObject();
   return buf.GetString();
 }

@@ -5,11 +5,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "core/status.h"
 
@@ -19,6 +21,30 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // A JSON string literal for `text` (quoted and escaped).
 std::string quote(std::string_view text);
+
+// One member of the object being written, "key": value, in one call instead of two. Integers
+// keep their signedness; a const char * or string is written as a string.
+inline void member(Writer &w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+inline void member(Writer &w, std::string_view key, const char *value) {
+  member(w, key, std::string_view(value));
+}
+inline void member(Writer &w, std::string_view key, const std::string &value) {
+  member(w, key, std::string_view(value));
+}
+template <std::integral T>
+void member(Writer &w, std::string_view key, T value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  if constexpr (std::is_same_v<T, bool>) {
+    w.Bool(value);
+  } else if constexpr (std::is_signed_v<T>) {
+    w.Int64(static_cast<std::int64_t>(value));
+  } else {
+    w.Uint64(static_cast<std::uint64_t>(value));
+  }
+}
 
 // Nesting allowed by parse() unless told otherwise: far above any document the library reads
 // (Auth0 and PDS answers, options, import lines), far below what a recursive walk can survive.

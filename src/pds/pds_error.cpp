@@ -248,61 +248,46 @@ Error to_error(const Failure &f, const std::vector<std::string_view> &secrets) {
   json::Writer w(buf);
   w.StartObject();
   if (!method.empty()) {
-    w.Key("method");
-    w.String(method);
+    json::member(w, "method", method);
   }
-  w.Key("kind");
-  w.String(kind_name(f.kind));
-  w.Key("transient");
-  w.Bool(kind_is_transient(f.kind));
+  json::member(w, "kind", kind_name(f.kind));
+  json::member(w, "transient", kind_is_transient(f.kind));
   if (f.http_status != 0) {
-    w.Key("http_status");
-    w.Int(f.http_status);
+    json::member(w, "http_status", f.http_status);
   }
   if (!xrpc_error.empty()) {
-    w.Key("xrpc_error");
-    w.String(xrpc_error);
+    json::member(w, "xrpc_error", xrpc_error);
   }
   if (!xrpc_message.empty()) {
-    w.Key("xrpc_message");
-    w.String(xrpc_message);
+    json::member(w, "xrpc_message", xrpc_message);
   }
   if (f.curl_code != 0) {
-    w.Key("curl_code");
-    w.Int(f.curl_code);
+    json::member(w, "curl_code", f.curl_code);
   }
   if (!f.request_sent) {
-    w.Key("request_sent");
-    w.Bool(false);
+    json::member(w, "request_sent", false);
   }
-  w.Key("attempts");
-  w.Int(f.attempts);
+  json::member(w, "attempts", f.attempts);
   if (f.retry_after_ms) {
-    w.Key("retry_after_ms");
-    w.Int64(*f.retry_after_ms);
+    json::member(w, "retry_after_ms", *f.retry_after_ms);
   }
   if (f.retry_at_unix_ms) {
-    w.Key("retry_at_unix_ms");
-    w.Int64(*f.retry_at_unix_ms);
+    json::member(w, "retry_at_unix_ms", *f.retry_at_unix_ms);
   }
   if (!f.rate_limit.empty()) {
     w.Key("ratelimit");
     w.StartObject();
     if (f.rate_limit.limit) {
-      w.Key("limit");
-      w.Int64(*f.rate_limit.limit);
+      json::member(w, "limit", *f.rate_limit.limit);
     }
     if (f.rate_limit.remaining) {
-      w.Key("remaining");
-      w.Int64(*f.rate_limit.remaining);
+      json::member(w, "remaining", *f.rate_limit.remaining);
     }
     if (f.rate_limit.reset_epoch_s) {
-      w.Key("reset");
-      w.Int64(*f.rate_limit.reset_epoch_s);
+      json::member(w, "reset", *f.rate_limit.reset_epoch_s);
     }
     if (!f.rate_limit.policy.empty()) {
-      w.Key("policy");
-      w.String(clean(f.rate_limit.policy));
+      json::member(w, "policy", clean(f.rate_limit.policy));
     }
     w.EndObject();
   }

@@ -276,8 +276,7 @@ Result<std::string> XrpcClient::create_invite_code(int use_count) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  w.Key("useCount");
-  w.Int(use_count);
+  json::member(w, "useCount", use_count);
   w.EndObject();
   Prepared p;
   p.method = nsid::create_invite_code;
@@ -429,8 +428,7 @@ Result<std::string> record_body(std::string_view method, const RecordWrite &in, 
   put_string(w, "collection", in.collection);
   if (in.rkey) put_string(w, "rkey", *in.rkey);
   if (in.validate) {
-    w.Key("validate");
-    w.Bool(*in.validate);
+    json::member(w, "validate", *in.validate);
   }
   w.Key("record");
   w.RawValue(record->data(), record->size(), rapidjson::kObjectType);
@@ -517,8 +515,7 @@ Result<ApplyWritesResult> XrpcClient::apply_writes(std::string_view access_jwt,
   w.StartObject();
   put_string(w, "repo", in.repo);
   if (in.validate) {
-    w.Key("validate");
-    w.Bool(*in.validate);
+    json::member(w, "validate", *in.validate);
   }
   if (in.swap_commit) put_string(w, "swapCommit", *in.swap_commit);
   w.Key("writes");

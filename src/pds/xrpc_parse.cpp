@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <type_traits>
 
 #include "core/json.h"
 
@@ -166,6 +167,32 @@ std::optional<CommitMeta> read_commit(Fields &fields) {
     return std::nullopt;
   }
   return meta;
+}
+
+template <typename T>
+struct AnswerValue {
+  using type = T;
+};
+template <typename T>
+struct AnswerValue<Result<T>> {
+  using type = T;
+};
+
+// Parses `body` as the object `method` answers with and reads it with read(fields, root), which
+// returns the value (or a Result of it). A required field missing or mistyped anywhere fails the
+// whole answer with invalid_response, naming the first problem.
+template <typename Read>
+auto read_answer(std::string_view method, std::string_view body, Read read)
+    -> Result<typename AnswerValue<std::invoke_result_t<Read, Fields &, const Value &>>::type> {
+  auto doc = parse_object(method, body);
+  if (!doc) return std::move(doc).error();
+  Fields f(method, *doc);
+  auto value = read(f, static_cast<const Value &>(*doc));
+  if constexpr (!std::is_same_v<decltype(value), typename AnswerValue<decltype(value)>::type>) {
+    if (!value) return std::move(value).error();
+  }
+  if (!f.ok()) return f.error();
+  return value;
 }
 
 std::optional<AccountInfo> read_account(std::string_view method, const Value &obj,
@@ -349,215 +376,194 @@ Failure failure_from_reply(std::string_view method, const HttpReply &reply,
 }
 
 Result<ServerDescription> parse_server_description(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.server.describeServer";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  ServerDescription d;
-  d.did = f.req_did("did");
-  if (const Value *domains = f.req_array("availableUserDomains")) {
-    for (const auto &item : domains->GetArray()) {
-      if (!item.IsString()) {
-        f.fail("availableUserDomains holds a non-string");
-        break;
+  return read_answer("com.atproto.server.describeServer", body, [](Fields &f, const Value &) {
+    ServerDescription d;
+    d.did = f.req_did("did");
+    if (const Value *domains = f.req_array("availableUserDomains")) {
+      for (const auto &item : domains->GetArray()) {
+        if (!item.IsString()) {
+          f.fail("availableUserDomains holds a non-string");
+          break;
+        }
+        d.available_user_domains.emplace_back(item.GetString(), item.GetStringLength());
       }
-      d.available_user_domains.emplace_back(item.GetString(), item.GetStringLength());
     }
-  }
-  d.invite_code_required = f.opt_bool("inviteCodeRequired").value_or(false);
-  d.phone_verification_required = f.opt_bool("phoneVerificationRequired").value_or(false);
-  if (!f.ok()) return f.error();
-  return d;
+    d.invite_code_required = f.opt_bool("inviteCodeRequired").value_or(false);
+    d.phone_verification_required = f.opt_bool("phoneVerificationRequired").value_or(false);
+    return d;
+  });
 }
 
 Result<std::string> parse_invite_code(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.server.createInviteCode";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  std::string code = f.req_string("code");
-  if (!f.ok()) return f.error();
-  return code;
+  return read_answer("com.atproto.server.createInviteCode", body,
+                     [](Fields &f, const Value &) { return f.req_string("code"); });
 }
 
 Result<Session> parse_session(std::string_view method, std::string_view body) {
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  Session s;
-  s.did = f.req_did("did");
-  s.handle = f.req_string("handle");
-  s.access_jwt = f.req_string("accessJwt");
-  s.refresh_jwt = f.req_string("refreshJwt");
-  s.email = f.opt_string("email");
-  s.email_confirmed = f.opt_bool("emailConfirmed");
-  s.active = f.opt_bool("active");
-  s.status = f.opt_string("status");
-  if (!f.ok()) return f.error();
-  return s;
+  return read_answer(method, body, [](Fields &f, const Value &) {
+    Session s;
+    s.did = f.req_did("did");
+    s.handle = f.req_string("handle");
+    s.access_jwt = f.req_string("accessJwt");
+    s.refresh_jwt = f.req_string("refreshJwt");
+    s.email = f.opt_string("email");
+    s.email_confirmed = f.opt_bool("emailConfirmed");
+    s.active = f.opt_bool("active");
+    s.status = f.opt_string("status");
+    return s;
+  });
 }
 
 Result<SessionInfo> parse_session_info(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.server.getSession";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  SessionInfo s;
-  s.did = f.req_did("did");
-  s.handle = f.req_string("handle");
-  s.email = f.opt_string("email");
-  s.email_confirmed = f.opt_bool("emailConfirmed");
-  s.active = f.opt_bool("active");
-  s.status = f.opt_string("status");
-  if (!f.ok()) return f.error();
-  return s;
+  return read_answer("com.atproto.server.getSession", body, [](Fields &f, const Value &) {
+    SessionInfo s;
+    s.did = f.req_did("did");
+    s.handle = f.req_string("handle");
+    s.email = f.opt_string("email");
+    s.email_confirmed = f.opt_bool("emailConfirmed");
+    s.active = f.opt_bool("active");
+    s.status = f.opt_string("status");
+    return s;
+  });
 }
 
 Result<std::string> parse_resolved_did(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.identity.resolveHandle";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  std::string did = f.req_did("did");
-  if (!f.ok()) return f.error();
-  return did;
+  return read_answer("com.atproto.identity.resolveHandle", body,
+                     [](Fields &f, const Value &) { return f.req_did("did"); });
 }
 
 Result<RecordRef> parse_record_ref(std::string_view method, std::string_view body) {
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  RecordRef r;
-  r.uri = f.req_at_uri("uri");
-  r.cid = f.req_string("cid");
-  r.commit = read_commit(f);
-  r.validation_status = f.opt_string("validationStatus");
-  if (!f.ok()) return f.error();
-  return r;
+  return read_answer(method, body, [](Fields &f, const Value &) {
+    RecordRef r;
+    r.uri = f.req_at_uri("uri");
+    r.cid = f.req_string("cid");
+    r.commit = read_commit(f);
+    r.validation_status = f.opt_string("validationStatus");
+    return r;
+  });
 }
 
 Result<Record> parse_record(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.repo.getRecord";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  Record r;
-  r.uri = f.req_at_uri("uri");
-  r.cid = f.opt_string("cid");
-  if (const Value *value = f.req_object("value")) r.value_json = json::to_string(*value);
-  if (!f.ok()) return f.error();
-  return r;
+  return read_answer("com.atproto.repo.getRecord", body, [](Fields &f, const Value &) {
+    Record r;
+    r.uri = f.req_at_uri("uri");
+    r.cid = f.opt_string("cid");
+    if (const Value *value = f.req_object("value")) r.value_json = json::to_string(*value);
+    return r;
+  });
 }
 
 Result<RecordPage> parse_record_page(std::string_view body) {
   constexpr std::string_view method = "com.atproto.repo.listRecords";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  RecordPage page;
-  page.cursor = f.opt_string("cursor");
-  if (const Value *records = f.req_array("records")) {
-    rapidjson::SizeType i = 0;
-    for (const auto &item : records->GetArray()) {
-      Fields rf(method, item, "records[" + std::to_string(i++) + "].");
-      Record r;
-      r.uri = rf.req_at_uri("uri");
-      r.cid = rf.req_string("cid");
-      if (const Value *value = rf.req_object("value")) r.value_json = json::to_string(*value);
-      if (!rf.ok()) return rf.error();
-      page.records.push_back(std::move(r));
+  return read_answer(method, body, [&](Fields &f, const Value &) -> Result<RecordPage> {
+    RecordPage page;
+    page.cursor = f.opt_string("cursor");
+    if (const Value *records = f.req_array("records")) {
+      rapidjson::SizeType i = 0;
+      for (const auto &item : records->GetArray()) {
+        Fields rf(method, item, "records[" + std::to_string(i++) + "].");
+        Record r;
+        r.uri = rf.req_at_uri("uri");
+        r.cid = rf.req_string("cid");
+        if (const Value *value = rf.req_object("value")) r.value_json = json::to_string(*value);
+        if (!rf.ok()) return rf.error();
+        page.records.push_back(std::move(r));
+      }
     }
-  }
-  if (!f.ok()) return f.error();
-  return page;
+    return page;
+  });
 }
+
+namespace {
+
+// One entry of applyWrites' `results` (create, update or delete).
+Result<WriteResult> read_write_result(std::string_view method, const Value &item,
+                                      rapidjson::SizeType i) {
+  Fields rf(method, item, "results[" + std::to_string(i) + "].");
+  const std::string type = rf.req_string("$type");
+  WriteResult r;
+  if (type == "com.atproto.repo.applyWrites#createResult" ||
+      type == "com.atproto.repo.applyWrites#updateResult") {
+    r.op = type.ends_with("#createResult") ? WriteOp::create : WriteOp::update;
+    r.uri = rf.req_at_uri("uri");
+    r.cid = rf.req_string("cid");
+    r.validation_status = rf.opt_string("validationStatus");
+  } else if (type == "com.atproto.repo.applyWrites#deleteResult") {
+    r.op = WriteOp::remove;
+  } else if (rf.ok()) {
+    rf.fail("unknown result $type");
+  }
+  if (!rf.ok()) return rf.error();
+  return r;
+}
+
+}  // namespace
 
 Result<ApplyWritesResult> parse_apply_writes(std::string_view body) {
   constexpr std::string_view method = "com.atproto.repo.applyWrites";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  ApplyWritesResult out;
-  out.commit = read_commit(f);
-  const Value &root = *doc;
-  auto it = root.FindMember("results");
-  if (it != root.MemberEnd() && !it->value.IsNull()) {
-    if (!it->value.IsArray()) return bad_response(method, "results is not an array");
-    rapidjson::SizeType i = 0;
-    for (const auto &item : it->value.GetArray()) {
-      Fields rf(method, item, "results[" + std::to_string(i++) + "].");
-      const std::string type = rf.req_string("$type");
-      WriteResult r;
-      if (type == "com.atproto.repo.applyWrites#createResult" ||
-          type == "com.atproto.repo.applyWrites#updateResult") {
-        r.op = type.ends_with("#createResult") ? WriteOp::create : WriteOp::update;
-        r.uri = rf.req_at_uri("uri");
-        r.cid = rf.req_string("cid");
-        r.validation_status = rf.opt_string("validationStatus");
-      } else if (type == "com.atproto.repo.applyWrites#deleteResult") {
-        r.op = WriteOp::remove;
-      } else if (rf.ok()) {
-        rf.fail("unknown result $type");
+  return read_answer(method, body, [&](Fields &f, const Value &root) -> Result<ApplyWritesResult> {
+    ApplyWritesResult out;
+    out.commit = read_commit(f);
+    auto it = root.FindMember("results");
+    if (it != root.MemberEnd() && !it->value.IsNull()) {
+      if (!it->value.IsArray()) return bad_response(method, "results is not an array");
+      rapidjson::SizeType i = 0;
+      for (const auto &item : it->value.GetArray()) {
+        auto r = read_write_result(method, item, i++);
+        if (!r) return std::move(r).error();
+        out.results.push_back(*std::move(r));
       }
-      if (!rf.ok()) return rf.error();
-      out.results.push_back(std::move(r));
     }
-  }
-  if (!f.ok()) return f.error();
-  return out;
+    return out;
+  });
 }
 
 Result<RepoPage> parse_repo_page(std::string_view body) {
   constexpr std::string_view method = "com.atproto.sync.listRepos";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  RepoPage page;
-  page.cursor = f.opt_string("cursor");
-  if (const Value *repos = f.req_array("repos")) {
-    rapidjson::SizeType i = 0;
-    for (const auto &item : repos->GetArray()) {
-      Fields rf(method, item, "repos[" + std::to_string(i++) + "].");
-      RepoInfo r;
-      r.did = rf.req_did("did");
-      r.head = rf.req_string("head");
-      r.rev = rf.req_string("rev");
-      r.active = rf.opt_bool("active");
-      r.status = rf.opt_string("status");
-      if (!rf.ok()) return rf.error();
-      page.repos.push_back(std::move(r));
+  return read_answer(method, body, [&](Fields &f, const Value &) -> Result<RepoPage> {
+    RepoPage page;
+    page.cursor = f.opt_string("cursor");
+    if (const Value *repos = f.req_array("repos")) {
+      rapidjson::SizeType i = 0;
+      for (const auto &item : repos->GetArray()) {
+        Fields rf(method, item, "repos[" + std::to_string(i++) + "].");
+        RepoInfo r;
+        r.did = rf.req_did("did");
+        r.head = rf.req_string("head");
+        r.rev = rf.req_string("rev");
+        r.active = rf.opt_bool("active");
+        r.status = rf.opt_string("status");
+        if (!rf.ok()) return rf.error();
+        page.repos.push_back(std::move(r));
+      }
     }
-  }
-  if (!f.ok()) return f.error();
-  return page;
+    return page;
+  });
 }
 
 Result<AccountInfo> parse_account_info(std::string_view body) {
   constexpr std::string_view method = "com.atproto.admin.getAccountInfo";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  auto info = read_account(method, *doc, "", f);
-  if (!f.ok() || !info) return f.error();
-  return *std::move(info);
+  return read_answer(method, body, [&](Fields &f, const Value &root) -> Result<AccountInfo> {
+    auto info = read_account(method, root, "", f);
+    if (!info) return f.error();
+    return *std::move(info);
+  });
 }
 
 Result<std::vector<AccountInfo>> parse_account_infos(std::string_view body) {
   constexpr std::string_view method = "com.atproto.admin.getAccountInfos";
-  auto doc = parse_object(method, body);
-  if (!doc) return std::move(doc).error();
-  Fields f(method, *doc);
-  std::vector<AccountInfo> out;
-  if (const Value *infos = f.req_array("infos")) {
-    rapidjson::SizeType i = 0;
-    for (const auto &item : infos->GetArray()) {
-      auto info = read_account(method, item, "infos[" + std::to_string(i++) + "].", f);
-      if (!info) break;
-      out.push_back(*std::move(info));
+  return read_answer(method, body, [&](Fields &f, const Value &) {
+    std::vector<AccountInfo> out;
+    if (const Value *infos = f.req_array("infos")) {
+      rapidjson::SizeType i = 0;
+      for (const auto &item : infos->GetArray()) {
+        auto info = read_account(method, item, "infos[" + std::to_string(i++) + "].", f);
+        if (!info) break;
+        out.push_back(*std::move(info));
+      }
     }
-  }
-  if (!f.ok()) return f.error();
-  return out;
+    return out;
+  });
 }
 
 Status parse_empty_output(std::string_view method, std::string_view body) {

@@ -147,12 +147,9 @@ Result<DoctorReport> run_doctor(const EnvLookup &env, bool fix) {
   for (const auto &c : checks) {
     ok = ok && c.status != "fail";
     w.StartObject();
-    w.Key("name");
-    w.String(c.name);
-    w.Key("status");
-    w.String(c.status);
-    w.Key("message");
-    w.String(c.message);
+    json::member(w, "name", c.name);
+    json::member(w, "status", c.status);
+    json::member(w, "message", c.message);
     if (!c.detail_json.empty()) {
       w.Key("detail");
       w.RawValue(c.detail_json.data(), c.detail_json.size(), rapidjson::kObjectType);
@@ -160,8 +157,7 @@ Result<DoctorReport> run_doctor(const EnvLookup &env, bool fix) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("ok");
-  w.Bool(ok);
+  json::member(w, "ok", ok);
   w.EndObject();
   report.ok = ok;
   report.json.assign(buf.GetString(), buf.GetSize());

@@ -60,19 +60,14 @@ void write_rejected(json::Writer &w, Tenant tenant, const auth0::ParsedBatch &ba
   w.StartArray();
   for (const auth0::RejectedEntry &r : batch.rejected) {
     w.StartObject();
-    w.Key("index");
-    w.Uint64(r.index);
+    json::member(w, "index", r.index);
     if (r.log_id) {
-      w.Key("log_id");
-      w.String(*r.log_id);
+      json::member(w, "log_id", *r.log_id);
     }
-    w.Key("kind");
-    w.String(r.kind);
-    w.Key("reason");
-    w.String(r.reason);
+    json::member(w, "kind", r.kind);
+    json::member(w, "reason", r.reason);
     if (kept) {
-      w.Key("dead_letter");
-      w.String(store::dead_letter_id(tenant_name(tenant), r.text));
+      json::member(w, "dead_letter", store::dead_letter_id(tenant_name(tenant), r.text));
     }
     w.EndObject();
   }
@@ -82,12 +77,9 @@ void write_rejected(json::Writer &w, Tenant tenant, const auth0::ParsedBatch &ba
   for (const auth0::LogEvent &ev : batch.events) {
     for (const auth0::DroppedField &d : ev.dropped) {
       w.StartObject();
-      w.Key("log_id");
-      w.String(ev.log_id);
-      w.Key("field");
-      w.String(d.field);
-      w.Key("reason");
-      w.String(d.reason);
+      json::member(w, "log_id", ev.log_id);
+      json::member(w, "field", d.field);
+      json::member(w, "reason", d.reason);
       w.EndObject();
     }
   }
@@ -99,25 +91,17 @@ std::string reply_body(Tenant tenant, const auth0::ParsedBatch &batch, const App
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  w.Key("received");
-  w.Uint64(batch.total);
-  w.Key("applied");
-  w.Uint64(a.applied);
-  w.Key("duplicates");
-  w.Uint64(a.duplicates);
-  w.Key("ignored");
-  w.Uint64(batch.ignored);
-  w.Key("codes_assigned");
-  w.Uint64(a.codes);
-  w.Key("jobs_scheduled");
-  w.Uint64(a.jobs);
+  json::member(w, "received", batch.total);
+  json::member(w, "applied", a.applied);
+  json::member(w, "duplicates", a.duplicates);
+  json::member(w, "ignored", batch.ignored);
+  json::member(w, "codes_assigned", a.codes);
+  json::member(w, "jobs_scheduled", a.jobs);
   write_rejected(w, tenant, batch, kept);
   if (a.store_failure) {
     // Auth0 resends the whole batch; log_ids already applied are no-ops then.
-    w.Key("error");
-    w.String(a.store_failure->message);
-    w.Key("retry");
-    w.Bool(true);
+    json::member(w, "error", a.store_failure->message);
+    json::member(w, "retry", true);
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
@@ -316,12 +300,9 @@ Result<std::string> Engine::dead_letters_json(const store::DeadLetterQuery &quer
     const bool text = auth0::is_utf8(d.entry);
     w.Key(text ? "entry" : "entry_base64");
     w.String(text ? d.entry : base64::encode(d.entry));
-    w.Key("first_seen");
-    w.String(format_iso8601(d.first_seen));
-    w.Key("last_seen");
-    w.String(format_iso8601(d.last_seen));
-    w.Key("deliveries");
-    w.Int64(d.deliveries);
+    json::member(w, "first_seen", format_iso8601(d.first_seen));
+    json::member(w, "last_seen", format_iso8601(d.last_seen));
+    json::member(w, "deliveries", d.deliveries);
     w.Key("replayed_at");
     d.replayed_at ? w.String(format_iso8601(*d.replayed_at)) : w.Null();
     w.Key("replay_outcome");

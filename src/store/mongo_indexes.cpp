@@ -456,14 +456,11 @@ std::string doctor_json(std::string_view database, bool fix, const IndexReport &
   w.StartObject();
   w.Key("database");
   w.String(database.data(), static_cast<rapidjson::SizeType>(database.size()));
-  w.Key("fix");
-  w.Bool(fix);
-  w.Key("ready");
-  w.Bool(report.ready());
+  json::member(w, "fix", fix);
+  json::member(w, "ready", report.ready());
   w.Key("summary");
   w.StartObject();
-  w.Key("expected");
-  w.Uint64(report.checks.size());
+  json::member(w, "expected", report.checks.size());
   for (IndexStatus s : {IndexStatus::found, IndexStatus::conflicting, IndexStatus::missing,
                         IndexStatus::created, IndexStatus::create_failed}) {
     w.Key(to_string(s));
@@ -474,31 +471,24 @@ std::string doctor_json(std::string_view database, bool fix, const IndexReport &
   w.StartArray();
   for (const IndexCheck &c : report.checks) {
     w.StartObject();
-    w.Key("collection");
-    w.String(c.spec.collection);
-    w.Key("name");
-    w.String(c.spec.name);
+    json::member(w, "collection", c.spec.collection);
+    json::member(w, "name", c.spec.name);
     w.Key("key");
     raw(c.spec.key);
     w.Key("options");
     raw(c.spec.options);
-    w.Key("purpose");
-    w.String(c.spec.purpose);
-    w.Key("status");
-    w.String(to_string(c.status));
+    json::member(w, "purpose", c.spec.purpose);
+    json::member(w, "status", to_string(c.status));
     if (!c.existing_name.empty()) {
-      w.Key("existing_name");
-      w.String(c.existing_name);
+      json::member(w, "existing_name", c.existing_name);
       w.Key("existing");
       raw(c.existing);
     }
     if (!c.problem.empty()) {
-      w.Key("problem");
-      w.String(c.problem);
+      json::member(w, "problem", c.problem);
     }
     if (!c.fix.empty()) {
-      w.Key("fix");
-      w.String(c.fix);
+      json::member(w, "fix", c.fix);
     }
     w.EndObject();
   }
@@ -507,10 +497,8 @@ std::string doctor_json(std::string_view database, bool fix, const IndexReport &
   w.StartArray();
   for (const ExtraIndex &e : report.extra) {
     w.StartObject();
-    w.Key("collection");
-    w.String(e.collection);
-    w.Key("name");
-    w.String(e.name);
+    json::member(w, "collection", e.collection);
+    json::member(w, "name", e.name);
     w.Key("key");
     raw(e.key);
     w.EndObject();

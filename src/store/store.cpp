@@ -1,7 +1,6 @@
 #include "store/store.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "store/mongo_store.h"
 #include "store/sqlite_store.h"
@@ -14,11 +13,6 @@ ContentNeed content_need(const ContentDoc &doc) {
   if (!doc.atproto.uri) return ContentNeed::retry_create;
   if (doc.synced_version < doc.version) return ContentNeed::update;
   return ContentNeed::none;
-}
-
-bool is_content_collection(std::string_view collection) {
-  return collection == "moods" || collection == "paintings" || collection == "kidlisp" ||
-         collection == "tapes" || collection == "pieces";
 }
 
 const char *to_string(AccountState state) {
@@ -81,12 +75,6 @@ std::optional<JobKind> parse_job_kind(std::string_view text) {
     if (text == to_string(k)) return k;
   }
   return std::nullopt;
-}
-
-std::string default_store_uri() {
-  const char *env = std::getenv("ACID_STORE");
-  if (env != nullptr && *env != '\0') return env;
-  return "sqlite:acidentity.db";
 }
 
 Result<std::unique_ptr<Store>> open_store(std::string_view uri) {

@@ -1,6 +1,7 @@
 // The store port: the domain operations the library needs from its database, nothing generic.
-// Adapters: sqlite (embedded, src/store/sqlite_store.*) and, later, mongodb. Every operation is
-// atomic on its own; no caller ever does check-then-insert across two calls.
+// Adapters: SQLite (embedded, src/store/sqlite_*) and MongoDB (the deployed database shared with
+// aesthetic.computer's own code, src/store/mongo_*; docs/mongodb.md). Every operation is atomic
+// on its own; no caller ever does check-then-insert across two calls.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +46,8 @@ struct CodeYearState {
 
 // ---- Provisioning ----------------------------------------------------------------------------
 
-// Where a person's PDS account is. Derived from facts and job outcomes; see docs/provisioning.md.
+// Where a person's PDS account is. Derived from facts and job outcomes by the account
+// transition table (src/provision/).
 enum class AccountState {
   none,      // not verified yet: nothing to do on the PDS
   pending,   // verified: a provision job will create the PDS account
@@ -188,9 +190,6 @@ struct ContentDoc {
 // What a content document needs on the PDS (derived, never stored).
 enum class ContentNeed { none, create, retry_create, update, remove };
 ContentNeed content_need(const ContentDoc &doc);
-
-// The collections the store keeps (data; the mirror's table lives in src/sync/mapping.cpp).
-bool is_content_collection(std::string_view collection);
 
 class Store {
  public:
@@ -451,8 +450,5 @@ class Store {
 // Opens a store from a URI: "sqlite:PATH" (created and migrated on first use). A bare path is
 // refused so a typo never silently creates a database somewhere unexpected.
 Result<std::unique_ptr<Store>> open_store(std::string_view uri);
-
-// The URI to use when the caller gave none: ACID_STORE, else "sqlite:acidentity.db".
-std::string default_store_uri();
 
 }  // namespace acid::store
