@@ -6,8 +6,9 @@
 # body and answers 200. The process's whole wall time (spawn to exit) is printed too.
 #
 # Usage: bench/node/cold_start.sh BUNDLE_DIR [--runs N]
-#   BUNDLE_DIR: an unzipped auth0-events bundle, e.g. <build>/tests/node/work/netlify-bundle
-#   (left by the ctest node_netlify_bundle, tests/node/netlify_bundle.sh), holding bare/ and out/.
+#   BUNDLE_DIR: the bundled site (examples/netlify-site) left by the ctest node_netlify_bundle
+#   (tests/node/netlify_bundle.sh), e.g. <build>/tests/node/work/netlify-bundle, holding
+#   out/auth0-events.zip and bare/auth0-events/ (that zip unpacked).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bundle=$(realpath "${1:?usage: cold_start.sh BUNDLE_DIR [--runs N]}")
@@ -19,8 +20,8 @@ while (($#)); do
     *) echo "unknown argument $1" >&2; exit 64 ;;
   esac
 done
-bare=$bundle/bare
-fn=$bare/netlify/functions/auth0-events/auth0-events.mjs
+bare=$bundle/bare/auth0-events
+fn=$bare/netlify/functions/auth0-events.mjs
 [[ -f $fn ]] || { echo "no bundled function at $fn (run ctest -R node_netlify_bundle)" >&2; exit 1; }
 work=$(mktemp -d /tmp/acid-cold-start.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -79,11 +80,11 @@ for ((i = 0; i < runs; i++)); do
 done
 acid_import=$(cut -d' ' -f1 "$work/acid" | median) acid_wall=$(cut -d' ' -f2 "$work/acid" | median)
 plain_import=$(cut -d' ' -f1 "$work/plain" | median) plain_wall=$(cut -d' ' -f2 "$work/plain" | median)
-zip=$(ls "$bundle"/out/*.zip 2>/dev/null | head -1 || true)
+zip=$bundle/out/auth0-events.zip
 echo "cold start, median of $runs fresh processes (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
 row() { printf '  %-34s import -> first 200: %8.1f ms   process wall: %6.0f ms\n' "$@"; }
 row "auth0-events (acidentity, SQLite)" "$acid_import" "$acid_wall"
 row "plain JSON.parse function" "$plain_import" "$plain_wall"
 awk -v a="$acid_import" -v p="$plain_import" -v aw="$acid_wall" -v pw="$plain_wall" \
   'BEGIN { printf "  ratio acidentity/plain: %.1fx (import -> 200), %.2fx (process wall)\n", a / p, aw / pw }'
-[[ -n $zip ]] && echo "  function zip: $(basename "$zip") $(stat -c %s "$zip") bytes"
+echo "  function zip: $(basename "$zip") $(stat -c %s "$zip") bytes"
