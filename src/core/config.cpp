@@ -55,17 +55,27 @@ constexpr std::string_view kLambdaFunctionName = "AWS_LAMBDA_FUNCTION_NAME";
 // be lost with the instance anyway; elsewhere a working folder that cannot be written would
 // fail later with SQLite's own "unable to open database file".
 std::optional<std::string> default_store_unusable(const EnvLookup &env) {
+  std::string why;
   const std::optional<std::string> lambda = env(kLambdaFunctionName);
   if (lambda && !lambda->empty()) {
-    return "no store is configured, and on AWS Lambda (Netlify Functions) the default "
-           "sqlite:acidentity.db would be created in the read-only function folder and lost with "
-           "the instance";
+    why =
+        "no store is configured, and on AWS Lambda (Netlify Functions) the default "
+        "sqlite:acidentity.db would be created in the read-only function folder and lost with "
+        "the instance";
+  } else if (access(".", W_OK) != 0) {
+    why =
+        "no store is configured, and the working folder cannot be written, so the default "
+        "sqlite:acidentity.db cannot be created there";
+  } else {
+    return std::nullopt;
   }
-  if (access(".", W_OK) != 0) {
-    return "no store is configured, and the working folder cannot be written, so the default "
-           "sqlite:acidentity.db cannot be created there";
-  }
-  return std::nullopt;
+  why += "; set ";
+  why += kMongoUri;
+  why += " and ";
+  why += kMongoName;
+  why += " (the deployed MongoDB), or ";
+  why += kStore;
+  return why;
 }
 
 bool is_lower_alnum(char c) {
@@ -415,11 +425,7 @@ Result<Config> Config::from_env(const EnvLookup &env) {
                             ": it is ignored");
   }
   if (!store && !mongo_uri) {
-    if (const auto why = default_store_unusable(env)) {
-      problems.add(kStore, *why + "; set " + std::string(kMongoUri) + " and " +
-                               std::string(kMongoName) + " (the deployed MongoDB), or " +
-                               std::string(kStore));
-    }
+    if (const auto why = default_store_unusable(env)) problems.add(kStore, *why);
   }
 
   // PDS.
