@@ -3,7 +3,10 @@
 # the time from `import` of the function to its first 200 answer (a signup batch into an
 # embedded SQLite store in a new temporary folder, so opening includes creating the schema),
 # median of N runs. The baseline, in the same run, is a plain function that only parses the JSON
-# body and answers 200. The process's whole wall time (spawn to exit) is printed too.
+# body and answers 200. A third function only imports the bundle's acidentity (the addon and the
+# libraries beside it) and answers 200: the part of the cold start that loading takes, the rest
+# being opening the store and answering. The process's whole wall time (spawn to exit) is printed
+# too.
 #
 # Usage: bench/node/cold_start.sh BUNDLE_DIR [--runs N]
 #   BUNDLE_DIR: the bundled site (examples/netlify-site) left by the ctest node_netlify_bundle
@@ -32,6 +35,15 @@ cat >"$work/plain.mjs" <<'JS'
 export async function handler(event) {
   const entries = JSON.parse(event.body);
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: entries.length }) };
+}
+JS
+# Where the time goes, in the same run: a function that only loads the bundle's acidentity
+# (the addon and the libraries beside it), opens nothing, and answers 200.
+cat >"$work/addon-only.mjs" <<JS
+// Loads the addon from the bundle, as the function's first import does.
+export async function handler() {
+  await import('$bare/node_modules/acidentity/index.mjs');
+  return { statusCode: 200, headers: {}, body: '{}' };
 }
 JS
 cat >"$work/cold.mjs" <<'JS'
@@ -73,17 +85,20 @@ run_one() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-: >"$work/acid" && : >"$work/plain"
+: >"$work/acid" && : >"$work/plain" && : >"$work/addon"
 for ((i = 0; i < runs; i++)); do
   run_one "$fn" >>"$work/acid"
   run_one "$work/plain.mjs" >>"$work/plain"
+  run_one "$work/addon-only.mjs" >>"$work/addon"
 done
 acid_import=$(cut -d' ' -f1 "$work/acid" | median) acid_wall=$(cut -d' ' -f2 "$work/acid" | median)
 plain_import=$(cut -d' ' -f1 "$work/plain" | median) plain_wall=$(cut -d' ' -f2 "$work/plain" | median)
+addon_import=$(cut -d' ' -f1 "$work/addon" | median) addon_wall=$(cut -d' ' -f2 "$work/addon" | median)
 zip=$bundle/out/auth0-events.zip
 echo "cold start, median of $runs fresh processes (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
 row() { printf '  %-34s import -> first 200: %8.1f ms   process wall: %6.0f ms\n' "$@"; }
 row "auth0-events (acidentity, SQLite)" "$acid_import" "$acid_wall"
+row "  only loading acidentity (addon)" "$addon_import" "$addon_wall"
 row "plain JSON.parse function" "$plain_import" "$plain_wall"
 awk -v a="$acid_import" -v p="$plain_import" -v aw="$acid_wall" -v pw="$plain_wall" \
   'BEGIN { printf "  ratio acidentity/plain: %.1fx (import -> 200), %.2fx (process wall)\n", a / p, aw / pw }'
