@@ -1,7 +1,8 @@
 // Netlify function: the Auth0 log-stream webhook, a drop-in replacement for the deployed
 // system/netlify/functions/auth0-events.mjs. Same path (/.netlify/functions/auth0-events), same
-// environment (AUTH0_LOG_TOKEN, MONGODB_CONNECTION_STRING + MONGODB_NAME or ACID_STORE, PDS_URL,
-// PDS_ADMIN_PASSWORD; new: ACID_CREDENTIALS_KEY, SOTCE_AUTH0_LOG_TOKEN).
+// variables (AUTH0_LOG_TOKEN, AUTH0_M2M_CLIENT_ID/SECRET, MONGODB_CONNECTION_STRING + MONGODB_NAME
+// or ACID_STORE; new: SOTCE_AUTH0_LOG_TOKEN). The PDS settings belong to scheduled-jobs.mjs, which
+// makes the accounts (netlify.toml lists each function's variables; docs/deploy-netlify.md).
 //
 // What changed for Auth0: the answer is 200 only once every valid entry's facts are durable in
 // the store; 401/403 for a missing/wrong token (and 503 when no token is configured: fail closed);
