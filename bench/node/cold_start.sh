@@ -3,11 +3,15 @@
 # the time from `import` of the function to its first 200 answer (a signup batch into an
 # embedded SQLite store in a new temporary folder, so opening includes creating the schema),
 # median of N runs. The baseline, in the same run, is a plain function that only parses the JSON
-# body and answers 200. The process's whole wall time (spawn to exit) is printed too.
+# body and answers 200. A third function only imports the bundle's acidentity (the addon and the
+# libraries beside it) and answers 200: the part of the cold start that loading takes, the rest
+# being opening the store and answering. The process's whole wall time (spawn to exit) is printed
+# too.
 #
 # Usage: bench/node/cold_start.sh BUNDLE_DIR [--runs N]
-#   BUNDLE_DIR: an unzipped auth0-events bundle, e.g. <build>/tests/node/work/netlify-bundle
-#   (left by the ctest node_netlify_bundle, tests/node/netlify_bundle.sh), holding bare/ and out/.
+#   BUNDLE_DIR: the bundled site (examples/netlify-site) left by the ctest node_netlify_bundle
+#   (tests/node/netlify_bundle.sh), e.g. <build>/tests/node/work/netlify-bundle, holding
+#   out/auth0-events.zip and bare/auth0-events/ (that zip unpacked).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bundle=$(realpath "${1:?usage: cold_start.sh BUNDLE_DIR [--runs N]}")
@@ -19,8 +23,8 @@ while (($#)); do
     *) echo "unknown argument $1" >&2; exit 64 ;;
   esac
 done
-bare=$bundle/bare
-fn=$bare/netlify/functions/auth0-events/auth0-events.mjs
+bare=$bundle/bare/auth0-events
+fn=$bare/netlify/functions/auth0-events.mjs
 [[ -f $fn ]] || { echo "no bundled function at $fn (run ctest -R node_netlify_bundle)" >&2; exit 1; }
 work=$(mktemp -d /tmp/acid-cold-start.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -31,6 +35,15 @@ cat >"$work/plain.mjs" <<'JS'
 export async function handler(event) {
   const entries = JSON.parse(event.body);
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: entries.length }) };
+}
+JS
+# Where the time goes, in the same run: a function that only loads the bundle's acidentity
+# (the addon and the libraries beside it), opens nothing, and answers 200.
+cat >"$work/addon-only.mjs" <<JS
+// Loads the addon from the bundle, as the function's first import does.
+export async function handler() {
+  await import('$bare/node_modules/acidentity/index.mjs');
+  return { statusCode: 200, headers: {}, body: '{}' };
 }
 JS
 cat >"$work/cold.mjs" <<'JS'
@@ -72,18 +85,21 @@ run_one() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-: >"$work/acid" && : >"$work/plain"
+: >"$work/acid" && : >"$work/plain" && : >"$work/addon"
 for ((i = 0; i < runs; i++)); do
   run_one "$fn" >>"$work/acid"
   run_one "$work/plain.mjs" >>"$work/plain"
+  run_one "$work/addon-only.mjs" >>"$work/addon"
 done
 acid_import=$(cut -d' ' -f1 "$work/acid" | median) acid_wall=$(cut -d' ' -f2 "$work/acid" | median)
 plain_import=$(cut -d' ' -f1 "$work/plain" | median) plain_wall=$(cut -d' ' -f2 "$work/plain" | median)
-zip=$(ls "$bundle"/out/*.zip 2>/dev/null | head -1 || true)
+addon_import=$(cut -d' ' -f1 "$work/addon" | median) addon_wall=$(cut -d' ' -f2 "$work/addon" | median)
+zip=$bundle/out/auth0-events.zip
 echo "cold start, median of $runs fresh processes (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
 row() { printf '  %-34s import -> first 200: %8.1f ms   process wall: %6.0f ms\n' "$@"; }
 row "auth0-events (acidentity, SQLite)" "$acid_import" "$acid_wall"
+row "  only loading acidentity (addon)" "$addon_import" "$addon_wall"
 row "plain JSON.parse function" "$plain_import" "$plain_wall"
 awk -v a="$acid_import" -v p="$plain_import" -v aw="$acid_wall" -v pw="$plain_wall" \
   'BEGIN { printf "  ratio acidentity/plain: %.1fx (import -> 200), %.2fx (process wall)\n", a / p, aw / pw }'
-[[ -n $zip ]] && echo "  function zip: $(basename "$zip") $(stat -c %s "$zip") bytes"
+echo "  function zip: $(basename "$zip") $(stat -c %s "$zip") bytes"

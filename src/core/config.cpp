@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -45,6 +46,37 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kMisnamed
     {"AUTH0_M2M_CLIENTID", kM2mId},
     {"AUTH0_M2M_CLIENT_SECRET", kM2mSecret},
 }};
+
+// Set by AWS Lambda (and so on Netlify Functions) in every function's environment.
+constexpr std::string_view kLambdaFunctionName = "AWS_LAMBDA_FUNCTION_NAME";
+
+// Why the default store (sqlite:acidentity.db in the working folder) cannot be used here, or
+// nothing. On Lambda the function's folder (/var/task) is read-only, and any local file would
+// be lost with the instance anyway; elsewhere a working folder that cannot be written would
+// fail later with SQLite's own "unable to open database file".
+std::optional<std::string> default_store_unusable(const EnvLookup &env) {
+  std::string why;
+  const std::optional<std::string> lambda = env(kLambdaFunctionName);
+  if (lambda && !lambda->empty()) {
+    why =
+        "no store is configured, and on AWS Lambda (Netlify Functions) the default "
+        "sqlite:acidentity.db would be created in the read-only function folder and lost with "
+        "the instance";
+  } else if (access(".", W_OK) != 0) {
+    why =
+        "no store is configured, and the working folder cannot be written, so the default "
+        "sqlite:acidentity.db cannot be created there";
+  } else {
+    return std::nullopt;
+  }
+  why += "; set ";
+  why += kMongoUri;
+  why += " and ";
+  why += kMongoName;
+  why += " (the deployed MongoDB), or ";
+  why += kStore;
+  return why;
+}
 
 bool is_lower_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -391,6 +423,9 @@ Result<Config> Config::from_env(const EnvLookup &env) {
   } else if (mongo_name) {
     c.load_notes_.push_back(std::string(kMongoName) + " is set without " + std::string(kMongoUri) +
                             ": it is ignored");
+  }
+  if (!store && !mongo_uri) {
+    if (const auto why = default_store_unusable(env)) problems.add(kStore, *why);
   }
 
   // PDS.

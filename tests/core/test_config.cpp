@@ -390,6 +390,35 @@ TEST(Config, DeployedMongoVariablesBecomeAStoreUri) {
   EXPECT_TRUE(has_warning(*ignored, "MONGODB_NAME is set without MONGODB_CONNECTION_STRING"));
 }
 
+// On Lambda (Netlify Functions) the default sqlite:acidentity.db would land in the read-only
+// /var/task: no store configured there is a configuration error naming what to set. (A working
+// folder on a read-only mount is the same error: tests/node/netlify_bundle.sh runs the bundled
+// function in one.)
+TEST(Config, NoStoreOnLambdaNamesWhatToSet) {
+  auto c = load({{"AWS_LAMBDA_FUNCTION_NAME", "auth0-events"}, {"MONGODB_NAME", "aesthetic"}});
+  ASSERT_FALSE(c.is_ok());
+  ASSERT_EQ(c.code(), Code::config);
+  const Error &e = c.error();
+  EXPECT_EQ(e.message.rfind("ACID_STORE:", 0), 0u) << e.message;
+  for (const char *name : {"MONGODB_CONNECTION_STRING", "MONGODB_NAME", "ACID_STORE", "Lambda"}) {
+    EXPECT_NE(e.message.find(name), std::string::npos) << name << " not in: " << e.message;
+  }
+  EXPECT_NE(e.detail_json.find("\"ACID_STORE\""), std::string::npos) << e.detail_json;
+
+  // A configured store is used as given, an explicit /tmp file included.
+  auto sqlite =
+      load({{"AWS_LAMBDA_FUNCTION_NAME", "auth0-events"}, {"ACID_STORE", "sqlite:/tmp/a.db"}});
+  ASSERT_TRUE(sqlite.is_ok()) << sqlite.error().message;
+  EXPECT_EQ(sqlite->store_uri, "sqlite:/tmp/a.db");
+  auto mongo = load({{"AWS_LAMBDA_FUNCTION_NAME", "auth0-events"},
+                     {"MONGODB_CONNECTION_STRING", "mongodb://db.example.net"},
+                     {"MONGODB_NAME", "aesthetic"}});
+  ASSERT_TRUE(mongo.is_ok()) << mongo.error().message;
+  EXPECT_EQ(mongo->store_uri, "mongodb://db.example.net/aesthetic");
+  // An empty name is unset, as for every variable.
+  EXPECT_TRUE(load({{"AWS_LAMBDA_FUNCTION_NAME", ""}}).is_ok());
+}
+
 TEST(Config, Warnings) {
   auto plain = load({{"ACID_ALLOW_PLAINTEXT_CREDENTIALS", "1"}});
   ASSERT_TRUE(plain.is_ok());

@@ -1,5 +1,5 @@
 'use strict';
-// The Netlify examples end to end: examples/node is copied to a scratch folder with
+// The Netlify site (examples/netlify-site) end to end: it is copied to a scratch folder with
 // node_modules/acidentity linked to the built package, configured through the environment as on
 // Netlify, and driven with a realistic Auth0 delivery (signups and verifications of several
 // users, redeliveries, out-of-order and malformed entries). The scheduled function's runJobs then
@@ -15,7 +15,7 @@ const { packageDir, acidentity, tempDir, pdsEnv, runLabel, logEntry, credentials
 
 const env = pdsEnv(); // fails (never skips) without the fixture
 const TOKEN = 'examples-webhook-token';
-const examplesSource = path.resolve(__dirname, '..', '..', 'examples', 'node');
+const examplesSource = path.resolve(__dirname, '..', '..', 'examples', 'netlify-site');
 
 // Auth0's /userinfo for bearer tokens this test hands out: token -> profile.
 async function startUserinfo(t, profiles) {
@@ -34,16 +34,16 @@ async function startUserinfo(t, profiles) {
   return `http://127.0.0.1:${server.address().port}`;
 }
 
-// examples/node copied next to a node_modules/acidentity link to the package under test.
+// examples/netlify-site copied next to a node_modules/acidentity link to the package under test.
 function installExamples(t) {
   const dir = tempDir(t, 'acid-examples-');
-  fs.cpSync(examplesSource, path.join(dir, 'node'), {
+  fs.cpSync(examplesSource, path.join(dir, 'site'), {
     recursive: true,
     filter: (src) => !src.includes(`${path.sep}node_modules`),
   });
-  fs.mkdirSync(path.join(dir, 'node', 'node_modules'));
-  fs.symlinkSync(packageDir, path.join(dir, 'node', 'node_modules', 'acidentity'), 'dir');
-  return path.join(dir, 'node');
+  fs.mkdirSync(path.join(dir, 'site', 'node_modules'));
+  fs.symlinkSync(packageDir, path.join(dir, 'site', 'node_modules', 'acidentity'), 'dir');
+  return path.join(dir, 'site');
 }
 
 function setEnv(t, vars) {
@@ -83,13 +83,16 @@ test('Netlify functions: webhook batch, handles, scheduled runJobs, accounts on 
     AUTH0_LOG_TOKEN: TOKEN,
     ACID_CREDENTIALS_KEY: credentialsKey(),
     ACID_AUTH0_BASE_URL: auth0,
-    ACID_JOBS_BUDGET_MS: '60000',
+    ACID_CONTENT_MIRROR_TOKEN: 'content-mirror-token',
+    ACID_JOBS_BUDGET_MS: '25000', // the most the function takes (its limit is 30 s)
   });
 
-  const events = await import(path.join(root, 'netlify', 'auth0-events.mjs'));
-  const handleFn = await import(path.join(root, 'netlify', 'handle.mjs'));
-  const jobs = await import(path.join(root, 'scheduled-jobs.mjs'));
-  const shared = await import(path.join(root, 'netlify', 'shared.mjs'));
+  const functions = path.join(root, 'netlify', 'functions');
+  const events = await import(path.join(functions, 'auth0-events.mjs'));
+  const handleFn = await import(path.join(functions, 'handle.mjs'));
+  const jobs = await import(path.join(functions, 'scheduled-jobs.mjs'));
+  const contentFn = await import(path.join(functions, 'content-mirror.mjs'));
+  const shared = await import(path.join(root, 'lib', 'shared.mjs'));
   t.after(() => shared.closeIdentity());
   assert.deepEqual(jobs.config, { schedule: '*/5 * * * *' });
 
@@ -189,6 +192,24 @@ test('Netlify functions: webhook batch, handles, scheduled runJobs, accounts on 
   assert.equal(unverified.state, 'none');
   assert.equal(unverified.did, null);
   assert.ok(acidentity().isValidUserCode(unverified.code));
+
+  // The content hook mirrors one stored mood into ada's repo, once.
+  const moodId = `${run}mood1`;
+  await identity.importContent(
+    JSON.stringify({ collection: 'moods', _id: moodId, user: ada.sub, mood: 'bundled and shipped', when: '2025-10-14T10:00:00.000Z', deleted: false }),
+  );
+  const mirror = (body, token = 'content-mirror-token') =>
+    contentFn.handler({ httpMethod: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  assert.equal((await mirror({ collection: 'moods', id: moodId }, 'wrong')).statusCode, 403);
+  assert.equal((await mirror({ collection: 'moods' })).statusCode, 400);
+  assert.equal((await mirror({ collection: 'moods', id: `${run}none` })).statusCode, 404);
+  const created = await mirror({ collection: 'moods', id: moodId });
+  assert.equal(created.statusCode, 200, created.body);
+  const report = JSON.parse(created.body);
+  assert.equal(report.action, 'created', created.body);
+  assert.equal(report.repo, (await identity.getUser(ada.sub)).did);
+  assert.match(report.uri, /^at:\/\/did:plc:[a-z0-9]+\/computer\.aesthetic\.mood\//);
+  assert.equal(JSON.parse((await mirror({ collection: 'moods', id: moodId })).body).action, 'unchanged');
 
   // The handle function reports the PDS side after provisioning (where the deployed reply has
   // updateAtprotoHandle's result).

@@ -2,7 +2,7 @@
 // their AC handle (POST {"handle": "@jeffrey"} with their Auth0 access token as
 // `Authorization: Bearer ...`); the library records it in @handles (AC rules, case-insensitive
 // uniqueness, createdAt/updatedAt kept) and schedules the job that moves their PDS handle
-// (`runJobs`, e.g. examples/node/scheduled-jobs.mjs, runs it).
+// (`runJobs`: scheduled-jobs.mjs beside this file runs it).
 //
 // This is NOT a replacement for aesthetic.computer's system/netlify/functions/handle.mjs: that
 // endpoint stays aesthetic.computer's own (GET, the profanity filter and quarantine, the sotce
@@ -12,16 +12,9 @@
 // handle instead of guessing: any `action` (admin strip / mute / unmute) and any `tenant` in the
 // body (aesthetic only). Replies have the deployed shape {message}, with the deployed statuses
 // (including 500 {"message":"taken"}, which the deployed client expects).
-import { identity, json, logFailure, toEvent, toResponse } from './shared.mjs';
+import { flushLogs, header, identity, json, logFailure, toEvent, toResponse } from '../../lib/shared.mjs';
 
 const AUTH0_BASE_URL = () => process.env.ACID_AUTH0_BASE_URL || 'https://aesthetic.us.auth0.com';
-
-function header(headers, name) {
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() === name) return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
 
 // The Auth0 profile for an access token: {sub, email_verified, ...}, or null when Auth0 refuses it.
 async function userinfo(authorization) {
@@ -55,6 +48,12 @@ function parseBody(text) {
 }
 
 export async function handler(event) {
+  const answer = await answerHandleChange(event);
+  await flushLogs();
+  return answer;
+}
+
+async function answerHandleChange(event) {
   if (event.httpMethod !== 'POST') return json(405, { message: 'Method Not Allowed' });
   const { handle, refusal } = parseBody(event.body);
   if (refusal) return json(400, { message: refusal });

@@ -13,6 +13,9 @@
 // re-creates (nuke: false) their records:
 //     await (await identity()).syncRecords({ collection: 'moods', user: user.sub, fix: true });
 //
+// A function that cannot load the addon itself calls this site's content-mirror function
+// instead (netlify/functions/content-mirror.mjs: POST {collection, id}).
+//
 // system/netlify/functions/track-media.mjs, POST (paintings), after
 //     const insertResult = await collection.insertOne(record);   // {code, slug, when, bucket, user?}
 // add
@@ -21,8 +24,8 @@
 //     await mirrorNow('paintings', painting._id.toString());    // nuke deletes, un-nuke re-creates
 //
 // The request never fails because of the PDS: the document is stored, and what could not be
-// mirrored now stays pending for the scheduled batch (`acidentity sync records --fix`, or
-// identity.syncRecords({fix: true}) in scheduled-jobs.mjs), which repairs it exactly once.
+// mirrored now stays pending for the batch (`acidentity sync records --fix`, or
+// identity.syncRecords({fix: true})), which repairs it exactly once.
 import { identity, logFailure } from './shared.mjs';
 
 // -> the report {action, repo?, rkey?, uri?, ...}, or {action: 'pending', code} when the PDS (or
