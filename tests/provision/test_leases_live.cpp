@@ -16,7 +16,7 @@
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
 #include "support/temp_dir.h"
-#include "xrpc_fault_proxy.h"
+#include "pds/xrpc_fault_proxy.h"
 #include "support/local_pds.h"
 
 namespace acid::provision {
