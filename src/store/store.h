@@ -45,7 +45,7 @@ struct CodeYearState {
 
 // ---- Provisioning ----------------------------------------------------------------------------
 
-// Where a person's PDS account is. Derived from facts and job outcomes; see docs/provisioning.md.
+// Where a person's PDS account is; the rules that move it: provision/account_transitions.h.
 enum class AccountState {
   none,      // not verified yet: nothing to do on the PDS
   pending,   // verified: a provision job will create the PDS account
