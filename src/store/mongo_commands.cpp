@@ -1,5 +1,7 @@
 #include "store/mongo_commands.h"
 
+#include "store/mongo_transitions.h"
+
 namespace acid::store::mongo {
 
 namespace {
@@ -15,16 +17,6 @@ Doc owed_doc(const Owed &owed) {
   return Doc().str("kind", owed.kind).date("due", owed.due).date("at", owed.at).str("by", owed.by);
 }
 
-Doc not_string() {
-  return Doc().doc("$not", Doc().str("$type", "string"));
-}
-
-// Matches users whose derived state is one that means "no PDS account is known or being made":
-// a legacy document without acid.state but with a DID is an active account.
-Doc no_did(Doc filter) {
-  return filter.doc("atproto.did", not_string()).doc("atproto_did", not_string());
-}
-
 Doc push_log_id(std::string_view log_id) {
   return Doc().doc("acid.applied",
                    Doc().arr("$each", Arr().str(log_id)).i32("$slice", -kAppliedLogIds));
@@ -32,6 +24,19 @@ Doc push_log_id(std::string_view log_id) {
 
 Doc inc_version() {
   return Doc().i64("acid.version", 1);
+}
+
+// The state a transition table decision writes, if it changes it.
+Doc &set_state(Doc &set, const provision::AccountDecision &decision) {
+  if (decision.new_state) set.str("acid.state", store::to_string(*decision.new_state));
+  return set;
+}
+
+// `filter` (the _id and any other guard) and the condition of the group's cells.
+Doc guarded(Doc filter, const provision::DecisionGroup &group,
+            std::optional<std::string_view> did = std::nullopt) {
+  append_cells_condition(filter, group.cells, did);
+  return filter;
 }
 
 }  // namespace
@@ -331,61 +336,21 @@ Op Commands::account_applied(std::string_view sub, std::string_view log_id) cons
               Doc().doc("projection", Doc().i32("_id", 1)));
 }
 
-Op Commands::verify_transition(std::string_view sub, const Owed &owed, UnixMillis now) const {
-  // none -> pending: acid.state "none", or no acid.state and no DID (a legacy account with a
-  // DID is active).
-  Arr either;
-  either.doc(Doc().str("acid.state", "none"));
-  either.doc(no_did(Doc().doc("acid.state", Doc().boolean("$exists", false))));
-  return write(Op::Kind::update_one, kUsers, by_id(sub).arr("$or", either),
-               Doc()
-                   .doc("$set", Doc()
-                                    .str("acid.state", "pending")
-                                    .doc("acid.owed", owed_doc(owed))
-                                    .date("acid.updatedAt", now))
-                   .doc("$inc", inc_version()));
-}
-
-Op Commands::delete_to_deleting(std::string_view sub, const Owed &owed, UnixMillis now) const {
-  // An account that may exist on the PDS: a DID (nested or legacy flat), state active or
-  // creating, or an intent (createAccount may be in flight).
-  Arr may_exist;
-  may_exist.doc(Doc().doc("atproto.did", Doc().str("$type", "string")));
-  may_exist.doc(Doc().doc("atproto_did", Doc().str("$type", "string")));
-  may_exist.doc(Doc().doc("acid.state", Doc().arr("$in", Arr().str("active").str("creating"))));
-  may_exist.doc(Doc().doc("acid.intent", Doc().str("$type", "object")));
-  return write(Op::Kind::update_one, kUsers,
-               by_id(sub)
-                   .doc("acid.state", Doc().arr("$nin", Arr().str("deleting").str("deleted")))
-                   .arr("$or", may_exist),
-               Doc()
-                   .doc("$set", Doc()
-                                    .str("acid.state", "deleting")
-                                    .doc("acid.owed", owed_doc(owed))
-                                    .date("acid.updatedAt", now))
-                   .doc("$inc", inc_version()));
-}
-
-Op Commands::delete_to_deleted(std::string_view sub, const Owed &owed, UnixMillis now) const {
-  // The exact complement of delete_to_deleting's $or among accounts not yet deleting/deleted.
-  Doc filter = by_id(sub).doc(
-      "acid.state",
-      Doc().arr("$nin", Arr().str("deleting").str("deleted").str("active").str("creating")));
-  filter = no_did(std::move(filter));
-  filter.doc("acid.intent", Doc().doc("$not", Doc().str("$type", "object")));
-  return write(Op::Kind::update_one, kUsers, std::move(filter),
-               Doc()
-                   .doc("$set", Doc()
-                                    .str("acid.state", "deleted")
-                                    .doc("acid.owed", owed_doc(owed))
-                                    .date("acid.updatedAt", now))
-                   .doc("$inc", inc_version()));
+Op Commands::transition(std::string_view sub, const provision::DecisionGroup &group,
+                        const Owed *owed, UnixMillis now) const {
+  Doc set;
+  set_state(set, group.decision);
+  if (owed != nullptr) set.doc("acid.owed", owed_doc(*owed));
+  set.date("acid.updatedAt", now);
+  return write(Op::Kind::update_one, kUsers, guarded(by_id(sub), group),
+               Doc().doc("$set", set).doc("$inc", inc_version()));
 }
 
 Op Commands::read_state(std::string_view sub) const {
   return read(Op::Kind::find_one, kUsers, by_id(sub),
               Doc().doc("projection", Doc()
                                           .i32("acid.state", 1)
+                                          .i32("acid.intent", 1)
                                           .i32("acid.deletedAt", 1)
                                           .i32("atproto.did", 1)
                                           .i32("atproto_did", 1)));
@@ -444,29 +409,26 @@ Op Commands::get_account_verifications(std::string_view sub) const {
 
 Op Commands::save_intent(std::string_view sub, const AccountIntent &intent,
                          std::int64_t expected_version) const {
+  const provision::DecisionGroup group = single_group(provision::AccountEvent::intent_saved);
+  Doc set;
+  set.doc("acid.intent", Doc()
+                             .str("handle", intent.handle)
+                             .str("password", intent.sealed_password)
+                             .str("email", intent.email)
+                             .i32("attempt", intent.attempt)
+                             .date("at", intent.at));
+  set_state(set, group.decision).date("acid.updatedAt", intent.at);
   return write(Op::Kind::update_one, kUsers,
-               by_id(sub)
-                   .i64("acid.version", expected_version)
-                   .doc("acid.state", Doc().arr("$in", Arr().str("pending").str("creating"))),
-               Doc()
-                   .doc("$set", Doc()
-                                    .doc("acid.intent", Doc()
-                                                            .str("handle", intent.handle)
-                                                            .str("password", intent.sealed_password)
-                                                            .str("email", intent.email)
-                                                            .i32("attempt", intent.attempt)
-                                                            .date("at", intent.at))
-                                    .str("acid.state", "creating")
-                                    .date("acid.updatedAt", intent.at))
-                   .doc("$inc", inc_version()));
+               guarded(by_id(sub).i64("acid.version", expected_version), group),
+               Doc().doc("$set", set).doc("$inc", inc_version()));
 }
 
 Op Commands::mark_account_created(std::string_view sub, std::string_view did,
                                   std::string_view pds_handle, std::string_view password,
                                   std::string_view created_at_iso, UnixMillis now,
-                                  const Owed *deleted) const {
-  // Not deleted: active. Deleted while createAccount was in flight: the account is recorded (so
-  // nothing is orphaned) and the state owes a delete job.
+                                  const provision::DecisionGroup &group, const Owed *owed) const {
+  // Deleted while createAccount was in flight: the account is recorded (so nothing is
+  // orphaned) and the table's state owes a delete job.
   Doc set;
   // The whole sub-document, as the deployed createAtprotoAccount writes it (this also works
   // where a legacy document holds atproto: null).
@@ -476,11 +438,10 @@ Op Commands::mark_account_created(std::string_view sub, std::string_view did,
                          .str("password", password)
                          .str("createdAt", created_at_iso)
                          .str("syncedAt", created_at_iso));
-  set.str("acid.state", deleted != nullptr ? "deleting" : "active");
-  if (deleted != nullptr) set.doc("acid.owed", owed_doc(*deleted));
+  set_state(set, group.decision);
+  if (owed != nullptr) set.doc("acid.owed", owed_doc(*owed));
   set.str("acid.lastError", "").date("acid.updatedAt", now);
-  return write(Op::Kind::update_one, kUsers,
-               by_id(sub).doc("acid.deletedAt", Doc().boolean("$exists", deleted != nullptr)),
+  return write(Op::Kind::update_one, kUsers, guarded(by_id(sub), group),
                Doc()
                    .doc("$set", set)
                    .doc("$unset", Doc().str("acid.intent", ""))
@@ -489,63 +450,49 @@ Op Commands::mark_account_created(std::string_view sub, std::string_view did,
 
 Op Commands::record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
                                     bool give_up, UnixMillis now) const {
+  // The table keeps a stale worker's failure away from an account that exists on the PDS or is
+  // being deleted.
+  const provision::DecisionGroup group = single_group(
+      give_up ? provision::AccountEvent::gave_up : provision::AccountEvent::attempt_failed);
   Doc set;
   set.i32("acid.attempts", attempts).str("acid.lastError", error_json);
-  if (give_up) set.str("acid.state", "failed");
-  set.date("acid.updatedAt", now);
-  // Never an account that exists on the PDS or is being deleted: a stale worker's failure
-  // cannot mark an active account failed. (No acid.state: a legacy document, not provisioned
-  // by the library, which no provision attempt concerns.)
-  return write(Op::Kind::update_one, kUsers,
-               by_id(sub).doc(
-                   "acid.state",
-                   Doc().boolean("$exists", true).arr("$nin", Arr().str("active").str("deleting"))),
+  set_state(set, group.decision).date("acid.updatedAt", now);
+  return write(Op::Kind::update_one, kUsers, guarded(by_id(sub), group),
                Doc().doc("$set", set).doc("$inc", inc_version()));
 }
 
 Op Commands::adopt_existing_account(std::string_view sub, std::string_view did,
                                     std::int64_t expected_version, UnixMillis now) const {
   // The DID may sit in the nested field or the legacy flat one; either is adopted as it is.
-  Arr holds_did;
-  holds_did.doc(Doc().str("atproto.did", did));
-  holds_did.doc(Doc().str("atproto_did", did));
-  return write(
-      Op::Kind::update_one, kUsers,
-      by_id(sub)
-          .i64("acid.version", expected_version)
-          .doc("acid.state", Doc().arr("$in", Arr().str("pending").str("creating").str("failed")))
-          .arr("$or", holds_did),
-      Doc()
-          .doc("$set", Doc()
-                           .str("acid.state", "active")
-                           .str("acid.lastError", "")
-                           .date("acid.updatedAt", now))
-          .doc("$unset", Doc().str("acid.intent", ""))
-          .doc("$inc", inc_version()));
-}
-
-Op Commands::reset_failed(std::string_view sub, bool deleted, const Owed &owed,
-                          UnixMillis now) const {
+  const provision::DecisionGroup group = single_group(provision::AccountEvent::adopted_did);
+  Doc set;
+  set_state(set, group.decision).str("acid.lastError", "").date("acid.updatedAt", now);
   return write(Op::Kind::update_one, kUsers,
-               by_id(sub)
-                   .str("acid.state", "failed")
-                   .doc("acid.deletedAt", Doc().boolean("$exists", deleted)),
+               guarded(by_id(sub).i64("acid.version", expected_version), group, did),
                Doc()
-                   .doc("$set", Doc()
-                                    .str("acid.state", deleted ? "deleting" : "pending")
-                                    .i32("acid.attempts", 0)
-                                    .doc("acid.owed", owed_doc(owed))
-                                    .date("acid.updatedAt", now))
+                   .doc("$set", set)
+                   .doc("$unset", Doc().str("acid.intent", ""))
                    .doc("$inc", inc_version()));
 }
 
+Op Commands::reset_failed(std::string_view sub, const provision::DecisionGroup &group,
+                          const Owed &owed, UnixMillis now) const {
+  Doc set;
+  set_state(set, group.decision)
+      .i32("acid.attempts", 0)
+      .doc("acid.owed", owed_doc(owed))
+      .date("acid.updatedAt", now);
+  return write(Op::Kind::update_one, kUsers, guarded(by_id(sub), group),
+               Doc().doc("$set", set).doc("$inc", inc_version()));
+}
+
 Op Commands::mark_account_deleted(std::string_view sub, UnixMillis now) const {
-  return write(Op::Kind::update_one, kUsers, by_id(sub),
+  const provision::DecisionGroup group = single_group(provision::AccountEvent::deleted_on_pds);
+  Doc set;
+  set_state(set, group.decision).str("acid.lastError", "").date("acid.updatedAt", now);
+  return write(Op::Kind::update_one, kUsers, guarded(by_id(sub), group),
                Doc()
-                   .doc("$set", Doc()
-                                    .str("acid.state", "deleted")
-                                    .str("acid.lastError", "")
-                                    .date("acid.updatedAt", now))
+                   .doc("$set", set)
                    .doc("$unset", Doc()
                                       .str("atproto", "")
                                       .str("atproto_did", "")
@@ -558,16 +505,9 @@ Op Commands::mark_account_deleted(std::string_view sub, UnixMillis now) const {
 
 Op Commands::set_pds_handle(std::string_view sub, std::string_view pds_handle,
                             std::string_view synced_at_iso, UnixMillis now) const {
-  // Only an active account: acid.state "active", or a legacy document with a DID and no state.
-  Arr active;
-  active.doc(Doc().str("acid.state", "active"));
-  active.doc(Doc()
-                 .doc("acid.state", Doc().boolean("$exists", false))
-                 .doc("atproto.did", Doc().str("$type", "string")));
-  active.doc(Doc()
-                 .doc("acid.state", Doc().boolean("$exists", false))
-                 .doc("atproto_did", Doc().str("$type", "string")));
-  return write(Op::Kind::update_one, kUsers, by_id(sub).arr("$or", active),
+  // Where the table allows it (an active account, a legacy document with a DID included).
+  const provision::DecisionGroup group = single_group(provision::AccountEvent::pds_handle_set);
+  return write(Op::Kind::update_one, kUsers, guarded(by_id(sub), group),
                Doc()
                    .doc("$set", Doc()
                                     .str("atproto.handle", pds_handle)

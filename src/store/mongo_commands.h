@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "provision/account_transitions.h"
 #include "store/mongo_bson.h"
 #include "store/store.h"
 
@@ -123,9 +124,10 @@ class Commands {
   Op verifications_applied(std::string_view sub, std::string_view log_id) const;
   Op record_facts(const EventFact &event, UnixMillis now) const;
   Op account_applied(std::string_view sub, std::string_view log_id) const;
-  Op verify_transition(std::string_view sub, const Owed &owed, UnixMillis now) const;
-  Op delete_to_deleting(std::string_view sub, const Owed &owed, UnixMillis now) const;
-  Op delete_to_deleted(std::string_view sub, const Owed &owed, UnixMillis now) const;
+  // A log event's transition for one group of cells (mongo_transitions.h): guarded by the
+  // group's cells, it writes the group's state and the job it owes (`owed`, may be null).
+  Op transition(std::string_view sub, const provision::DecisionGroup &group, const Owed *owed,
+                UnixMillis now) const;
   Op read_state(std::string_view sub) const;
   Op record_event(const EventFact &event, UnixMillis now) const;
 
@@ -140,20 +142,20 @@ class Commands {
   Op get_account_verifications(std::string_view sub) const;
   Op save_intent(std::string_view sub, const AccountIntent &intent,
                  std::int64_t expected_version) const;
-  // The PDS account exists: atproto set, intent cleared. `deleted` null: the filter requires
-  // no recorded deletion and the state becomes active; otherwise it requires one and the state
-  // becomes deleting, owing the delete job `deleted`.
+  // The job-side moves below are guarded by the cells the transition table lets them apply in
+  // (one group each, or the group given), and write that group's state.
+  // The PDS account exists: atproto set, intent cleared, the group's state and owed job.
   Op mark_account_created(std::string_view sub, std::string_view did, std::string_view pds_handle,
                           std::string_view password, std::string_view created_at_iso,
-                          UnixMillis now, const Owed *deleted = nullptr) const;
-  // Guarded: never an active or deleting account (see Store::record_attempt_failure).
+                          UnixMillis now, const provision::DecisionGroup &group,
+                          const Owed *owed = nullptr) const;
   Op record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
                             bool give_up, UnixMillis now) const;
-  // pending / creating / failed with this DID (nested or legacy flat) at this version -> active.
+  // With this DID (nested or legacy flat) at this version.
   Op adopt_existing_account(std::string_view sub, std::string_view did,
                             std::int64_t expected_version, UnixMillis now) const;
-  // failed -> deleting (a deletion was recorded) or failed -> pending (otherwise).
-  Op reset_failed(std::string_view sub, bool deleted, const Owed &owed, UnixMillis now) const;
+  Op reset_failed(std::string_view sub, const provision::DecisionGroup &group, const Owed &owed,
+                  UnixMillis now) const;
   Op mark_account_deleted(std::string_view sub, UnixMillis now) const;
   Op set_pds_handle(std::string_view sub, std::string_view pds_handle,
                     std::string_view synced_at_iso, UnixMillis now) const;

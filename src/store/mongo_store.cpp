@@ -23,6 +23,7 @@
 #include "store/mongo_errors.h"
 #include "store/mongo_indexes.h"
 #include "store/mongo_read.h"
+#include "store/mongo_transitions.h"
 
 namespace acid::store {
 
@@ -650,18 +651,10 @@ class MongoStore final : public Store {
     // 2. Facts (earliest dates, email), guarded by the log id.
     ACID_TRY(guarded(cmd_.record_facts(event, now), cmd_.account_applied(event.sub, event.log_id)));
 
-    // 3. State transition with the job it owes, then the job itself.
-    if (event.type == EventType::verified) {
-      const Owed owed{"provision", now, now, event.log_id};
-      auto t = run(cmd_.verify_transition(event.sub, owed, now));
-      if (!t) return std::move(t).error();
-      if (t->modified > 0) outcome.job_scheduled = true;
-      ACID_TRY(settle_owed(event.sub));
-    } else if (event.type == EventType::deleted) {
-      auto scheduled = delete_transition(event, now);
-      if (!scheduled) return std::move(scheduled).error();
-      outcome.job_scheduled = *scheduled;
-    }
+    // 3. The transition table's state change with the job it owes, then the job itself.
+    auto scheduled = log_transition(event, now);
+    if (!scheduled) return std::move(scheduled).error();
+    outcome.job_scheduled = *scheduled;
 
     // 4. The log id, last: a crash before it lets a redelivery finish the steps above.
     auto recorded = run(cmd_.record_event(event, now));
@@ -712,12 +705,15 @@ class MongoStore final : public Store {
       }
     }
     const UnixMillis now = now_unix_ms();
-    const Owed deleting{"delete_account", now, now, "created-after-deletion"};
-    // Not deleted (the usual case), else deleted while createAccount was in flight. A deletion
-    // recorded between the two updates makes the first miss and the second match.
-    for (const Owed *deleted : {static_cast<const Owed *>(nullptr), &deleting}) {
-      auto r = run(
-          cmd_.mark_account_created(sub, did, pds_handle, password, created_at_iso, now, deleted));
+    // One update per group of the table's cells (disjoint filters): usually not deleted, else
+    // deleted while createAccount was in flight. A deletion recorded between two updates makes
+    // the first miss and a later one match.
+    for (const provision::DecisionGroup &group :
+         mongo::groups_to_apply(provision::AccountEvent::created_on_pds)) {
+      auto owed = owed_by(group.decision, now, now, "created-after-deletion");
+      if (!owed) return std::move(owed).error();
+      auto r = run(cmd_.mark_account_created(sub, did, pds_handle, password, created_at_iso, now,
+                                             group, *owed ? &**owed : nullptr));
       if (!r) return std::move(r).error();
       if (r->duplicate) {
         if (r->duplicate->role == IndexRole::did) {
@@ -728,7 +724,7 @@ class MongoStore final : public Store {
         return unexpected_duplicate(*r->duplicate);
       }
       if (r->matched == 0) continue;
-      if (deleted != nullptr) return settle_owed(sub);
+      if (*owed) return settle_owed(sub);
       return Status::ok();
     }
     return Error(Code::not_found, "no account for " + std::string(sub));
@@ -753,16 +749,19 @@ class MongoStore final : public Store {
       auto read = run(cmd_.read_state(sub));
       if (!read) return std::move(read).error();
       if (!read->document) return Error(Code::not_found, "no account for " + std::string(sub));
-      auto state = mongo::read_state(read->document->get());
-      if (!state) return std::move(state).error();
-      if (*state != AccountState::failed) {
-        return Error(Code::conflict,
-                     "account " + std::string(sub) + " is " + to_string(*state) + ", not failed");
+      auto facts = mongo::read_facts(read->document->get());
+      if (!facts) return std::move(facts).error();
+      const auto decision = provision::decide(provision::AccountEvent::reset_failed, *facts);
+      if (decision.refused) {
+        return Error(Code::conflict, "account " + std::string(sub) + " is " +
+                                         to_string(facts->state) + ", not failed");
       }
-      const bool deleted = Field::find(read->document->get(), "acid.deletedAt").present();
       const UnixMillis written = now_unix_ms();
-      const Owed owed{deleted ? "delete_account" : "provision", now, written, "reset"};
-      auto r = run(cmd_.reset_failed(sub, deleted, owed, written));
+      auto owed = owed_by(decision, now, written, "reset");
+      if (!owed) return std::move(owed).error();
+      if (!*owed) return Error(Code::internal, "a reset owes no job");
+      auto r = run(cmd_.reset_failed(sub, group_of(provision::AccountEvent::reset_failed, decision),
+                                     **owed, written));
       if (!r) return std::move(r).error();
       if (r->modified > 0) return settle_owed(sub);
       // The account changed between the read and the update: look again.
@@ -1260,36 +1259,58 @@ class MongoStore final : public Store {
     return std::optional<ClaimedCode>(std::move(*claimed));
   }
 
-  // deleted: -> deleting (a PDS account may exist) or -> deleted, each a conditional update
-  // whose filters are exact complements; true when a delete job was scheduled by this call.
-  Result<bool> delete_transition(const EventFact &event, UnixMillis now) {
-    const Owed deleting{"delete_account", now, now, event.log_id};
-    const Owed cancel{"cancel", now, now, event.log_id};
+  // A log event's transition: one guarded update per group of the table's cells that writes
+  // (their filters are disjoint, so at most one matches); true when that group scheduled a job.
+  Result<bool> log_transition(const EventFact &event, UnixMillis now) {
+    const provision::AccountEvent e = provision::account_event(event.type);
+    const std::vector<provision::DecisionGroup> groups = mongo::groups_to_apply(e);
+    if (groups.empty()) return false;  // the event changes no state
     for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
-      auto a = run(cmd_.delete_to_deleting(event.sub, deleting, now));
-      if (!a) return std::move(a).error();
-      if (a->modified > 0) {
+      for (const provision::DecisionGroup &group : groups) {
+        auto owed = owed_by(group.decision, now, now, event.log_id);
+        if (!owed) return std::move(owed).error();
+        auto r = run(cmd_.transition(event.sub, group, *owed ? &**owed : nullptr, now));
+        if (!r) return std::move(r).error();
+        if (r->modified == 0) continue;
         ACID_TRY(settle_owed(event.sub));
-        return true;
+        return group.decision.schedule.has_value();
       }
-      auto b = run(cmd_.delete_to_deleted(event.sub, cancel, now));
-      if (!b) return std::move(b).error();
-      if (b->modified > 0) {
-        ACID_TRY(settle_owed(event.sub));
-        return false;
+      // No update matched. With one group, the account sat in a cell whose decision writes
+      // nothing; with more, it may have moved between the updates: look, and evaluate again.
+      bool writes = false;
+      if (groups.size() > 1) {
+        auto read = run(cmd_.read_state(event.sub));
+        if (!read) return std::move(read).error();
+        if (!read->document) return Error(Code::internal, "account vanished during an event");
+        auto facts = mongo::read_facts(read->document->get());
+        if (!facts) return std::move(facts).error();
+        const provision::AccountDecision d = provision::decide(e, *facts);
+        writes = d.new_state || d.schedule || d.drop_open_jobs;
       }
-      auto read = run(cmd_.read_state(event.sub));
-      if (!read) return std::move(read).error();
-      if (!read->document) return Error(Code::internal, "account vanished while being deleted");
-      auto state = mongo::read_state(read->document->get());
-      if (!state) return std::move(state).error();
-      if (*state == AccountState::deleting || *state == AccountState::deleted) {
+      if (!writes) {
         ACID_TRY(settle_owed(event.sub));  // finish what an interrupted delivery left
         return false;
       }
-      // Changed between the two updates (e.g. an intent was saved): evaluate again.
     }
-    return contention("applying a deletion");
+    return contention(std::string("applying a ") + to_string(event.type) + " event");
+  }
+
+  // The owed-job marker of a decision, nullopt when it owes nothing.
+  static Result<std::optional<Owed>> owed_by(const provision::AccountDecision &decision,
+                                             UnixMillis due, UnixMillis at, std::string by) {
+    auto kind = mongo::owed_kind(decision);
+    if (!kind) return std::move(kind).error();
+    if (!*kind) return std::optional<Owed>();
+    return std::optional<Owed>(Owed{**kind, due, at, std::move(by)});
+  }
+
+  // The group of `event`'s cells whose decision writes what `decision` writes.
+  static provision::DecisionGroup group_of(provision::AccountEvent event,
+                                           const provision::AccountDecision &decision) {
+    for (provision::DecisionGroup &g : mongo::groups_to_apply(event)) {
+      if (g.decision.same_writes(decision)) return std::move(g);
+    }
+    return provision::DecisionGroup{};
   }
 
   // Schedules the job the account's owed marker names, then clears the marker (if it is still

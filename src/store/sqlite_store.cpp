@@ -10,11 +10,15 @@
 #include "store/lease_token.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_dead_letters.h"
+#include "store/sqlite_transitions.h"
 
 namespace acid::store {
 
 namespace {
 
+using provision::AccountDecision;
+using provision::AccountEvent;
+using provision::decide;
 using sqlite::Connection;
 using sqlite::Transaction;
 
@@ -483,8 +487,7 @@ class SqliteStore final : public Store {
     // reads what the event's transition depends on.
     auto touched = touch_account(event, now);
     if (!touched) return std::move(touched).error();
-    const AccountState before = touched->state;
-    const bool has_did = touched->has_did;
+    const AccountDecision decision = decide(provision::account_event(event.type), *touched);
 
     switch (event.type) {
       case EventType::signup: {
@@ -502,37 +505,15 @@ class SqliteStore final : public Store {
         auto code = ensure_code(event.sub, event.code_time, event.code_time, capacity, candidates);
         if (!code) return std::move(code).error();
         outcome.new_code = std::move(*code);
-        if (before == AccountState::none) {
-          ACID_TRY(set_state(event.sub, AccountState::pending));
-          auto scheduled = schedule_in_tx(event.sub, JobKind::provision, now);
-          if (!scheduled) return std::move(scheduled).error();
-          outcome.job_scheduled = true;
-        }
         break;
       }
-      case EventType::email_changed:
-        break;  // touch_account recorded the email
-      case EventType::deleted: {
-        if (before == AccountState::deleting || before == AccountState::deleted) break;
-        // An account that may exist on the PDS (created, or createAccount possibly in flight)
-        // is deleted by a job; otherwise there is nothing on the PDS and deletion is immediate.
-        const bool may_exist = has_did || before == AccountState::active ||
-                               before == AccountState::creating || touched->has_intent;
-        auto drop = conn_.cached(
-            "DELETE FROM jobs WHERE sub = ?1 AND status = 'open' AND kind <> 'delete_account'");
-        if (!drop) return std::move(drop).error();
-        ACID_TRY(drop->bind(1, event.sub).run());
-        if (may_exist) {
-          ACID_TRY(set_state(event.sub, AccountState::deleting));
-          auto scheduled = schedule_in_tx(event.sub, JobKind::delete_account, now);
-          if (!scheduled) return std::move(scheduled).error();
-          outcome.job_scheduled = true;
-        } else {
-          ACID_TRY(set_state(event.sub, AccountState::deleted));
-        }
+      case EventType::email_changed:  // touch_account recorded the email
+      case EventType::deleted:        // and the deletion
         break;
-      }
     }
+    // The transition table's answer: state, dropped jobs, the job it schedules.
+    ACID_TRY(apply_decision(event.sub, decision, now));
+    outcome.job_scheduled = decision.schedule.has_value();
     return outcome;
   }
 
@@ -561,11 +542,20 @@ class SqliteStore final : public Store {
   Status save_intent(std::string_view sub, const AccountIntent &intent,
                      std::int64_t expected_version) override {
     std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto stored = sqlite::read_account_facts(conn_, sub);
+    if (!stored) return std::move(stored).error();
+    const bool applies = *stored && (*stored)->version == expected_version &&
+                         !decide(AccountEvent::intent_saved, (*stored)->facts).refused;
+    if (!applies) {
+      return Error(Code::conflict, "account " + std::string(sub) +
+                                       " changed since it was read (or is not being provisioned)");
+    }
     auto stmt = conn_.cached(
         "UPDATE accounts SET intent_handle = ?3, intent_password = ?4, intent_email = ?5, "
-        "  intent_attempt = ?6, intent_ms = ?7, state = 'creating', version = version + 1, "
-        "  updated_ms = ?7 "
-        "WHERE sub = ?1 AND version = ?2 AND state IN ('pending', 'creating')");
+        "  intent_attempt = ?6, intent_ms = ?7, version = version + 1, updated_ms = ?7 "
+        "WHERE sub = ?1 AND version = ?2");
     if (!stmt) return std::move(stmt).error();
     ACID_TRY(stmt->bind(1, sub)
                  .bind(2, expected_version)
@@ -575,11 +565,8 @@ class SqliteStore final : public Store {
                  .bind(6, static_cast<std::int64_t>(intent.attempt))
                  .bind(7, intent.at)
                  .run());
-    if (sqlite3_changes(conn_.raw()) == 0) {
-      return Error(Code::conflict, "account " + std::string(sub) +
-                                       " changed since it was read (or is not being provisioned)");
-    }
-    return Status::ok();
+    ACID_TRY(apply_decision(sub, decide(AccountEvent::intent_saved, (*stored)->facts), intent.at));
+    return tx->commit();
   }
 
   Status mark_account_created(std::string_view sub, std::string_view did,
@@ -589,121 +576,136 @@ class SqliteStore final : public Store {
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
     // A person deleted while createAccount was in flight: the account is recorded (so nothing
-    // is orphaned) and a delete job removes it.
+    // is orphaned) and the table says a delete job removes it.
+    auto decided = decide_for(sub, AccountEvent::created_on_pds);
+    if (!decided) return std::move(decided).error();
+    if (decided->decision.refused) return not_changed(sub, "the transition table refused it");
     auto stmt = conn_.cached(
         "UPDATE accounts SET did = ?2, pds_handle = ?3, password = ?4, pds_created_at = ?5, "
         "  synced_at = ?5, last_error = '', intent_handle = NULL, intent_password = NULL, "
         "  intent_email = NULL, intent_attempt = NULL, intent_ms = NULL, "
-        "  state = CASE WHEN deleted_ms IS NULL THEN 'active' ELSE 'deleting' END, "
         "  version = version + 1, updated_ms = ?6 "
-        "WHERE sub = ?1 RETURNING state");
+        "WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, sub)
-        .bind(2, did)
-        .bind(3, pds_handle)
-        .bind(4, password)
-        .bind(5, created_at_iso)
-        .bind(6, now_unix_ms());
-    auto row = stmt->step();
-    if (!row) {
-      if (row.code() == Code::conflict) {
-        return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
-                     "{\"index\":\"did\"}");
-      }
-      return std::move(row).error();
+    const UnixMillis now = now_unix_ms();
+    Status written = stmt->bind(1, sub)
+                         .bind(2, did)
+                         .bind(3, pds_handle)
+                         .bind(4, password)
+                         .bind(5, created_at_iso)
+                         .bind(6, now)
+                         .run();
+    if (!written && written.code() == Code::conflict) {
+      return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
+                   "{\"index\":\"did\"}");
     }
-    if (!*row) return Error(Code::not_found, "no account for " + std::string(sub));
-    const bool deleting = stmt->column_text(0) == "deleting";
-    ACID_TRY(stmt->run());
-    if (deleting) {
-      auto scheduled = schedule_in_tx(sub, JobKind::delete_account, now_unix_ms());
-      if (!scheduled) return std::move(scheduled).error();
-    }
+    ACID_TRY(std::move(written));
+    ACID_TRY(apply_decision(sub, decided->decision, now));
     return tx->commit();
   }
 
   Status record_attempt_failure(std::string_view sub, int attempts, std::string_view error_json,
                                 bool give_up) override {
     std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto decided = decide_for(sub, give_up ? AccountEvent::gave_up : AccountEvent::attempt_failed);
+    if (!decided) return std::move(decided).error();
+    if (decided->decision.refused) {
+      return not_changed(sub, "its PDS account exists or is being deleted");
+    }
+    const UnixMillis now = now_unix_ms();
     auto stmt = conn_.cached(
-        "UPDATE accounts SET attempts = ?2, last_error = ?3, "
-        "  state = CASE WHEN ?4 THEN 'failed' ELSE state END, version = version + 1, "
-        "  updated_ms = ?5 WHERE sub = ?1 AND state NOT IN ('active', 'deleting')");
+        "UPDATE accounts SET attempts = ?2, last_error = ?3, version = version + 1, "
+        "  updated_ms = ?4 WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
     ACID_TRY(stmt->bind(1, sub)
                  .bind(2, static_cast<std::int64_t>(attempts))
                  .bind(3, error_json)
-                 .bind(4, static_cast<std::int64_t>(give_up ? 1 : 0))
-                 .bind(5, now_unix_ms())
+                 .bind(4, now)
                  .run());
-    return require_changed_in_state(sub, "its PDS account exists or is being deleted");
+    ACID_TRY(apply_decision(sub, decided->decision, now));
+    return tx->commit();
   }
 
   Status adopt_existing_account(std::string_view sub, std::string_view did,
                                 std::int64_t expected_version) override {
     std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto decided = decide_for(sub, AccountEvent::adopted_did);
+    if (!decided) return std::move(decided).error();
+    if (decided->decision.refused || decided->stored.did != did ||
+        decided->stored.version != expected_version) {
+      return not_changed(sub, "it changed since it was read");
+    }
+    const UnixMillis now = now_unix_ms();
     auto stmt = conn_.cached(
-        "UPDATE accounts SET state = 'active', last_error = '', intent_handle = NULL, "
+        "UPDATE accounts SET last_error = '', intent_handle = NULL, "
         "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
-        "  intent_ms = NULL, version = version + 1, updated_ms = ?4 "
-        "WHERE sub = ?1 AND did = ?2 AND version = ?3 "
-        "  AND state IN ('pending', 'creating', 'failed')");
+        "  intent_ms = NULL, version = version + 1, updated_ms = ?2 "
+        "WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(
-        stmt->bind(1, sub).bind(2, did).bind(3, expected_version).bind(4, now_unix_ms()).run());
-    return require_changed_in_state(sub, "it changed since it was read");
+    ACID_TRY(stmt->bind(1, sub).bind(2, now).run());
+    ACID_TRY(apply_decision(sub, decided->decision, now));
+    return tx->commit();
   }
 
   Status reset_failed(std::string_view sub, UnixMillis now) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error();
-    auto read = conn_.cached("SELECT state, deleted_ms IS NOT NULL FROM accounts WHERE sub = ?1");
-    if (!read) return std::move(read).error();
-    read->bind(1, sub);
-    auto row = read->step();
-    if (!row) return std::move(row).error();
-    if (!*row) return Error(Code::not_found, "no account for " + std::string(sub));
-    if (read->column_text(0) != "failed") {
-      return Error(Code::conflict,
-                   "account " + std::string(sub) + " is " + read->column_text(0) + ", not failed");
+    auto decided = decide_for(sub, AccountEvent::reset_failed);
+    if (!decided) return std::move(decided).error();
+    if (decided->decision.refused) {
+      return Error(Code::conflict, "account " + std::string(sub) + " is " +
+                                       to_string(decided->stored.facts.state) + ", not failed");
     }
-    const bool deleting = read->column_int(1) != 0;
-    ACID_TRY(set_state(sub, deleting ? AccountState::deleting : AccountState::pending));
     auto reset = conn_.cached("UPDATE accounts SET attempts = 0 WHERE sub = ?1");
     if (!reset) return std::move(reset).error();
     ACID_TRY(reset->bind(1, sub).run());
     // The failed job stays as history; a fresh open one does the work.
-    auto scheduled =
-        schedule_in_tx(sub, deleting ? JobKind::delete_account : JobKind::provision, now);
-    if (!scheduled) return std::move(scheduled).error();
+    ACID_TRY(apply_decision(sub, decided->decision, now));
     ACID_TRY(bump(sub));
     return tx->commit();
   }
 
   Status mark_account_deleted(std::string_view sub) override {
     std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto decided = decide_for(sub, AccountEvent::deleted_on_pds);
+    if (!decided) return std::move(decided).error();
+    if (decided->decision.refused) return not_changed(sub, "the transition table refused it");
+    const UnixMillis now = now_unix_ms();
     auto stmt = conn_.cached(
-        "UPDATE accounts SET state = 'deleted', did = NULL, pds_handle = NULL, password = NULL, "
+        "UPDATE accounts SET did = NULL, pds_handle = NULL, password = NULL, "
         "  pds_created_at = NULL, synced_at = NULL, intent_handle = NULL, "
         "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
         "  intent_ms = NULL, last_error = '', version = version + 1, updated_ms = ?2 "
         "WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(stmt->bind(1, sub).bind(2, now_unix_ms()).run());
-    return require_changed(sub);
+    ACID_TRY(stmt->bind(1, sub).bind(2, now).run());
+    ACID_TRY(apply_decision(sub, decided->decision, now));
+    return tx->commit();
   }
 
   Status set_pds_handle(std::string_view sub, std::string_view pds_handle,
                         std::string_view synced_at_iso) override {
     std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(conn_);
+    if (!tx) return std::move(tx).error();
+    auto decided = decide_for(sub, AccountEvent::pds_handle_set);
+    if (!decided) return std::move(decided).error();
+    if (decided->decision.refused) return not_changed(sub, "it is not active");
+    const UnixMillis now = now_unix_ms();
     auto stmt = conn_.cached(
         "UPDATE accounts SET pds_handle = ?2, synced_at = ?3, version = version + 1, "
-        "  updated_ms = ?4 WHERE sub = ?1 AND state = 'active'");
+        "  updated_ms = ?4 WHERE sub = ?1");
     if (!stmt) return std::move(stmt).error();
-    ACID_TRY(
-        stmt->bind(1, sub).bind(2, pds_handle).bind(3, synced_at_iso).bind(4, now_unix_ms()).run());
-    return require_changed_in_state(sub, "it is not active");
+    ACID_TRY(stmt->bind(1, sub).bind(2, pds_handle).bind(3, synced_at_iso).bind(4, now).run());
+    ACID_TRY(apply_decision(sub, decided->decision, now));
+    return tx->commit();
   }
 
   Status replace_password(std::string_view sub, std::string_view expected,
@@ -1359,20 +1361,6 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
-  // After a state-guarded account update: Code::not_found for an unknown sub, else
-  // Code::conflict (`why` says which state refused it).
-  Status require_changed_in_state(std::string_view sub, std::string_view why) {
-    if (sqlite3_changes(conn_.raw()) > 0) return Status::ok();
-    auto exists = conn_.cached("SELECT 1 FROM accounts WHERE sub = ?1");
-    if (!exists) return std::move(exists).error();
-    exists->bind(1, sub);
-    auto row = exists->step();
-    if (!row) return std::move(row).error();
-    if (!*row) return Error(Code::not_found, "no account for " + std::string(sub));
-    return Error(Code::conflict,
-                 "account " + std::string(sub) + " not changed: " + std::string(why));
-  }
-
   Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at) {
     auto find = conn_.cached(
         "SELECT id, due_ms, lease_owner IS NOT NULL AND lease_until_ms > ?3 FROM jobs "
@@ -1454,18 +1442,12 @@ class SqliteStore final : public Store {
     return Status::ok();
   }
 
-  struct TouchedAccount {
-    AccountState state = AccountState::none;
-    bool has_did = false;
-    bool has_intent = false;
-  };
-
   // Records the event's facts on the account (creating it if missing: its version moves with
   // every change) and returns what the transition depends on. The first-seen dates keep the
   // earliest value, a deletion date the first one; an email given replaces the stored one.
   // (Plain UPDATE then INSERT: an upsert with RETURNING needs a statement journal, which made
   // this the costliest step of an event.)
-  Result<TouchedAccount> touch_account(const EventFact &event, UnixMillis now) {
+  Result<provision::AccountFacts> touch_account(const EventFact &event, UnixMillis now) {
     auto update = conn_.cached(
         "UPDATE accounts SET version = version + 1, updated_ms = ?2, "
         "  signed_up_ms = CASE ?3 WHEN 'ss' THEN min(coalesce(signed_up_ms, ?4), ?4) "
@@ -1474,7 +1456,8 @@ class SqliteStore final : public Store {
         "                ELSE verified_ms END, "
         "  deleted_ms = CASE ?3 WHEN 'sdu' THEN coalesce(deleted_ms, ?4) ELSE deleted_ms END, "
         "  email = coalesce(?5, email) "
-        "WHERE sub = ?1 RETURNING state, did IS NOT NULL, intent_handle IS NOT NULL");
+        "WHERE sub = ?1 "
+        "RETURNING state, did IS NOT NULL, intent_handle IS NOT NULL, deleted_ms IS NOT NULL");
     if (!update) return std::move(update).error();
     const std::string_view type = to_string(event.type);
     update->bind(1, event.sub).bind(2, now).bind(3, type).bind(4, event.date);
@@ -1490,7 +1473,8 @@ class SqliteStore final : public Store {
       if (!state) {
         return Error(Code::store, "unknown account state \"" + update->column_text(0) + "\"");
       }
-      TouchedAccount out{*state, update->column_int(1) != 0, update->column_int(2) != 0};
+      const provision::AccountFacts out{*state, update->column_int(1) != 0,
+                                        update->column_int(2) != 0, update->column_int(3) != 0};
       auto done = update->step();  // completes the statement
       if (!done) return std::move(done).error();
       return out;
@@ -1508,7 +1492,9 @@ class SqliteStore final : public Store {
       insert->bind_null(5);
     }
     ACID_TRY(insert->run());
-    return TouchedAccount{};
+    provision::AccountFacts created;
+    created.deletion_recorded = event.type == EventType::deleted;
+    return created;
   }
 
   // verifications.count + 1, creating the record at 1.
@@ -1522,10 +1508,33 @@ class SqliteStore final : public Store {
     return insert->bind(1, sub).run();
   }
 
-  Status set_state(std::string_view sub, AccountState state) {
-    auto stmt = conn_.cached("UPDATE accounts SET state = ?2 WHERE sub = ?1");
-    if (!stmt) return std::move(stmt).error();
-    return stmt->bind(1, sub).bind(2, std::string_view(to_string(state))).run();
+  // Writes a transition table decision inside the caller's transaction: dropped jobs, the new
+  // state, and the job it schedules.
+  Status apply_decision(std::string_view sub, const AccountDecision &decision, UnixMillis now) {
+    ACID_TRY(sqlite::write_decision(conn_, sub, decision));
+    if (decision.schedule) {
+      auto scheduled = schedule_in_tx(sub, *decision.schedule, now);
+      if (!scheduled) return std::move(scheduled).error();
+    }
+    return Status::ok();
+  }
+
+  // The facts of `sub` and the table's decision for `event` (Code::not_found when unknown).
+  struct Decided {
+    sqlite::StoredFacts stored;
+    AccountDecision decision;
+  };
+  Result<Decided> decide_for(std::string_view sub, AccountEvent event) {
+    auto stored = sqlite::read_account_facts(conn_, sub);
+    if (!stored) return std::move(stored).error();
+    if (!*stored) return Error(Code::not_found, "no account for " + std::string(sub));
+    const AccountDecision decision = decide(event, (*stored)->facts);
+    return Decided{std::move(**stored), decision};
+  }
+
+  static Error not_changed(std::string_view sub, std::string_view why) {
+    return Error(Code::conflict,
+                 "account " + std::string(sub) + " not changed: " + std::string(why));
   }
 
   Status bump(std::string_view sub) {
@@ -1569,13 +1578,6 @@ class SqliteStore final : public Store {
     if (!write) return std::move(write).error();
     ACID_TRY(write->bind(1, sub).bind(2, (*claimed)->code).bind(3, when).run());
     return claimed;
-  }
-
-  Status require_changed(std::string_view sub) {
-    if (sqlite3_changes(conn_.raw()) == 0) {
-      return Error(Code::not_found, "no account for " + std::string(sub));
-    }
-    return Status::ok();
   }
 
   static Error exhausted(int yy) {

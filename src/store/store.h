@@ -46,8 +46,7 @@ struct CodeYearState {
 
 // ---- Provisioning ----------------------------------------------------------------------------
 
-// Where a person's PDS account is. Derived from facts and job outcomes by the account
-// transition table (src/provision/).
+// Where a person's PDS account is; the rules that move it: provision/account_transitions.h.
 enum class AccountState {
   none,      // not verified yet: nothing to do on the PDS
   pending,   // verified: a provision job will create the PDS account

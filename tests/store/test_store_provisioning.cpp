@@ -142,6 +142,41 @@ TEST_P(StoreProvisioning, DeletionOfAnActiveAccountSchedulesADeleteJob) {
   EXPECT_TRUE(a->code.has_value());
 }
 
+// Every way into `deleting` leaves a delete job and no other open work (the transition table's
+// one rule; the embedded store used to keep other open jobs when the account was created, or
+// reset, after its deletion was recorded).
+TEST_P(StoreProvisioning, EveryWayIntoDeletingLeavesOnlyTheDeleteJob) {
+  auto open_kinds = [&](const std::string &sub) {
+    std::multiset<JobKind> kinds;
+    auto jobs = store().list_jobs(sub);
+    EXPECT_TRUE(jobs.is_ok());
+    if (!jobs) return kinds;
+    for (const Job &j : *jobs) {
+      if (!j.failed) kinds.insert(j.kind);
+    }
+    return kinds;
+  };
+  // Created on the PDS while the deletion was being recorded.
+  ASSERT_TRUE(apply(fact("v", EventType::verified, "auth0|cd")).is_ok());
+  auto a = store().get_account("auth0|cd");
+  ASSERT_TRUE(
+      store().save_intent("auth0|cd", {"cd.test", "pw", "cd@e.com", 1, 1}, a->version).is_ok());
+  ASSERT_TRUE(apply(fact("x", EventType::deleted, "auth0|cd")).is_ok());
+  ASSERT_TRUE(*store().schedule_job("auth0|cd", JobKind::update_handle, 5));
+  ASSERT_TRUE(store().mark_account_created("auth0|cd", "did:plc:cd", "cd.test", "pw", "t").is_ok());
+  EXPECT_EQ(store().get_account("auth0|cd")->state, AccountState::deleting);
+  EXPECT_EQ(open_kinds("auth0|cd"), std::multiset<JobKind>{JobKind::delete_account});
+  // A failed account whose deletion is recorded, retried.
+  ASSERT_TRUE(apply(fact("v2", EventType::verified, "auth0|rd")).is_ok());
+  ASSERT_TRUE(apply(fact("x2", EventType::deleted, "auth0|rd")).is_ok());
+  ASSERT_TRUE(store().record_attempt_failure("auth0|rd", 8, R"({"m":"late"})", true).is_ok());
+  EXPECT_EQ(store().get_account("auth0|rd")->state, AccountState::failed);
+  ASSERT_TRUE(*store().schedule_job("auth0|rd", JobKind::update_handle, 5));
+  ASSERT_TRUE(store().reset_failed("auth0|rd", 7).is_ok());
+  EXPECT_EQ(store().get_account("auth0|rd")->state, AccountState::deleting);
+  EXPECT_EQ(open_kinds("auth0|rd"), std::multiset<JobKind>{JobKind::delete_account});
+}
+
 TEST_P(StoreProvisioning, IntentsAreCompareAndSet) {
   ASSERT_TRUE(apply(fact("v", EventType::verified, "auth0|i")).is_ok());
   auto a = store().get_account("auth0|i");

@@ -4,13 +4,22 @@
 #include <gtest/gtest.h>
 
 #include "store/mongo_commands.h"
+#include "store/mongo_transitions.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {
 namespace {
 
+using provision::AccountEvent;
 using test::J;
 using test::kNow;
+
+// The groups of an event's cells the store applies, in order (see mongo_transitions.h).
+provision::DecisionGroup group(AccountEvent event, std::size_t index) {
+  const auto groups = groups_to_apply(event);
+  EXPECT_LT(index, groups.size()) << to_string(event);
+  return index < groups.size() ? groups[index] : provision::DecisionGroup{};
+}
 
 class MongoCommands : public ::testing::Test {
  protected:
@@ -248,7 +257,10 @@ TEST_F(MongoCommands, FactsPerEventType) {
 
 TEST_F(MongoCommands, StateTransitionsCarryTheJobTheyOwe) {
   const Owed provision{"provision", kNow, kNow, "l2"};
-  EXPECT_EQ(c.verify_transition("auth0|1", provision, kNow).to_json(),
+  // verified: none -> pending. acid.state "none", or no acid.state and no DID (a legacy account
+  // with a DID is active).
+  ASSERT_EQ(groups_to_apply(AccountEvent::verified).size(), 1U);
+  EXPECT_EQ(c.transition("auth0|1", group(AccountEvent::verified, 0), &provision, kNow).to_json(),
             J(R"({"op":"update_one","collection":"users",
                   "filter":{"_id":"auth0|1","$or":[
                      {"acid.state":"none"},
@@ -260,36 +272,57 @@ TEST_F(MongoCommands, StateTransitionsCarryTheJobTheyOwe) {
                                     "acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
-  const Owed del{"delete_account", kNow, kNow, "l4"};
-  EXPECT_EQ(c.delete_to_deleting("auth0|1", del, kNow).to_json(),
-            J(R"({"op":"update_one","collection":"users",
-                  "filter":{"_id":"auth0|1","acid.state":{"$nin":["deleting","deleted"]},
-                            "$or":[{"atproto.did":{"$type":"string"}},
-                                   {"atproto_did":{"$type":"string"}},
-                                   {"acid.state":{"$in":["active","creating"]}},
-                                   {"acid.intent":{"$type":"object"}}]},
-                  "update":{"$set":{"acid.state":"deleting",
-                                    "acid.owed":{"kind":"delete_account","due":@NOW@,"at":@NOW@,"by":"l4"},
-                                    "acid.updatedAt":@NOW@},
-                            "$inc":{"acid.version":@L:1@}},
-                  "options":{"writeConcern":@WC@}})"));
+  // deleted: nothing may exist on the PDS (none, pending or failed without a DID or an intent;
+  // a legacy document without state and DID is none) -> deleted, cancelling the open jobs ...
+  ASSERT_EQ(groups_to_apply(AccountEvent::deleted).size(), 2U);
   const Owed cancel{"cancel", kNow, kNow, "l4"};
-  EXPECT_EQ(c.delete_to_deleted("auth0|1", cancel, kNow).to_json(),
+  EXPECT_EQ(c.transition("auth0|1", group(AccountEvent::deleted, 0), &cancel, kNow).to_json(),
             J(R"({"op":"update_one","collection":"users",
-                  "filter":{"_id":"auth0|1",
-                            "acid.state":{"$nin":["deleting","deleted","active","creating"]},
-                            "atproto.did":{"$not":{"$type":"string"}},
-                            "atproto_did":{"$not":{"$type":"string"}},
-                            "acid.intent":{"$not":{"$type":"object"}}},
+                  "filter":{"_id":"auth0|1","$or":[
+                     {"acid.state":{"$in":["none","pending","failed"]},
+                      "atproto.did":{"$not":{"$type":"string"}},
+                      "atproto_did":{"$not":{"$type":"string"}},
+                      "acid.intent":{"$not":{"$type":"object"}}},
+                     {"acid.state":{"$exists":false},
+                      "atproto.did":{"$not":{"$type":"string"}},
+                      "atproto_did":{"$not":{"$type":"string"}},
+                      "acid.intent":{"$not":{"$type":"object"}}}]},
                   "update":{"$set":{"acid.state":"deleted",
                                     "acid.owed":{"kind":"cancel","due":@NOW@,"at":@NOW@,"by":"l4"},
                                     "acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
+  // ... else (an intent, a DID, creating or active; a legacy document with a DID is active)
+  // -> deleting, owing the delete job. Exactly the other cells not already deleting/deleted.
+  const Owed del{"delete_account", kNow, kNow, "l4"};
+  EXPECT_EQ(c.transition("auth0|1", group(AccountEvent::deleted, 1), &del, kNow).to_json(),
+            J(R"({"op":"update_one","collection":"users",
+                  "filter":{"_id":"auth0|1","$or":[
+                     {"acid.state":{"$in":["none","pending","failed"]},
+                      "atproto.did":{"$not":{"$type":"string"}},
+                      "atproto_did":{"$not":{"$type":"string"}},
+                      "acid.intent":{"$type":"object"}},
+                     {"acid.state":{"$exists":false},
+                      "atproto.did":{"$not":{"$type":"string"}},
+                      "atproto_did":{"$not":{"$type":"string"}},
+                      "acid.intent":{"$type":"object"}},
+                     {"acid.state":{"$in":["none","pending","failed"]},
+                      "$or":[{"atproto.did":{"$type":"string"}},{"atproto_did":{"$type":"string"}}]},
+                     {"acid.state":{"$in":["creating","active"]}},
+                     {"acid.state":{"$exists":false},
+                      "$or":[{"atproto.did":{"$type":"string"}},{"atproto_did":{"$type":"string"}}]}]},
+                  "update":{"$set":{"acid.state":"deleting",
+                                    "acid.owed":{"kind":"delete_account","due":@NOW@,"at":@NOW@,"by":"l4"},
+                                    "acid.updatedAt":@NOW@},
+                            "$inc":{"acid.version":@L:1@}},
+                  "options":{"writeConcern":@WC@}})"));
+  // signup and email changes move no state.
+  EXPECT_TRUE(groups_to_apply(AccountEvent::signup).empty());
+  EXPECT_TRUE(groups_to_apply(AccountEvent::email_changed).empty());
   EXPECT_EQ(c.read_state("auth0|1").to_json(),
             J(R"({"op":"find_one","collection":"users","filter":{"_id":"auth0|1"},
-                  "options":{"projection":{"acid.state":1,"acid.deletedAt":1,"atproto.did":1,
-                                           "atproto_did":1},
+                  "options":{"projection":{"acid.state":1,"acid.intent":1,"acid.deletedAt":1,
+                                           "atproto.did":1,"atproto_did":1},
                              "limit":@L:1@,"readConcern":@RC@}})"));
 }
 
@@ -326,10 +359,13 @@ TEST_F(MongoCommands, Account) {
                                     "acid.state":"creating","acid.updatedAt":@D:42@},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
-  EXPECT_EQ(c.mark_account_created("auth0|1", "did:plc:i", "i.test", "sealed",
-                                   "2025-10-14T00:00:00.000Z", kNow)
-                .to_json(),
-            J(R"({"op":"update_one","collection":"users",
+  // Created: active unless a deletion was recorded (whatever the state).
+  ASSERT_EQ(groups_to_apply(AccountEvent::created_on_pds).size(), 2U);
+  EXPECT_EQ(
+      c.mark_account_created("auth0|1", "did:plc:i", "i.test", "sealed", "2025-10-14T00:00:00.000Z",
+                             kNow, group(AccountEvent::created_on_pds, 0))
+          .to_json(),
+      J(R"({"op":"update_one","collection":"users",
                   "filter":{"_id":"auth0|1","acid.deletedAt":{"$exists":false}},
                   "update":{"$set":{"atproto":{"did":"did:plc:i","handle":"i.test",
                                                "password":"sealed",
@@ -342,9 +378,10 @@ TEST_F(MongoCommands, Account) {
                   "options":{"writeConcern":@WC@}})"));
   // Deleted while createAccount was in flight: recorded, and a delete job is owed.
   const Owed del{"delete_account", kNow, kNow, "created-after-deletion"};
-  EXPECT_EQ(
-      c.mark_account_created("auth0|1", "did:plc:i", "i.test", "sealed", "t", kNow, &del).to_json(),
-      J(R"({"op":"update_one","collection":"users",
+  EXPECT_EQ(c.mark_account_created("auth0|1", "did:plc:i", "i.test", "sealed", "t", kNow,
+                                   group(AccountEvent::created_on_pds, 1), &del)
+                .to_json(),
+            J(R"({"op":"update_one","collection":"users",
                   "filter":{"_id":"auth0|1","acid.deletedAt":{"$exists":true}},
                   "update":{"$set":{"atproto":{"did":"did:plc:i","handle":"i.test",
                                                "password":"sealed","createdAt":"t",
@@ -356,17 +393,26 @@ TEST_F(MongoCommands, Account) {
                             "$unset":{"acid.intent":""},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
-  // Guarded: a stale worker's failure never reaches an active or deleting account.
+  // Guarded: a stale worker's failure never reaches an active or deleting account (nor a
+  // legacy document with a DID, which is active).
   EXPECT_EQ(c.record_attempt_failure("auth0|1", 8, R"({"m":"y"})", true, kNow).to_json(),
             J(R"({"op":"update_one","collection":"users",
-                  "filter":{"_id":"auth0|1","acid.state":{"$exists":true,"$nin":["active","deleting"]}},
+                  "filter":{"_id":"auth0|1","$or":[
+                     {"acid.state":{"$in":["none","pending","creating","failed","deleted"]}},
+                     {"acid.state":{"$exists":false},
+                      "atproto.did":{"$not":{"$type":"string"}},
+                      "atproto_did":{"$not":{"$type":"string"}}}]},
                   "update":{"$set":{"acid.attempts":8,"acid.lastError":"{\"m\":\"y\"}",
                                     "acid.state":"failed","acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
   EXPECT_EQ(c.record_attempt_failure("auth0|1", 1, "{}", false, kNow).to_json(),
             J(R"({"op":"update_one","collection":"users",
-                  "filter":{"_id":"auth0|1","acid.state":{"$exists":true,"$nin":["active","deleting"]}},
+                  "filter":{"_id":"auth0|1","$or":[
+                     {"acid.state":{"$in":["none","pending","creating","failed","deleted"]}},
+                     {"acid.state":{"$exists":false},
+                      "atproto.did":{"$not":{"$type":"string"}},
+                      "atproto_did":{"$not":{"$type":"string"}}}]},
                   "update":{"$set":{"acid.attempts":1,"acid.lastError":"{}",
                                     "acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
@@ -375,8 +421,10 @@ TEST_F(MongoCommands, Account) {
 
 TEST_F(MongoCommands, ResetAndDeletion) {
   const Owed provision{"provision", 7, kNow, "reset"};
-  EXPECT_EQ(c.reset_failed("auth0|1", false, provision, kNow).to_json(),
-            J(R"({"op":"update_one","collection":"users",
+  ASSERT_EQ(groups_to_apply(AccountEvent::reset_failed).size(), 2U);
+  EXPECT_EQ(
+      c.reset_failed("auth0|1", group(AccountEvent::reset_failed, 0), provision, kNow).to_json(),
+      J(R"({"op":"update_one","collection":"users",
                   "filter":{"_id":"auth0|1","acid.state":"failed","acid.deletedAt":{"$exists":false}},
                   "update":{"$set":{"acid.state":"pending","acid.attempts":0,
                                     "acid.owed":{"kind":"provision","due":@D:7@,"at":@NOW@,"by":"reset"},
@@ -384,7 +432,7 @@ TEST_F(MongoCommands, ResetAndDeletion) {
                             "$inc":{"acid.version":@L:1@}},
                   "options":{"writeConcern":@WC@}})"));
   const Owed del{"delete_account", 7, kNow, "reset"};
-  EXPECT_EQ(c.reset_failed("auth0|1", true, del, kNow).to_json(),
+  EXPECT_EQ(c.reset_failed("auth0|1", group(AccountEvent::reset_failed, 1), del, kNow).to_json(),
             J(R"({"op":"update_one","collection":"users",
                   "filter":{"_id":"auth0|1","acid.state":"failed","acid.deletedAt":{"$exists":true}},
                   "update":{"$set":{"acid.state":"deleting","acid.attempts":0,
@@ -409,8 +457,8 @@ TEST_F(MongoCommands, HandlesAndPasswords) {
   EXPECT_EQ(c.set_pds_handle("auth0|1", "person.test", "t2", kNow).to_json(),
             J(R"({"op":"update_one","collection":"users",
                   "filter":{"_id":"auth0|1","$or":[{"acid.state":"active"},
-                    {"acid.state":{"$exists":false},"atproto.did":{"$type":"string"}},
-                    {"acid.state":{"$exists":false},"atproto_did":{"$type":"string"}}]},
+                    {"acid.state":{"$exists":false},
+                     "$or":[{"atproto.did":{"$type":"string"}},{"atproto_did":{"$type":"string"}}]}]},
                   "update":{"$set":{"atproto.handle":"person.test","atproto.syncedAt":"t2",
                                     "acid.updatedAt":@NOW@},
                             "$inc":{"acid.version":@L:1@}},
