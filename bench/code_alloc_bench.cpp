@@ -19,6 +19,7 @@
 #include "code/allocator.h"
 #include "code/user_code.h"
 #include "store/store.h"
+#include "support/store_reader.h"
 
 namespace {
 
@@ -133,7 +134,7 @@ Outcome run_deployed(acid::store::Store &store, const std::string &scenario, std
     bool placed = false;
     for (int attempt = 0; attempt < kDeployedMaxAttempts && !placed; ++attempt) {
       const std::string code = acid::code::format_code(kYY, pick(rng));
-      auto owner = store.find_code_owner(code);
+      auto owner = acid::testing::inspect(store).find_code_owner(code);
       ++o.round_trips;
       if (owner.is_ok()) continue;  // collision: draw again
       if (owner.code() != acid::Code::not_found) {
@@ -141,7 +142,7 @@ Outcome run_deployed(acid::store::Store &store, const std::string &scenario, std
         std::exit(2);
       }
       const std::string sub = "auth0|deployed" + std::to_string(n);
-      acid::Status st = store.insert_user({sub, code, 0});
+      acid::Status st = acid::testing::inspect(store).insert_user({sub, code, 0});
       ++o.round_trips;
       if (st) {
         placed = true;

@@ -28,6 +28,7 @@
 #include "core/seal.h"
 #include "provision/engine.h"
 #include "provision/provisioner.h"
+#include "support/store_reader.h"
 
 namespace fs = std::filesystem;
 using namespace acid;
@@ -293,7 +294,7 @@ int main(int argc, char **argv) {
   for (const std::string &s : subs) {
     auto u = st.get_user(s);
     if (!u && u.code() != Code::not_found) die("get_user", u.error());
-    auto v = st.get_verifications(s);
+    auto v = acid::testing::inspect(st).get_verifications(s);
     if (!v && v.code() != Code::not_found) die("get_verifications", v.error());
     auto acc = st.get_account(s);  // the users document's atproto part
     if (!acc) die("get_account", acc.error());

@@ -59,9 +59,8 @@ int code_parse(const CodeArgs &a) {
 int code_allocate(Context ctx, const CodeArgs &a) {
   auto when = signup_time(a.alloc_date);
   if (!when) return kExitUsage;
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   for (int i = 0; i < a.alloc_count; ++i) {
     char code[ACID_USER_CODE_SIZE];
     if (acid_user_code_allocate(client.get(), *when, code) != ACID_OK) {
@@ -74,9 +73,8 @@ int code_allocate(Context ctx, const CodeArgs &a) {
 }
 
 int code_stats(Context ctx, const CodeArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   OwnedText json;
   const int yy = a.stats_year ? *a.stats_year % 100 : -1;
   if (acid_user_code_stats(client.get(), yy, &json.ptr) != ACID_OK) {

@@ -34,6 +34,24 @@ ClientHandle open_client(const Context &ctx) {
   return ClientHandle(client);
 }
 
+ClientHandle open_command_client(Context ctx) {
+  ctx.quiet = true;
+  ClientHandle client = open_client(ctx);
+  if (!client) report_failure("opening the store");
+  return client;
+}
+
+int call_status(int rc, std::initializer_list<int> refusals, const char *what) {
+  if (rc == ACID_OK) return kExitOk;
+  for (const int refusal : refusals) {
+    if (rc == refusal) {
+      std::fprintf(stderr, "acidentity: %s: %s\n", what, acid_error_last()->message);
+      return kExitNo;
+    }
+  }
+  return report_failure(what);
+}
+
 int report_failure(const char *what) {
   const acid_error *err = acid_error_last();
   std::fprintf(stderr, "acidentity: %s: %s (%s)\n", what, err->message,

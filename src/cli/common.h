@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,15 @@ ClientHandle open_client(const Context &ctx);
 // Prints "acidentity: WHAT: message (ACID_E...)" for the thread's last error; returns
 // kExitFailure.
 int report_failure(const char *what);
+
+// A one-shot command's client: no log lines (alerts still reach stderr). Null, with the failure
+// reported, when the store cannot be opened.
+ClientHandle open_command_client(Context ctx);
+
+// The exit status of a command's library call: kExitOk for ACID_OK; kExitNo, printing
+// "acidentity: WHAT: message", when `rc` is one of `refusals` (the answer is no: bad input, not
+// found, taken); otherwise kExitFailure, reported as report_failure(what) does.
+int call_status(int rc, std::initializer_list<int> refusals, const char *what);
 
 // Milliseconds since the epoch for "YYYY-MM-DD" (midnight UTC), or now when absent. Prints the
 // problem and returns nullopt when the date is malformed.

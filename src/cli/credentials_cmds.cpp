@@ -38,16 +38,14 @@ std::string number(const rapidjson::Value &o, const char *key) {
 }
 
 int show_credentials(Context ctx, const CredentialsArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   OwnedText json;
   const int rc = acid_pds_credentials(client.get(), a.sub.c_str(), &json.ptr);
-  if (rc == ACID_ENOTFOUND || rc == ACID_ENOACCOUNT) {
-    std::fprintf(stderr, "acidentity: %s\n", acid_error_last()->message);
-    return kExitNo;
+  if (const int status = call_status(rc, {ACID_ENOTFOUND, ACID_ENOACCOUNT}, "user credentials");
+      status != kExitOk) {
+    return status;
   }
-  if (rc != ACID_OK) return report_failure("user credentials");
   rapidjson::Document doc;
   doc.Parse(json.ptr);
   if (doc.HasParseError() || !doc.IsObject()) return report_failure("user credentials");
@@ -70,9 +68,8 @@ int show_credentials(Context ctx, const CredentialsArgs &a) {
 }
 
 int credentials_status(Context ctx, const CredentialsArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   OwnedText json;
   if (acid_credentials_status(client.get(), &json.ptr) != ACID_OK) {
     return report_failure("credentials status");
@@ -102,9 +99,8 @@ int credentials_seal(Context ctx, const CredentialsArgs &a) {
     std::fprintf(stderr, "acidentity: credentials seal: give exactly one of --all or --user SUB\n");
     return kExitUsage;
   }
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -118,11 +114,10 @@ int credentials_seal(Context ctx, const CredentialsArgs &a) {
   w.EndObject();
   OwnedText json;
   const int rc = acid_credentials_seal(client.get(), buf.GetString(), &json.ptr);
-  if (rc == ACID_EINVAL || rc == ACID_ENOTFOUND) {
-    std::fprintf(stderr, "acidentity: %s\n", acid_error_last()->message);
-    return kExitNo;
+  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ENOTFOUND}, "credentials seal");
+      status != kExitOk) {
+    return status;
   }
-  if (rc != ACID_OK) return report_failure("credentials seal");
   rapidjson::Document doc;
   doc.Parse(json.ptr);
   if (doc.HasParseError() || !doc.IsObject()) return report_failure("credentials seal");

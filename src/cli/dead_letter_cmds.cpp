@@ -24,9 +24,8 @@ std::string text_of(const rapidjson::Value &v, const char *name) {
 }
 
 int list(Context ctx, const DeadLetterArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   const std::string options = "{\"include_replayed\":" + std::string(a.all ? "true" : "false") +
                               ",\"limit\":" + std::to_string(a.limit) + "}";
   OwnedText json;

@@ -82,9 +82,8 @@ int sync_records(Context ctx, const SyncArgs &a) {
 }
 
 int sync_verify(Context ctx, const SyncArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   OwnedText report;
   if (acid_sync_verify(client.get(), options_json(a).c_str(), &report.ptr) != ACID_OK) {
     return report_failure("sync verify");
@@ -122,31 +121,27 @@ int content_import(Context ctx, const SyncArgs &a) {
 }
 
 int content_delete(Context ctx, const SyncArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   const int rc = acid_content_delete(client.get(), a.collection.c_str(), a.id.c_str());
-  if (rc == ACID_EINVAL || rc == ACID_ENOTFOUND) {
-    std::fprintf(stderr, "acidentity: content delete: %s\n", acid_error_last()->message);
-    return kExitNo;
+  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ENOTFOUND}, "content delete");
+      status != kExitOk) {
+    return status;
   }
-  if (rc != ACID_OK) return report_failure("content delete");
   std::printf("%s %s: marked deleted (the next sync removes its record)\n", a.collection.c_str(),
               a.id.c_str());
   return kExitOk;
 }
 
 int sync_document(Context ctx, const SyncArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   OwnedText report;
   const int rc = acid_sync_document(client.get(), a.collection.c_str(), a.id.c_str(), &report.ptr);
-  if (rc == ACID_EINVAL || rc == ACID_ENOTFOUND) {
-    std::fprintf(stderr, "acidentity: sync document: %s\n", acid_error_last()->message);
-    return kExitNo;
+  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ENOTFOUND}, "sync document");
+      status != kExitOk) {
+    return status;
   }
-  if (rc != ACID_OK) return report_failure("sync document");
   std::printf("%s\n", report.ptr);
   return kExitOk;
 }

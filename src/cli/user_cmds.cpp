@@ -97,9 +97,8 @@ int work(const Context &ctx, const UserArgs &a) {
 }
 
 int user_show(Context ctx, const UserArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   OwnedText json;
   const int rc = acid_user_get(client.get(), a.sub.c_str(), &json.ptr);
   if (rc == ACID_ENOTFOUND) {
@@ -133,32 +132,28 @@ int user_show(Context ctx, const UserArgs &a) {
 }
 
 int user_retry(Context ctx, const UserArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   if (acid_user_retry(client.get(), a.sub.c_str()) != ACID_OK) return report_failure("user retry");
   std::printf("%s: retry scheduled\n", a.sub.c_str());
   return kExitOk;
 }
 
 int user_set_handle(Context ctx, const UserArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   const int rc = acid_handle_changed(client.get(), a.sub.c_str(), a.handle.c_str());
-  if (rc == ACID_EINVAL || rc == ACID_ECONFLICT) {
-    std::fprintf(stderr, "acidentity: %s\n", acid_error_last()->message);
-    return kExitNo;
+  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ECONFLICT}, "user set-handle");
+      status != kExitOk) {
+    return status;
   }
-  if (rc != ACID_OK) return report_failure("user set-handle");
   std::printf("%s: handle %s\n", a.sub.c_str(), a.handle.c_str());
   return kExitOk;
 }
 
 int user_delete(Context ctx, const UserArgs &a) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   if (acid_user_delete(client.get(), a.sub.c_str()) != ACID_OK) {
     return report_failure("user delete");
   }

@@ -45,7 +45,7 @@ std::optional<std::array<std::uint8_t, 32>> from_hex(std::string_view hex) {
 
 }  // namespace
 
-Result<std::unique_ptr<CodeAllocator>> CodeAllocator::create(store::Store &store) {
+Result<std::unique_ptr<CodeAllocator>> CodeAllocator::create(store::CodeStore &store) {
   std::array<std::uint8_t, 32> candidate{};
   ACID_TRY(random_bytes(candidate));
   const std::string candidate_hex = to_hex(candidate);

@@ -13,7 +13,7 @@
 
 #include "code/permutation.h"
 #include "core/status.h"
-#include "store/store.h"
+#include "store/code_store.h"
 
 namespace acid::code {
 
@@ -30,7 +30,7 @@ struct YearStats {
 class CodeAllocator {
  public:
   // Loads the permutation key from the store, creating it (CSPRNG) on first use.
-  static Result<std::unique_ptr<CodeAllocator>> create(store::Store &store);
+  static Result<std::unique_ptr<CodeAllocator>> create(store::CodeStore &store);
 
   // Allocates the next code of `utc_year` (optionally recorded against `sub`).
   // Code::exhausted, naming the year, when no code is left.
@@ -47,10 +47,10 @@ class CodeAllocator {
   static std::uint64_t blocked_per_year();
 
  private:
-  CodeAllocator(store::Store &store, std::array<std::uint8_t, 32> key) : store_(store), key_(key) {}
+  CodeAllocator(store::CodeStore &store, std::array<std::uint8_t, 32> key) : store_(store), key_(key) {}
   Result<const CodePermutation *> permutation(int yy);
 
-  store::Store &store_;
+  store::CodeStore &store_;
   std::array<std::uint8_t, 32> key_;
   std::mutex mu_;
   std::map<int, CodePermutation> permutations_;  // per two-digit year, built on first use

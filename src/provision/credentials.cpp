@@ -53,7 +53,7 @@ Result<std::string> open_stored_password(const Config &config, std::string_view 
   }
 }
 
-Result<PdsCredentials> pds_credentials(store::Store &store, const Config &config,
+Result<PdsCredentials> pds_credentials(store::AccountReader &store, const Config &config,
                                        std::string_view sub) {
   if (sub.empty()) return Error(Code::invalid, "the sub is empty");
   auto account = store.get_account(sub);
@@ -91,7 +91,7 @@ std::string session_json(const pds::Session &s, std::string_view service) {
          ",\"refreshJwt\":" + json::quote(s.refresh_jwt) + "}";
 }
 
-Result<std::unique_ptr<PdsSessions>> PdsSessions::create(store::Store &store,
+Result<std::unique_ptr<PdsSessions>> PdsSessions::create(store::AccountReader &store,
                                                          const Config &config) {
   if (!config.pds_url) return Error(Code::config, "PDS_URL: not set (the PDS base URL)");
   std::unique_ptr<PdsSessions> out(new PdsSessions());

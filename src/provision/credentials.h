@@ -20,7 +20,7 @@
 #include "core/status.h"
 #include "pds/session_cache.h"
 #include "pds/xrpc_client.h"
-#include "store/store.h"
+#include "store/account_reader.h"
 
 namespace acid::provision {
 
@@ -32,7 +32,7 @@ struct PdsCredentials {
 };
 
 // Reads and opens the stored credentials of `sub`.
-Result<PdsCredentials> pds_credentials(store::Store &store, const Config &config,
+Result<PdsCredentials> pds_credentials(store::AccountReader &store, const Config &config,
                                        std::string_view sub);
 
 // Opens a stored password (legacy plaintext as it is). Code::sealed when it cannot be opened.
@@ -49,7 +49,7 @@ std::string session_json(const pds::Session &session, std::string_view service);
 class PdsSessions {
  public:
   // Code::config when PDS_URL is not set or invalid.
-  static Result<std::unique_ptr<PdsSessions>> create(store::Store &store, const Config &config);
+  static Result<std::unique_ptr<PdsSessions>> create(store::AccountReader &store, const Config &config);
 
   Result<pds::Session> session(std::string_view sub) { return cache_->get(sub); }
   void forget(std::string_view sub) { cache_->forget(sub); }

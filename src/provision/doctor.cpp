@@ -6,7 +6,7 @@
 #include "core/json.h"
 #include "pds/pds_error.h"
 #include "pds/xrpc_client.h"
-#include "store/mongo_store.h"
+#include "store/mongo/mongo_store.h"
 #include "store/store.h"
 
 namespace acid::provision {

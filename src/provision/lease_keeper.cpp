@@ -6,7 +6,7 @@
 
 namespace acid::provision {
 
-LeaseKeeper::LeaseKeeper(store::Store &store, const store::Job &job, std::int64_t lease_ms)
+LeaseKeeper::LeaseKeeper(store::JobStore &store, const store::Job &job, std::int64_t lease_ms)
     : store_(store), job_(job), lease_ms_(lease_ms), thread_([this] { loop(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {

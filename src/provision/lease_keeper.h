@@ -13,14 +13,14 @@
 #include <thread>
 
 #include "core/status.h"
-#include "store/store.h"
+#include "store/job_store.h"
 
 namespace acid::provision {
 
 class LeaseKeeper {
  public:
   // Starts renewing `job`'s lease (lease_ms long) on `store`.
-  LeaseKeeper(store::Store &store, const store::Job &job, std::int64_t lease_ms);
+  LeaseKeeper(store::JobStore &store, const store::Job &job, std::int64_t lease_ms);
   ~LeaseKeeper();  // stops
   LeaseKeeper(const LeaseKeeper &) = delete;
   LeaseKeeper &operator=(const LeaseKeeper &) = delete;
@@ -37,7 +37,7 @@ class LeaseKeeper {
  private:
   void loop();
 
-  store::Store &store_;
+  store::JobStore &store_;
   const store::Job job_;
   const std::int64_t lease_ms_;
   std::atomic<int> renewals_{0};

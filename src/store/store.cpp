@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "store/mongo_store.h"
-#include "store/sqlite_store.h"
+#include "store/mongo/mongo_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace acid::store {
 

@@ -110,7 +110,7 @@ Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view json
   return docs;
 }
 
-Result<std::string> import_content(store::Store &store, std::string_view jsonl) {
+Result<std::string> import_content(store::ContentStore &store, std::string_view jsonl) {
   auto parsed = parse_content_lines(jsonl);
   if (!parsed) return std::move(parsed).error();
   const std::vector<store::ContentDoc> &docs = *parsed;
@@ -142,7 +142,7 @@ Result<std::string> import_content(store::Store &store, std::string_view jsonl) 
   return out + "}}";
 }
 
-Result<std::string> delete_content(store::Store &store, std::string_view collection,
+Result<std::string> delete_content(store::ContentStore &store, std::string_view collection,
                                    std::string_view id) {
   auto mapping = mapping_for(collection);
   if (!mapping) return std::move(mapping).error();

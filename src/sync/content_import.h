@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "store/store.h"
+#include "store/content_store.h"
 
 namespace acid::sync {
 
@@ -26,11 +26,11 @@ Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view json
 
 // Inserts or updates each document by _id. Report: {"documents","changed","unchanged",
 // "collections":{"moods":N,...}}.
-Result<std::string> import_content(store::Store &store, std::string_view jsonl);
+Result<std::string> import_content(store::ContentStore &store, std::string_view jsonl);
 
 // Marks one document deleted (moods.deleted / paintings.nuked); the next sync deletes its
 // record. Report: {"collection","id","changed":bool}. Code::not_found when absent.
-Result<std::string> delete_content(store::Store &store, std::string_view collection,
+Result<std::string> delete_content(store::ContentStore &store, std::string_view collection,
                                    std::string_view id);
 
 }  // namespace acid::sync

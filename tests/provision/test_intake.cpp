@@ -8,6 +8,7 @@
 
 #include "provision/engine.h"
 #include "support/temp_dir.h"
+#include "support/store_reader.h"
 
 namespace acid::provision {
 namespace {
@@ -241,12 +242,12 @@ TEST_F(Intake, HandleChangedRequestsAreAuthorizedValidatedAndRecorded) {
   }
   EXPECT_EQ(ask(*engine_, auth, std::string(5000, ' ')).status, 413);
   EXPECT_EQ(ask(*engine_, auth, R"({"sub":"auth0|nobody","handle":"jeffrey"})").status, 404);
-  EXPECT_FALSE(engine_->store().get_handle("auth0|h1").is_ok()) << "a refused request wrote";
+  EXPECT_FALSE(acid::testing::inspect(engine_->store()).get_handle("auth0|h1").is_ok()) << "a refused request wrote";
 
   const HttpReply done = ask(*engine_, auth, R"({"sub":"auth0|h1","handle":"@jeffrey"})");
   EXPECT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.body, R"({"sub":"auth0|h1","handle":"jeffrey"})");
-  EXPECT_EQ(*engine_->store().get_handle("auth0|h1"), "jeffrey");
+  EXPECT_EQ(*acid::testing::inspect(engine_->store()).get_handle("auth0|h1"), "jeffrey");
   // Taken by someone else, compared case-insensitively.
   EXPECT_EQ(ask(*engine_, auth, R"({"sub":"auth0|h2","handle":"JEFFREY"})").status, 409);
   // Not verified: nothing on the PDS to move, so no job.

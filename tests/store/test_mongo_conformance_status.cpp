@@ -6,9 +6,10 @@
 
 #include <iostream>
 
-#include "store/mongo_errors.h"
+#include "store/mongo/mongo_errors.h"
 #include "store/store.h"
 #include "support/mongo_test_backend.h"
+#include "support/store_reader.h"
 
 namespace acid::testing {
 namespace {
@@ -42,7 +43,7 @@ class Configured : public ::testing::Test {
     RecordProperty("mongodb_conformance", "RUN against " + store::mongo::redact_text(*uri, {}));
     auto store = store::open_store(fresh_mongo_uri());
     ASSERT_TRUE(store.is_ok()) << store.error().message;
-    EXPECT_EQ((*store)->backend(), "mongodb");
+    EXPECT_EQ(acid::testing::inspect(**store).backend(), "mongodb");
   }
 };
 

@@ -2,7 +2,7 @@
 // released statement keeps no read snapshot open (which would hide other writers' commits).
 #include <gtest/gtest.h>
 
-#include "store/sqlite_db.h"
+#include "store/sqlite/sqlite_db.h"
 #include "support/temp_dir.h"
 
 namespace acid::store::sqlite {

@@ -4,6 +4,7 @@
 
 #include "store/store.h"
 #include "support/temp_dir.h"
+#include "support/store_reader.h"
 
 namespace acid::store {
 namespace {
@@ -13,7 +14,7 @@ TEST(SqliteStore, DataSurvivesReopening) {
   {
     auto s = open_store(dir.sqlite_uri());
     ASSERT_TRUE(s.is_ok());
-    ASSERT_TRUE((*s)->insert_user({"auth0|1", std::string("ac25babab"), 7}).is_ok());
+    ASSERT_TRUE(acid::testing::inspect(**s).insert_user({"auth0|1", std::string("ac25babab"), 7}).is_ok());
   }
   auto s = open_store(dir.sqlite_uri());
   ASSERT_TRUE(s.is_ok());
@@ -24,7 +25,7 @@ TEST(SqliteStore, AcceptsDoubleSlashForm) {
   testing::TempDir dir;
   auto s = open_store("sqlite://" + dir.file("x.db"));
   ASSERT_TRUE(s.is_ok()) << s.error().message;
-  EXPECT_EQ((*s)->backend(), "sqlite");
+  EXPECT_EQ(acid::testing::inspect(**s).backend(), "sqlite");
 }
 
 TEST(SqliteStore, RefusesUnknownAndEmptyUris) {

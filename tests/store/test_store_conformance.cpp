@@ -11,6 +11,7 @@
 #include "support/backends.h"
 #include "support/mongo_test_backend.h"
 #include "support/temp_dir.h"
+#include "support/store_reader.h"
 
 namespace acid::store {
 namespace {
@@ -68,7 +69,7 @@ TEST_P(StoreConformance, ConcurrentSecretCreationConvergesOnOneValue) {
 
 TEST_P(StoreConformance, ClaimsSkipTakenAndBlockedCodesAndAdvanceTheCounter) {
   // Position 1's code belongs to a legacy user; position 2 is "blocklisted".
-  ASSERT_TRUE(store().insert_user({"auth0|legacy", identity_code(1), 1}).is_ok());
+  ASSERT_TRUE(acid::testing::inspect(store()).insert_user({"auth0|legacy", identity_code(1), 1}).is_ok());
   auto candidate = [](std::uint32_t p) -> std::optional<std::string> {
     if (p == 2) return std::nullopt;
     return identity_code(p);
@@ -105,31 +106,31 @@ TEST_P(StoreConformance, ExhaustionIsAnErrorAndNeverLoops) {
 TEST_P(StoreConformance, ClaimedCodesCannotBeTakenByAnotherUser) {
   auto claimed = store().claim_next_code(25, 100, identity_code, "auth0|owner");
   ASSERT_TRUE(claimed.is_ok());
-  Status st = store().insert_user({"auth0|thief", claimed->code, 1});
+  Status st = acid::testing::inspect(store()).insert_user({"auth0|thief", claimed->code, 1});
   EXPECT_EQ(st.code(), Code::conflict);
-  EXPECT_TRUE(store().insert_user({"auth0|owner", claimed->code, 1}).is_ok());
+  EXPECT_TRUE(acid::testing::inspect(store()).insert_user({"auth0|owner", claimed->code, 1}).is_ok());
 }
 
 TEST_P(StoreConformance, UsersAreUniqueBySubAndByCode) {
-  ASSERT_TRUE(store().insert_user({"auth0|1", std::string("ac25babab"), 5}).is_ok());
-  EXPECT_EQ(store().insert_user({"auth0|1", std::string("ac25bebeb"), 5}).code(), Code::exists);
-  EXPECT_EQ(store().insert_user({"auth0|2", std::string("ac25babab"), 5}).code(), Code::conflict);
-  EXPECT_EQ(store().insert_user({"", std::nullopt, std::nullopt}).code(), Code::invalid);
+  ASSERT_TRUE(acid::testing::inspect(store()).insert_user({"auth0|1", std::string("ac25babab"), 5}).is_ok());
+  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"auth0|1", std::string("ac25bebeb"), 5}).code(), Code::exists);
+  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"auth0|2", std::string("ac25babab"), 5}).code(), Code::conflict);
+  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"", std::nullopt, std::nullopt}).code(), Code::invalid);
   auto user = store().get_user("auth0|1");
   ASSERT_TRUE(user.is_ok());
   EXPECT_EQ(user->code, "ac25babab");
   EXPECT_EQ(user->when, 5);
   EXPECT_EQ(store().get_user("auth0|nobody").code(), Code::not_found);
-  EXPECT_EQ(*store().find_code_owner("ac25babab"), "auth0|1");
-  EXPECT_EQ(store().find_code_owner("ac25zzzzz").code(), Code::not_found);
+  EXPECT_EQ(*acid::testing::inspect(store()).find_code_owner("ac25babab"), "auth0|1");
+  EXPECT_EQ(acid::testing::inspect(store()).find_code_owner("ac25zzzzz").code(), Code::not_found);
 }
 
 TEST_P(StoreConformance, VerificationCountsAreAtomic) {
-  auto created = store().ensure_verifications("auth0|v");
+  auto created = acid::testing::inspect(store()).ensure_verifications("auth0|v");
   ASSERT_TRUE(created.is_ok());
   EXPECT_TRUE(*created);
-  EXPECT_FALSE(*store().ensure_verifications("auth0|v"));
-  EXPECT_EQ(*store().get_verifications("auth0|v"), 0);
+  EXPECT_FALSE(*acid::testing::inspect(store()).ensure_verifications("auth0|v"));
+  EXPECT_EQ(*acid::testing::inspect(store()).get_verifications("auth0|v"), 0);
 
   constexpr int kThreads = 8, kEach = 20;
   std::atomic<int> failures{0};
@@ -137,24 +138,24 @@ TEST_P(StoreConformance, VerificationCountsAreAtomic) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kEach; ++i) {
-        if (!store().increment_verifications("auth0|v").is_ok()) ++failures;
+        if (!acid::testing::inspect(store()).increment_verifications("auth0|v").is_ok()) ++failures;
       }
     });
   }
   for (auto &t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(*store().get_verifications("auth0|v"), kThreads * kEach);
+  EXPECT_EQ(*acid::testing::inspect(store()).get_verifications("auth0|v"), kThreads * kEach);
   // An increment without a prior record creates it at 1 (sv before ss).
-  EXPECT_EQ(*store().increment_verifications("auth0|early"), 1);
-  EXPECT_EQ(store().get_verifications("auth0|none").code(), Code::not_found);
+  EXPECT_EQ(*acid::testing::inspect(store()).increment_verifications("auth0|early"), 1);
+  EXPECT_EQ(acid::testing::inspect(store()).get_verifications("auth0|none").code(), Code::not_found);
 }
 
 TEST_P(StoreConformance, HandlesAreUniqueCaseInsensitively) {
   ASSERT_TRUE(store().set_handle("auth0|a", "Jeffrey").is_ok());
   EXPECT_EQ(store().set_handle("auth0|b", "jeffrey").code(), Code::conflict);
   EXPECT_TRUE(store().set_handle("auth0|a", "jeffrey").is_ok());  // own handle, new case
-  EXPECT_EQ(*store().get_handle("auth0|a"), "jeffrey");
-  EXPECT_EQ(store().get_handle("auth0|b").code(), Code::not_found);
+  EXPECT_EQ(*acid::testing::inspect(store()).get_handle("auth0|a"), "jeffrey");
+  EXPECT_EQ(acid::testing::inspect(store()).get_handle("auth0|b").code(), Code::not_found);
 }
 
 TEST_P(StoreConformance, ConcurrentClaimsFromManyThreadsAreDisjoint) {

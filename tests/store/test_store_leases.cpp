@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "support/backends.h"
 #include "support/temp_dir.h"
+#include "support/store_reader.h"
 
 namespace acid::store {
 namespace {
@@ -102,7 +103,7 @@ TEST_P(StoreLeases, AStaleLeaseOfTheSameOwnerIsFenced) {
   EXPECT_EQ(store().complete_job(stale, "host:1:w").code(), Code::conflict);
   EXPECT_EQ(store().reschedule_job(stale, "host:1:w", 5, "{}").code(), Code::conflict);
   EXPECT_EQ(store().fail_job(stale, "host:1:w", "{}").code(), Code::conflict);
-  EXPECT_EQ(store().release_job(stale, "host:1:w").code(), Code::conflict);
+  EXPECT_EQ(acid::testing::inspect(store()).release_job(stale, "host:1:w").code(), Code::conflict);
   EXPECT_EQ(store().renew_lease(stale, 1300, 1000).code(), Code::conflict);
   auto jobs = store().list_jobs("auth0|t1");
   ASSERT_EQ(jobs->size(), 1u);

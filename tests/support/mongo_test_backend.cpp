@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "store/mongo_errors.h"
+#include "store/mongo/mongo_errors.h"
 #include "store/store.h"
 
 namespace acid::testing {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/mongo_bson.h"
+#include "store/mongo/mongo_bson.h"
 
 namespace acid::store::mongo::test {
 

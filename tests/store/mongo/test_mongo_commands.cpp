@@ -3,8 +3,8 @@
 // on every read). No server needed.
 #include <gtest/gtest.h>
 
-#include "store/mongo_commands.h"
-#include "store/mongo_transitions.h"
+#include "store/mongo/mongo_commands.h"
+#include "store/mongo/mongo_transitions.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

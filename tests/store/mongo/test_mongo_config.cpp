@@ -8,7 +8,7 @@
 
 #include <map>
 
-#include "store/mongo_store.h"
+#include "store/mongo/mongo_store.h"
 #include "support/mongo_test_backend.h"
 
 namespace acid::store {

@@ -2,7 +2,7 @@
 // documents are read.
 #include <gtest/gtest.h>
 
-#include "store/mongo_content.h"
+#include "store/mongo/mongo_content.h"
 #include "store/store.h"
 
 namespace acid::store::mongo {

@@ -2,7 +2,7 @@
 // upsert per letter) and the reading of stored ones, including entries that are not UTF-8.
 #include <gtest/gtest.h>
 
-#include "store/mongo_dead_letters.h"
+#include "store/mongo/mongo_dead_letters.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <mongoc/mongoc.h>
 
-#include "store/mongo_errors.h"
+#include "store/mongo/mongo_errors.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json.h"
-#include "store/mongo_indexes.h"
+#include "store/mongo/mongo_indexes.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

@@ -3,8 +3,8 @@
 // exact filter and update each sends, as canonical extended JSON.
 #include <gtest/gtest.h>
 
-#include "store/mongo_commands.h"
-#include "store/mongo_read.h"
+#include "store/mongo/mongo_commands.h"
+#include "store/mongo/mongo_read.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

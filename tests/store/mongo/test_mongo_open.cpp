@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <mongoc/mongoc.h>
 
-#include "store/mongo_indexes.h"
+#include "store/mongo/mongo_indexes.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

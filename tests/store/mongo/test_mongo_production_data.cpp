@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/mongo_bson.h"
+#include "store/mongo/mongo_bson.h"
 #include "store/store.h"
 #include "support/mongo_test_backend.h"
 

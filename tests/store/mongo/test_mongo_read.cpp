@@ -1,7 +1,7 @@
 // Reading every document shape the deployed system has produced (bson -> port types).
 #include <gtest/gtest.h>
 
-#include "store/mongo_read.h"
+#include "store/mongo/mongo_read.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

@@ -5,7 +5,7 @@
 
 #include "audit/people.h"
 #include "core/service_accounts.h"
-#include "store/mongo_read.h"
+#include "store/mongo/mongo_read.h"
 #include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {

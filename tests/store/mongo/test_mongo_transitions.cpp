@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "support/mongo_test_json.h"
-#include "store/mongo_transitions.h"
+#include "store/mongo/mongo_transitions.h"
 
 namespace acid::store::mongo {
 namespace {
