@@ -91,6 +91,11 @@ class Mirror {
   std::unique_ptr<Impl> impl_;
 };
 
+// What an engine lends a mirror: its PDS client and provisioner (asked for on first use), and
+// its log.
+RemoteSource engine_remote(provision::Engine &engine);
+LogFn engine_log(provision::Engine &engine);
+
 // A mirror over an engine's store, PDS client, provisioner (stored credentials), metrics and log.
 Result<std::unique_ptr<Mirror>> make_mirror(provision::Engine &engine);
 
