@@ -314,16 +314,12 @@ Mirror::Mirror(store::Store &store, RemoteSource remote, provision::Metrics &met
 
 Mirror::~Mirror() = default;
 
-Result<std::string> Mirror::sync(const SyncOptions &options) {
-  auto report = impl_->sync(options);
-  if (!report) return std::move(report).error();
-  return to_json(*report);
+Result<SyncReport> Mirror::sync(const SyncOptions &options) {
+  return impl_->sync(options);
 }
 
-Result<std::string> Mirror::verify(const VerifyOptions &options) {
-  auto report = impl_->verify(options);
-  if (!report) return std::move(report).error();
-  return to_json(*report);
+Result<VerifyReport> Mirror::verify(const VerifyOptions &options) {
+  return impl_->verify(options);
 }
 
 RemoteSource engine_remote(provision::Engine &engine) {
