@@ -74,7 +74,7 @@ bool provision(Engine &engine, const std::string &sub, const std::string &label)
   }
   for (int i = 0; i < 10; ++i) {
     auto summary = engine.run_jobs(60'000, 10);
-    if (!summary || summary->find("\"ran\":0") != std::string::npos) break;
+    if (!summary || summary->ran == 0) break;
   }
   auto account = engine.store().get_account(sub);
   return account && account->did.has_value();

@@ -128,7 +128,7 @@ Outcome run_library(const Options &options, const PdsEnv &pds, std::size_t n, in
         engine->handle_log_stream(Tenant::aesthetic, std::string("Bearer ") + kToken, body);
     if (reply.status != 200) die("ingest for provisioning: " + reply.body);
   }
-  auto described = engine->describe_pds_json();  // warm: the client and cached describeServer
+  auto described = engine->describe_pds();  // warm: the client and cached describeServer
   if (!described) die("describeServer", described.error());
 
   std::mutex mu;
@@ -148,18 +148,15 @@ Outcome run_library(const Options &options, const PdsEnv &pds, std::size_t n, in
         auto summary = engine->run_jobs(60'000, 1);
         const double ms = ms_since(t);
         if (!summary) die("run_jobs", summary.error());
-        rapidjson::Document doc;
-        doc.Parse(summary->c_str());
-        if (doc.HasParseError() || !doc.IsObject()) die("run_jobs summary: " + *summary);
-        if (doc["ran"].GetInt() == 0) {
+        if (summary->ran == 0) {
           // Nothing due right now (the rest is leased by other threads, or waits for a retry).
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
           continue;
         }
         std::lock_guard lock(mu);
-        o.retried += static_cast<std::size_t>(doc["retried"].GetInt());
-        const int done = doc["done"].GetInt();
-        const int failed = doc["failed"].GetInt();
+        o.retried += static_cast<std::size_t>(summary->retried);
+        const int done = summary->done;
+        const int failed = summary->failed;
         if (done > 0) o.latency_ms.push_back(ms);
         o.failed += static_cast<std::size_t>(failed);
         if (done + failed > 0) {

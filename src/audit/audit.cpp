@@ -261,12 +261,24 @@ class Auditor {
     const store::Account &a = row.account;
     if (note_service_account(a)) return;
     ++report_.users_checked;
-    const std::string &sub = a.sub;
     const bool deleted_fact = a.deleted_at.has_value();
     const bool gone_in_auth0 = view.known && !view.exists;
     const bool deleted = deleted_fact || gone_in_auth0 || a.state == store::AccountState::deleted ||
                          a.state == store::AccountState::deleting;
+    const bool verified = view.email_verified.value_or(false) || a.verified_at.has_value();
+    check_records(row, deleted);
+    if (verified && !a.did && !deleted && a.state == store::AccountState::none) {
+      note_verified_without_account(a, view);
+    }
+    check_provisioning_state(a, deleted_fact, verified);
+    check_credentials(a);
+    if (a.did) check_did(a, deleted_fact || gone_in_auth0, deleted_fact);
+  }
 
+  // The users, code and verifications records a person needs.
+  void check_records(const store::AuditRow &row, bool deleted) {
+    const store::Account &a = row.account;
+    const std::string &sub = a.sub;
     if (!row.has_user && !deleted) {
       add(Kind::missing_users_record, sub, a.did,
           "verifications or provisioning records exist, no users record", Action::record_signup,
@@ -283,18 +295,21 @@ class Auditor {
       add(Kind::missing_verifications, sub, a.did, "no verifications record", Action::record_signup,
           "record the signup: verifications record (count 0)");
     }
+  }
 
-    const bool verified = view.email_verified.value_or(false) || a.verified_at.has_value();
-    if (verified && !a.did && !deleted && a.state == store::AccountState::none) {
-      add(Kind::verified_no_pds_account, sub, std::nullopt,
-          view.email_verified.value_or(false) ? "Auth0 email_verified is true, no PDS account"
-                                              : "verification recorded, no PDS account",
-          a.verified_at ? Action::manual : Action::record_verification,
-          a.verified_at ? "verification recorded but state none: inspect with `user show`"
-                        : "record the verification: a provision job creates the PDS account");
-    }
+  void note_verified_without_account(const store::Account &a, const Auth0View &view) {
+    const std::string &sub = a.sub;
+    add(Kind::verified_no_pds_account, sub, std::nullopt,
+        view.email_verified.value_or(false) ? "Auth0 email_verified is true, no PDS account"
+                                            : "verification recorded, no PDS account",
+        a.verified_at ? Action::manual : Action::record_verification,
+        a.verified_at ? "verification recorded but state none: inspect with `user show`"
+                      : "record the verification: a provision job creates the PDS account");
+  }
 
-    // Provisioning state.
+  // Provisioning state: failed, stuck without (or behind) its job, or deleted half-way.
+  void check_provisioning_state(const store::Account &a, bool deleted_fact, bool verified) {
+    const std::string &sub = a.sub;
     const UnixMillis now = now_unix_ms();
     if (a.state == store::AccountState::failed) {
       add(Kind::state_failed, sub, a.did,
@@ -327,7 +342,10 @@ class Auditor {
           "state deleted without a deletion in Auth0 (an interrupted re-provision)",
           Action::reprovision, "provision again");
     }
+  }
 
+  void check_credentials(const store::Account &a) {
+    const std::string &sub = a.sub;
     if (a.password && !seal::is_sealed(*a.password)) {  // never sealed automatically
       add(Kind::plaintext_credentials, sub, a.did, "the stored PDS password is plaintext",
           Action::manual, seal_fix(engine_.config().credentials_key.has_value(), sub));
@@ -336,27 +354,29 @@ class Auditor {
       add(Kind::credentials_unusable, sub, a.did, "a DID without a stored password", Action::manual,
           "reset the password with the PDS admin API, then store it");
     }
+  }
 
-    if (a.did) {
-      DidRef ref;
-      ref.sub = sub;
-      ref.did = *a.did;
-      ref.pds_handle = a.pds_handle;
-      ref.deleted = deleted_fact || gone_in_auth0;
-      ref.deletion_recorded = deleted_fact;
-      ref.delete_in_progress = a.state == store::AccountState::deleting &&
-                               open_job(sub, store::JobKind::delete_account).has_value();
-      if (options_.deep && a.password) ref.password = a.password;
-      ref.ac_handle = a.ac_handle;
-      ref.code = a.code;
-      refs_.push_back(std::move(ref));
-      if (a.pds_handle) {
-        const std::string domain = "." + engine_.config().pds_handle_domain;
-        if (!ends_with(lower(*a.pds_handle), lower(domain))) {
-          add(Kind::stale_handle_domain, sub, a.did,
-              "PDS handle " + *a.pds_handle + " is not under " + domain, Action::resync_handle,
-              "an update_handle job moves it under " + domain);
-        }
+  // An account with a DID: kept for the PDS pass, and its handle's domain checked.
+  void check_did(const store::Account &a, bool deleted, bool deletion_recorded) {
+    const std::string &sub = a.sub;
+    DidRef ref;
+    ref.sub = sub;
+    ref.did = *a.did;
+    ref.pds_handle = a.pds_handle;
+    ref.deleted = deleted;
+    ref.deletion_recorded = deletion_recorded;
+    ref.delete_in_progress = a.state == store::AccountState::deleting &&
+                             open_job(sub, store::JobKind::delete_account).has_value();
+    if (options_.deep && a.password) ref.password = a.password;
+    ref.ac_handle = a.ac_handle;
+    ref.code = a.code;
+    refs_.push_back(std::move(ref));
+    if (a.pds_handle) {
+      const std::string domain = "." + engine_.config().pds_handle_domain;
+      if (!ends_with(lower(*a.pds_handle), lower(domain))) {
+        add(Kind::stale_handle_domain, sub, a.did,
+            "PDS handle " + *a.pds_handle + " is not under " + domain, Action::resync_handle,
+            "an update_handle job moves it under " + domain);
       }
     }
   }
@@ -645,72 +665,6 @@ class Auditor {
 };
 
 }  // namespace
-
-const char *to_string(Kind kind) {
-  switch (kind) {
-    case Kind::missing_verifications:
-      return "missing_verifications";
-    case Kind::missing_users_record:
-      return "missing_users_record";
-    case Kind::missing_code:
-      return "missing_code";
-    case Kind::invalid_code:
-      return "invalid_code";
-    case Kind::duplicate_code:
-      return "duplicate_code";
-    case Kind::verified_no_pds_account:
-      return "verified_no_pds_account";
-    case Kind::did_unknown_to_pds:
-      return "did_unknown_to_pds";
-    case Kind::pds_handle_differs:
-      return "pds_handle_differs";
-    case Kind::stale_handle_domain:
-      return "stale_handle_domain";
-    case Kind::orphan_pds_account:
-      return "orphan_pds_account";
-    case Kind::credentials_unusable:
-      return "credentials_unusable";
-    case Kind::plaintext_credentials:
-      return "plaintext_credentials";
-    case Kind::state_failed:
-      return "state_failed";
-    case Kind::state_stuck:
-      return "state_stuck";
-    case Kind::deleted_in_auth0_on_pds:
-      return "deleted_in_auth0_on_pds";
-    case Kind::ac_handle_differs:
-      return "ac_handle_differs";
-    case Kind::users_without_auth0:
-      return "users_without_auth0";
-  }
-  return "unknown";
-}
-
-const char *to_string(Action action) {
-  switch (action) {
-    case Action::manual:
-      return "manual";
-    case Action::record_signup:
-      return "record_signup";
-    case Action::record_verification:
-      return "record_verification";
-    case Action::schedule_provision:
-      return "schedule_provision";
-    case Action::retry_failed:
-      return "retry_failed";
-    case Action::reprovision:
-      return "reprovision";
-    case Action::resync_handle:
-      return "resync_handle";
-    case Action::record_deletion:
-      return "record_deletion";
-    case Action::schedule_delete:
-      return "schedule_delete";
-    case Action::delete_orphan:
-      return "delete_orphan";
-  }
-  return "manual";
-}
 
 Result<Options> parse_options(const rapidjson::Value &o) {
   if (!o.IsObject()) return Error(Code::invalid, "audit options must be a JSON object");

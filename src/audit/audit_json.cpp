@@ -34,6 +34,73 @@ void write_service_accounts(json::Writer &w, const Report &r) {
 
 }  // namespace
 
+// The names of kinds and actions, as the report and the options write them.
+const char *to_string(Kind kind) {
+  switch (kind) {
+    case Kind::missing_verifications:
+      return "missing_verifications";
+    case Kind::missing_users_record:
+      return "missing_users_record";
+    case Kind::missing_code:
+      return "missing_code";
+    case Kind::invalid_code:
+      return "invalid_code";
+    case Kind::duplicate_code:
+      return "duplicate_code";
+    case Kind::verified_no_pds_account:
+      return "verified_no_pds_account";
+    case Kind::did_unknown_to_pds:
+      return "did_unknown_to_pds";
+    case Kind::pds_handle_differs:
+      return "pds_handle_differs";
+    case Kind::stale_handle_domain:
+      return "stale_handle_domain";
+    case Kind::orphan_pds_account:
+      return "orphan_pds_account";
+    case Kind::credentials_unusable:
+      return "credentials_unusable";
+    case Kind::plaintext_credentials:
+      return "plaintext_credentials";
+    case Kind::state_failed:
+      return "state_failed";
+    case Kind::state_stuck:
+      return "state_stuck";
+    case Kind::deleted_in_auth0_on_pds:
+      return "deleted_in_auth0_on_pds";
+    case Kind::ac_handle_differs:
+      return "ac_handle_differs";
+    case Kind::users_without_auth0:
+      return "users_without_auth0";
+  }
+  return "unknown";
+}
+
+const char *to_string(Action action) {
+  switch (action) {
+    case Action::manual:
+      return "manual";
+    case Action::record_signup:
+      return "record_signup";
+    case Action::record_verification:
+      return "record_verification";
+    case Action::schedule_provision:
+      return "schedule_provision";
+    case Action::retry_failed:
+      return "retry_failed";
+    case Action::reprovision:
+      return "reprovision";
+    case Action::resync_handle:
+      return "resync_handle";
+    case Action::record_deletion:
+      return "record_deletion";
+    case Action::schedule_delete:
+      return "schedule_delete";
+    case Action::delete_orphan:
+      return "delete_orphan";
+  }
+  return "manual";
+}
+
 std::string to_json(const Report &r) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);

@@ -297,12 +297,9 @@ class Backfill {
         if (left <= 0) return;
         auto summary = engine_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
         if (!summary) return fail(std::move(summary).error());
-        auto doc = json::parse(*summary);
-        if (!doc) return fail(std::move(doc).error().context("run_jobs summary"));
-        const auto r = json::get_int(*doc, "ran").value_or(0);
-        if (r == 0) return;
-        ran += static_cast<std::uint64_t>(r);
-        failed += static_cast<std::uint64_t>(json::get_int(*doc, "failed").value_or(0));
+        if (summary->ran == 0) return;
+        ran += static_cast<std::uint64_t>(summary->ran);
+        failed += static_cast<std::uint64_t>(summary->failed);
         emit("jobs", ran.load(), std::max(total, ran.load()), failed.load());
       }
     };

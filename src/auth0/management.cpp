@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "auth0/management_replies.h"
 #include "core/json.h"
 #include "core/random.h"
 #include "pds/http.h"
@@ -23,17 +24,11 @@ using pds::HttpReply;
 using pds::detail::HttpOutcome;
 using pds::detail::HttpRequest;
 using pds::detail::HttpTransport;
-
-constexpr std::string_view kUnexpected = "Auth0 returned an unexpected response";
+using namespace management_detail;
 
 // Auth0 caps listings at the first 1000 results and pages at 100 users.
 constexpr std::size_t kMaxListed = 1000;
 constexpr std::size_t kMaxPerPage = 100;
-
-constexpr std::size_t kMaxUserIdBytes = 512;
-constexpr std::size_t kMaxEmailBytes = 512;
-constexpr std::size_t kMaxTokenBytes = 16 * 1024;
-constexpr std::int64_t kMaxTokenLifetimeS = 30LL * 24 * 3600;  // Auth0's own maximum
 
 constexpr std::size_t kTokenBodyLimit = 64 * 1024;
 constexpr std::size_t kUserBodyLimit = 1u << 20;
@@ -57,13 +52,6 @@ std::string encode_query_value(std::string_view text) {
     }
   }
   return out;
-}
-
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c < 0x20 || c == 0x7f;
-  });
 }
 
 // Server-provided text made fit for an error message: printable, bounded, secrets removed.
@@ -166,162 +154,6 @@ Result<std::string> normalize_base_url(std::string_view url) {
   return std::string(url);
 }
 
-// {"k":v,...} from parts that are already JSON values.
-std::string detail_object(std::initializer_list<std::pair<const char *, std::string>> members) {
-  std::string out = "{";
-  for (const auto &[name, value] : members) {
-    if (value.empty()) continue;
-    if (out.size() > 1) out.push_back(',');
-    out += json::quote(name);
-    out.push_back(':');
-    out += value;
-  }
-  out.push_back('}');
-  return out;
-}
-
-Error unexpected(std::string_view endpoint, std::string_view what, int http_status) {
-  return Error(
-      Code::internal,
-      std::string(kUnexpected) + " from " + std::string(endpoint) + ": " + std::string(what),
-      detail_object(
-          {{"http_status", std::to_string(http_status)}, {"endpoint", json::quote(endpoint)}}));
-}
-
-// The error members of a non-2xx body: Management API {"statusCode","error","message",
-// "errorCode"} or token endpoint {"error","error_description"}. Anything else is tolerated.
-struct ErrorBody {
-  std::string error;    // "access_denied", "Not Found", ...
-  std::string message;  // error_description / message
-  std::string error_code;
-};
-
-ErrorBody parse_error_body(std::string_view body) {
-  ErrorBody out;
-  auto doc = json::parse(body);
-  if (!doc || !doc->IsObject()) return out;
-  if (auto v = json::get_string(*doc, "error")) out.error = std::string(*v);
-  if (auto v = json::get_string(*doc, "error_description")) out.message = std::string(*v);
-  if (auto v = json::get_string(*doc, "message")) out.message = std::string(*v);
-  if (auto v = json::get_string(*doc, "errorCode")) out.error_code = std::string(*v);
-  return out;
-}
-
-struct Token {
-  std::string access_token;
-  std::int64_t expires_in_s = 0;
-};
-
-Result<Token> parse_token(std::string_view body, int status) {
-  const std::string_view ep = "/oauth/token";
-  auto doc = json::parse(body);
-  if (!doc) return unexpected(ep, "the body is not JSON", status);
-  if (!doc->IsObject()) return unexpected(ep, "the body is not a JSON object", status);
-  const auto token = json::get_string(*doc, "access_token");
-  if (!token) return unexpected(ep, "access_token is missing or not a string", status);
-  if (token->empty() || token->size() > kMaxTokenBytes) {
-    return unexpected(ep, "access_token is empty or too long", status);
-  }
-  // It goes into an Authorization header: visible ASCII only (a JWT is base64url and dots).
-  for (const char ch : *token) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x21 || c > 0x7e) return unexpected(ep, "access_token holds invalid bytes", status);
-  }
-  const auto expires = json::get_int(*doc, "expires_in");
-  if (!expires) return unexpected(ep, "expires_in is missing or not an integer", status);
-  if (*expires < 1 || *expires > kMaxTokenLifetimeS) {
-    return unexpected(ep, "expires_in is out of range", status);
-  }
-  const auto type = json::get_string(*doc, "token_type");
-  if (!type) return unexpected(ep, "token_type is missing or not a string", status);
-  std::string lower(*type);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch; });
-  if (lower != "bearer") return unexpected(ep, "token_type is not Bearer", status);
-  if (doc->HasMember("scope") && !(*doc)["scope"].IsString()) {
-    return unexpected(ep, "scope is not a string", status);
-  }
-  return Token{std::string(*token), *expires};
-}
-
-Result<User> parse_user(const rapidjson::Value &value, std::string_view ep, int status) {
-  if (!value.IsObject()) return unexpected(ep, "a user is not a JSON object", status);
-  User user;
-  const auto id = json::get_string(value, "user_id");
-  if (!id) return unexpected(ep, "user_id is missing or not a string", status);
-  if (id->empty() || id->size() > kMaxUserIdBytes || has_control(*id)) {
-    return unexpected(ep, "user_id is empty, too long or holds control characters", status);
-  }
-  user.user_id = std::string(*id);
-  if (value.HasMember("email")) {
-    const auto email = json::get_string(value, "email");
-    if (!email) return unexpected(ep, "email is not a string", status);
-    if (email->size() > kMaxEmailBytes || has_control(*email)) {
-      return unexpected(ep, "email is too long or holds control characters", status);
-    }
-    user.email = std::string(*email);
-  }
-  if (value.HasMember("email_verified")) {
-    const auto verified = json::get_bool(value, "email_verified");
-    if (!verified) return unexpected(ep, "email_verified is not a boolean", status);
-    user.email_verified = *verified;
-  }
-  if (value.HasMember("created_at")) {
-    const auto created = json::get_string(value, "created_at");
-    if (!created) return unexpected(ep, "created_at is not a string", status);
-    auto when = parse_timestamp(*created);
-    if (!when) return unexpected(ep, "created_at is not an ISO 8601 timestamp", status);
-    user.created_at = *when;
-  }
-  if (value.HasMember("blocked")) {
-    const auto blocked = json::get_bool(value, "blocked");
-    if (!blocked) return unexpected(ep, "blocked is not a boolean", status);
-    user.blocked = *blocked;
-  }
-  return user;
-}
-
-std::optional<std::size_t> get_count(const rapidjson::Value &obj, const char *name) {
-  const auto v = json::get_int(obj, name);
-  if (!v || *v < 0) return std::nullopt;
-  return static_cast<std::size_t>(*v);
-}
-
-Result<UsersPage> parse_users_page(std::string_view body, const ListUsersQuery &query, int status) {
-  const std::string_view ep = "/api/v2/users";
-  auto doc = json::parse(body);
-  if (!doc) return unexpected(ep, "the body is not JSON", status);
-  if (!doc->IsObject()) {
-    return unexpected(ep, "the body is not a JSON object (include_totals ignored?)", status);
-  }
-  const rapidjson::Value *users = json::get_array(*doc, "users");
-  if (!users) return unexpected(ep, "users is missing or not an array", status);
-  const auto start = get_count(*doc, "start");
-  const auto limit = get_count(*doc, "limit");
-  const auto length = get_count(*doc, "length");
-  const auto total = get_count(*doc, "total");
-  if (!start || !limit || !length || !total) {
-    return unexpected(ep, "start, limit, length or total is missing or not a count", status);
-  }
-  const std::size_t n = users->Size();
-  if (n > query.per_page) return unexpected(ep, "more users than per_page", status);
-  if (*length != n) return unexpected(ep, "length does not match the users array", status);
-  if (*start != query.page * query.per_page) {
-    return unexpected(ep, "start does not match the page requested", status);
-  }
-  UsersPage page;
-  page.start = *start;
-  page.limit = *limit;
-  page.total = *total;
-  page.users.reserve(n);
-  for (const auto &item : users->GetArray()) {
-    auto user = parse_user(item, ep, status);
-    if (!user) return std::move(user).error();
-    page.users.push_back(std::move(*user));
-  }
-  return page;
-}
-
 }  // namespace
 
 std::string percent_encode(std::string_view text) {
@@ -419,10 +251,7 @@ struct ManagementClient::Impl {
     if (repeated) ++stats.retries;
   }
 
-  // Sends one logical request. Network failures and 5xx are retried with backoff (up to
-  // max_attempts), 429s are waited out per x-ratelimit-reset (up to max_rate_limit_retries
-  // waits). Any other reply is returned for the caller to interpret.
-  Result<HttpReply> exchange(const Call &call, const std::string &bearer) {
+  HttpRequest request_for(const Call &call, const std::string &bearer) const {
     HttpRequest request;
     request.url = call.url;
     request.post = !call.body.empty();
@@ -433,7 +262,88 @@ struct ManagementClient::Impl {
     request.max_body_bytes = call.max_body;
     request.ca_file = config.ca_file;
     request.user_agent = config.user_agent;
+    return request;
+  }
 
+  // A transport failure that trying again cannot mend (an unreadable answer, TLS, a request
+  // that cannot be made); nullopt for one worth retrying.
+  std::optional<Error> unretried_transport_error(const Call &call, const HttpOutcome &outcome,
+                                                 pds::ErrorKind kind,
+                                                 const std::string &what) const {
+    if (kind == pds::ErrorKind::invalid_response) {
+      return Error(Code::internal,
+                   std::string(kUnexpected) + " from " + call.endpoint + ": " +
+                       (outcome.body_too_large
+                            ? "the body is larger than " + std::to_string(call.max_body) + " bytes"
+                            : what),
+                   detail_object({{"endpoint", json::quote(call.endpoint)}}));
+    }
+    if (kind == pds::ErrorKind::tls) {
+      return Error(
+          Code::unavailable, "TLS with Auth0 failed (not retried): " + what,
+          detail_object({{"endpoint", json::quote(call.endpoint)}, {"kind", json::quote("tls")}}));
+    }
+    if (kind == pds::ErrorKind::config) {
+      return Error(Code::config, "Auth0 request could not be made: " + what,
+                   detail_object({{"endpoint", json::quote(call.endpoint)}}));
+    }
+    return std::nullopt;
+  }
+
+  static Error unreachable_error(const Call &call, pds::ErrorKind kind,
+                                 const std::string &attempts_json, const std::string &what) {
+    const bool timed_out = kind == pds::ErrorKind::timeout;
+    return Error(Code::unavailable,
+                 "Auth0 " + call.endpoint + (timed_out ? " timed out" : " unreachable") +
+                     " after " + attempts_json + " attempt(s): " + what,
+                 detail_object({{"endpoint", json::quote(call.endpoint)},
+                                {"kind", json::quote(timed_out ? "timeout" : "network")},
+                                {"attempts", attempts_json}}));
+  }
+
+  // How long to wait after a 429: until x-ratelimit-reset, else (none usable, or already past)
+  // the backoff for the `rate_waits + 1`th wait.
+  std::int64_t rate_limit_wait_ms(const HttpReply &reply, int rate_waits) {
+    std::int64_t wait_ms = 0;
+    const auto reset_header = reply.header("x-ratelimit-reset");
+    const auto reset = reset_header ? parse_decimal(*reset_header) : std::nullopt;
+    if (reset && *reset < std::numeric_limits<std::int64_t>::max() / 1000) {
+      wait_ms = *reset * 1000 - clock.unix_ms();
+    }
+    if (wait_ms <= 0) wait_ms = backoff_ms(rate_waits + 1);
+    return wait_ms;
+  }
+
+  static Error rate_limit_error(const Call &call, std::int64_t wait_ms,
+                                const std::string &attempts_json) {
+    return Error(Code::rate_limited,
+                 "Auth0 rate limit on " + call.endpoint + " (resets in " + std::to_string(wait_ms) +
+                     " ms, after " + attempts_json + " attempt(s))",
+                 detail_object({{"http_status", "429"},
+                                {"endpoint", json::quote(call.endpoint)},
+                                {"retry_after_ms", std::to_string(wait_ms)},
+                                {"attempts", attempts_json}}));
+  }
+
+  Error server_error(const Call &call, const HttpReply &reply, const std::string &attempts_json,
+                     const std::string &bearer) const {
+    const ErrorBody err = parse_error_body(reply.body);
+    std::string message = "Auth0 " + call.endpoint + " failed with HTTP " +
+                          std::to_string(reply.status) + " after " + attempts_json + " attempt(s)";
+    if (!err.message.empty()) {
+      message += ": " + safe_text(err.message, {config.client_secret, bearer});
+    }
+    return Error(Code::unavailable, std::move(message),
+                 detail_object({{"http_status", std::to_string(reply.status)},
+                                {"endpoint", json::quote(call.endpoint)},
+                                {"attempts", attempts_json}}));
+  }
+
+  // Sends one logical request. Network failures and 5xx are retried with backoff (up to
+  // max_attempts), 429s are waited out per x-ratelimit-reset (up to max_rate_limit_retries
+  // waits). Any other reply is returned for the caller to interpret.
+  Result<HttpReply> exchange(const Call &call, const std::string &bearer) {
+    const HttpRequest request = request_for(call, bearer);
     int failures = 0;
     int rate_waits = 0;
     for (int sent = 0;; ++sent) {
@@ -444,35 +354,15 @@ struct ManagementClient::Impl {
       if (outcome.curl_code != 0) {
         const auto kind = pds::detail::classify_curl(outcome.curl_code, outcome.body_too_large);
         const std::string what = safe_text(outcome.curl_message, {config.client_secret, bearer});
-        if (kind == pds::ErrorKind::invalid_response) {
-          return Error(Code::internal,
-                       std::string(kUnexpected) + " from " + call.endpoint + ": " +
-                           (outcome.body_too_large ? "the body is larger than " +
-                                                         std::to_string(call.max_body) + " bytes"
-                                                   : what),
-                       detail_object({{"endpoint", json::quote(call.endpoint)}}));
-        }
-        if (kind == pds::ErrorKind::tls) {
-          return Error(Code::unavailable, "TLS with Auth0 failed (not retried): " + what,
-                       detail_object({{"endpoint", json::quote(call.endpoint)},
-                                      {"kind", json::quote("tls")}}));
-        }
-        if (kind == pds::ErrorKind::config) {
-          return Error(Code::config, "Auth0 request could not be made: " + what,
-                       detail_object({{"endpoint", json::quote(call.endpoint)}}));
+        if (auto final_error = unretried_transport_error(call, outcome, kind, what)) {
+          return std::move(*final_error);
         }
         ++failures;
         if (failures < config.max_attempts) {
           clock.sleep_ms(backoff_ms(failures));
           continue;
         }
-        const bool timed_out = kind == pds::ErrorKind::timeout;
-        return Error(Code::unavailable,
-                     "Auth0 " + call.endpoint + (timed_out ? " timed out" : " unreachable") +
-                         " after " + attempts_json + " attempt(s): " + what,
-                     detail_object({{"endpoint", json::quote(call.endpoint)},
-                                    {"kind", json::quote(timed_out ? "timeout" : "network")},
-                                    {"attempts", attempts_json}}));
+        return unreachable_error(call, kind, attempts_json, what);
       }
       const HttpReply &reply = outcome.reply;
       note_rate_limit(reply);
@@ -482,23 +372,10 @@ struct ManagementClient::Impl {
           std::lock_guard lock(stats_mu);
           ++stats.rate_limited;
         }
-        std::int64_t wait_ms = 0;
-        const auto reset_header = reply.header("x-ratelimit-reset");
-        const auto reset = reset_header ? parse_decimal(*reset_header) : std::nullopt;
-        if (reset && *reset < std::numeric_limits<std::int64_t>::max() / 1000) {
-          wait_ms = *reset * 1000 - clock.unix_ms();
-        }
-        // No (usable) reset time, or one already past: back off instead of hammering.
-        if (wait_ms <= 0) wait_ms = backoff_ms(rate_waits + 1);
+        const std::int64_t wait_ms = rate_limit_wait_ms(reply, rate_waits);
         if (rate_waits >= config.max_rate_limit_retries ||
             wait_ms > config.max_rate_limit_wait_ms) {
-          return Error(Code::rate_limited,
-                       "Auth0 rate limit on " + call.endpoint + " (resets in " +
-                           std::to_string(wait_ms) + " ms, after " + attempts_json + " attempt(s))",
-                       detail_object({{"http_status", "429"},
-                                      {"endpoint", json::quote(call.endpoint)},
-                                      {"retry_after_ms", std::to_string(wait_ms)},
-                                      {"attempts", attempts_json}}));
+          return rate_limit_error(call, wait_ms, attempts_json);
         }
         ++rate_waits;
         clock.sleep_ms(wait_ms);
@@ -510,16 +387,7 @@ struct ManagementClient::Impl {
           clock.sleep_ms(backoff_ms(failures));
           continue;
         }
-        const ErrorBody err = parse_error_body(reply.body);
-        std::string message = "Auth0 " + call.endpoint + " failed with HTTP " +
-                              std::to_string(status) + " after " + attempts_json + " attempt(s)";
-        if (!err.message.empty()) {
-          message += ": " + safe_text(err.message, {config.client_secret, bearer});
-        }
-        return Error(Code::unavailable, std::move(message),
-                     detail_object({{"http_status", std::to_string(status)},
-                                    {"endpoint", json::quote(call.endpoint)},
-                                    {"attempts", attempts_json}}));
+        return server_error(call, reply, attempts_json, bearer);
       }
       return std::move(outcome.reply);
     }

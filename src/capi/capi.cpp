@@ -334,7 +334,7 @@ ACID_EXTERN int acid_run_jobs(acid_client *client, int64_t budget_ms, int max_jo
     *result_json = nullptr;
     auto summary = client->engine->run_jobs(budget_ms, max_jobs);
     if (!summary) return std::move(summary).error();
-    return acid::capi::hand_out(*summary, result_json);
+    return acid::capi::hand_out(acid::provision::to_json(*summary), result_json);
   });
 }
 
@@ -343,9 +343,9 @@ ACID_EXTERN int acid_user_get(acid_client *client, const char *sub, char **user_
     ACID_TRY(require(client != nullptr && sub != nullptr && user_json != nullptr,
                      "acid_user_get: client, sub and user_json are required"));
     *user_json = nullptr;
-    auto text = client->engine->user_json(sub);
-    if (!text) return std::move(text).error();
-    return acid::capi::hand_out(*text, user_json);
+    auto user = client->engine->user(sub);
+    if (!user) return std::move(user).error();
+    return acid::capi::hand_out(acid::provision::to_json(*user), user_json);
   });
 }
 
@@ -418,9 +418,9 @@ ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json) {
     ACID_TRY(require(client != nullptr && result_json != nullptr,
                      "acid_pds_describe: client and result_json are required"));
     *result_json = nullptr;
-    auto text = client->engine->describe_pds_json();
-    if (!text) return std::move(text).error();
-    return acid::capi::hand_out(*text, result_json);
+    auto described = client->engine->describe_pds();
+    if (!described) return std::move(described).error();
+    return acid::capi::hand_out(acid::provision::to_json(*described), result_json);
   });
 }
 

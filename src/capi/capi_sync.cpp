@@ -37,7 +37,7 @@ ACID_EXTERN int acid_sync_records(acid_client *client, const char *options_json,
     if (!mirror) return std::move(mirror).error();
     auto report = (*mirror)->sync(*options);
     if (!report) return std::move(report).error();
-    return acid::capi::hand_out(*report, report_json);
+    return acid::capi::hand_out(acid::sync::to_json(*report), report_json);
   });
 }
 
@@ -53,7 +53,7 @@ ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json,
     if (!mirror) return std::move(mirror).error();
     auto report = (*mirror)->verify(*options);
     if (!report) return std::move(report).error();
-    return acid::capi::hand_out(*report, report_json);
+    return acid::capi::hand_out(acid::sync::to_json(*report), report_json);
   });
 }
 

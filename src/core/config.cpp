@@ -360,55 +360,77 @@ std::span<const std::string_view> Config::variable_names() {
   return kVariables;
 }
 
-Result<Config> Config::from_env(const EnvLookup &env) {
-  Config c;
+namespace {
+
+// Reads the variables for Config::from_env: empty counts as unset, control characters are a
+// problem. Remembers which variables were set and collects every problem and note, so one
+// load reports all of them at once.
+struct EnvReader {
+  const EnvLookup &env;
+  std::map<std::string, bool, std::less<>> &set;
+  std::vector<std::string> &notes;
   Problems problems;
 
-  // Reads a variable; empty counts as unset; control characters are a problem.
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
+  std::optional<std::string> get(std::string_view name) {
     std::optional<std::string> v = env(name);
     if (v && v->empty()) v.reset();
-    c.set_[std::string(name)] = v.has_value();
+    set[std::string(name)] = v.has_value();
     if (v && has_control(*v)) {
       problems.add(name, "contains control characters (a stray newline?)");
       v.reset();
     }
     return v;
-  };
+  }
 
-  // Store.
-  const auto store = get(kStore);
-  const auto mongo_uri = get(kMongoUri);
-  const auto mongo_name = get(kMongoName);
+  // An http:// or https:// base URL, normalized, into `out`; a problem when it is not one.
+  void base_url(std::string_view name, std::string &out) {
+    if (const auto v = get(name)) {
+      if (const auto url = parse_http_url(*v)) {
+        out = url->normalized;
+      } else {
+        problems.add(name, "expected an http:// or https:// base URL with a host");
+      }
+    }
+  }
+};
+
+// ACID_STORE, checked for shape only (the store opens it); else the deployed MongoDB pair.
+void read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
+  std::string_view sqlite_path;
+  const bool sqlite = s.rfind("sqlite:", 0) == 0;
+  if (sqlite) {
+    sqlite_path = s.substr(7);
+    if (sqlite_path.rfind("//", 0) == 0) sqlite_path.remove_prefix(2);
+    sqlite_path = sqlite_path.substr(0, sqlite_path.find('?'));
+  }
+  std::string_view mongo_rest;
+  if (s.rfind("mongodb://", 0) == 0) mongo_rest = s.substr(10);
+  if (s.rfind("mongodb+srv://", 0) == 0) mongo_rest = s.substr(14);
+  const std::string_view mongo_hosts = mongo_rest.substr(0, mongo_rest.find_first_of("/?"));
+  const bool mongo = !mongo_hosts.empty() && mongo_hosts.back() != '@';
+  if (sqlite && sqlite_path.empty()) {
+    r.problems.add(kStore, "the sqlite: URI names no file");
+  } else if (!sqlite && !mongo) {
+    r.problems.add(kStore, "expected sqlite:PATH, mongodb://... or mongodb+srv://...");
+  } else {
+    c.store_uri = std::string(s);
+  }
+}
+
+void read_store(EnvReader &r, Config &c) {
+  const auto store = r.get(kStore);
+  const auto mongo_uri = r.get(kMongoUri);
+  const auto mongo_name = r.get(kMongoName);
   if (store) {
-    const std::string_view s = *store;
-    std::string_view sqlite_path;
-    const bool sqlite = s.rfind("sqlite:", 0) == 0;
-    if (sqlite) {
-      sqlite_path = s.substr(7);
-      if (sqlite_path.rfind("//", 0) == 0) sqlite_path.remove_prefix(2);
-      sqlite_path = sqlite_path.substr(0, sqlite_path.find('?'));
-    }
-    std::string_view mongo_rest;
-    if (s.rfind("mongodb://", 0) == 0) mongo_rest = s.substr(10);
-    if (s.rfind("mongodb+srv://", 0) == 0) mongo_rest = s.substr(14);
-    const std::string_view mongo_hosts = mongo_rest.substr(0, mongo_rest.find_first_of("/?"));
-    const bool mongo = !mongo_hosts.empty() && mongo_hosts.back() != '@';
-    if (sqlite && sqlite_path.empty()) {
-      problems.add(kStore, "the sqlite: URI names no file");
-    } else if (!sqlite && !mongo) {
-      problems.add(kStore, "expected sqlite:PATH, mongodb://... or mongodb+srv://...");
-    } else {
-      c.store_uri = *store;
-    }
+    read_explicit_store(r, c, *store);
     if (mongo_uri) {
-      c.load_notes_.push_back(std::string(kStore) + " is set, so " + std::string(kMongoUri) +
-                              " and " + std::string(kMongoName) + " are ignored");
+      r.notes.push_back(std::string(kStore) + " is set, so " + std::string(kMongoUri) + " and " +
+                        std::string(kMongoName) + " are ignored");
     }
   } else if (mongo_uri) {
     if (!mongo_name) {
-      problems.add(kMongoName,
-                   "required when " + std::string(kMongoUri) + " is set (it names the database)");
+      r.problems.add(kMongoName,
+                     "required when " + std::string(kMongoUri) + " is set (it names the database)");
     } else {
       auto uri = mongodb_store_uri(*mongo_uri, *mongo_name);
       if (uri) {
@@ -417,51 +439,48 @@ Result<Config> Config::from_env(const EnvLookup &env) {
         // The message already starts with the variable's name.
         const std::string m = uri.error().message;
         const std::size_t colon = m.find(": ");
-        problems.add(m.substr(0, colon), m.substr(colon + 2));
+        r.problems.add(m.substr(0, colon), m.substr(colon + 2));
       }
     }
   } else if (mongo_name) {
-    c.load_notes_.push_back(std::string(kMongoName) + " is set without " + std::string(kMongoUri) +
-                            ": it is ignored");
+    r.notes.push_back(std::string(kMongoName) + " is set without " + std::string(kMongoUri) +
+                      ": it is ignored");
   }
   if (!store && !mongo_uri) {
-    if (const auto why = default_store_unusable(env)) problems.add(kStore, *why);
+    if (const auto why = default_store_unusable(r.env)) r.problems.add(kStore, *why);
   }
+}
 
-  // PDS.
-  if (const auto v = get(kPdsUrl)) {
+// PDS_URL, PDS_ADMIN_PASSWORD, ACID_PDS_HANDLE_DOMAIN and ACID_MEDIA_BASE_URL.
+void read_pds(EnvReader &r, Config &c) {
+  if (const auto v = r.get(kPdsUrl)) {
     if (const auto url = parse_http_url(*v)) {
       c.pds_url = url->normalized;
       if (!url->https && !is_loopback(url->authority)) {
-        c.load_notes_.push_back(std::string(kPdsUrl) +
-                                " is plain http to a host that is not loopback: the admin "
-                                "password would cross the network unencrypted (the PDS client "
-                                "refuses such a URL)");
+        r.notes.push_back(std::string(kPdsUrl) +
+                          " is plain http to a host that is not loopback: the admin "
+                          "password would cross the network unencrypted (the PDS client "
+                          "refuses such a URL)");
       }
     } else {
-      problems.add(kPdsUrl, "expected an http:// or https:// base URL with a host");
+      r.problems.add(kPdsUrl, "expected an http:// or https:// base URL with a host");
     }
   }
-  c.pds_admin_password = get(kPdsPassword);
-  if (const auto v = get(kHandleDomain)) {
+  c.pds_admin_password = r.get(kPdsPassword);
+  if (const auto v = r.get(kHandleDomain)) {
     if (valid_handle_domain(*v)) {
       c.pds_handle_domain = *v;
     } else {
-      problems.add(kHandleDomain,
-                   "expected a domain of lowercase labels (letters, digits, '-') such as "
-                   "at.example.com, without leading or trailing dots");
+      r.problems.add(kHandleDomain,
+                     "expected a domain of lowercase labels (letters, digits, '-') such as "
+                     "at.example.com, without leading or trailing dots");
     }
   }
+  r.base_url(kMediaBase, c.media_base_url);
+}
 
-  if (const auto v = get(kMediaBase)) {
-    if (const auto url = parse_http_url(*v)) {
-      c.media_base_url = url->normalized;
-    } else {
-      problems.add(kMediaBase, "expected an http:// or https:// base URL with a host");
-    }
-  }
-
-  // Auth0 tenants.
+// Both tenants' log tokens, Management API base URLs and M2M pairs; misspelt names are noted.
+void read_auth0_tenants(EnvReader &r, Config &c) {
   struct TenantVars {
     Auth0TenantConfig *config;
     std::string_view log_token, base_url, m2m_id, m2m_secret;
@@ -471,82 +490,91 @@ Result<Config> Config::from_env(const EnvLookup &env) {
       {&c.sotce, kSotceLogToken, kSotceAuth0Base, kSotceM2mId, kSotceM2mSecret},
   }};
   for (const TenantVars &t : tenants) {
-    t.config->log_token = get(t.log_token);
-    if (const auto v = get(t.base_url)) {
-      if (const auto url = parse_http_url(*v)) {
-        t.config->base_url = url->normalized;
-      } else {
-        problems.add(t.base_url, "expected an http:// or https:// base URL with a host");
-      }
-    }
-    t.config->m2m_client_id = get(t.m2m_id);
-    t.config->m2m_secret = get(t.m2m_secret);
+    t.config->log_token = r.get(t.log_token);
+    r.base_url(t.base_url, t.config->base_url);
+    t.config->m2m_client_id = r.get(t.m2m_id);
+    t.config->m2m_secret = r.get(t.m2m_secret);
     if (t.config->m2m_client_id.has_value() != t.config->m2m_secret.has_value()) {
       const bool id_set = t.config->m2m_client_id.has_value();
-      problems.add(id_set ? t.m2m_secret : t.m2m_id,
-                   "must be set together with " + std::string(id_set ? t.m2m_id : t.m2m_secret));
+      r.problems.add(id_set ? t.m2m_secret : t.m2m_id,
+                     "must be set together with " + std::string(id_set ? t.m2m_id : t.m2m_secret));
     }
   }
   for (const auto &[wrong, right] : kMisnamed) {
-    const auto v = env(wrong);
+    const auto v = r.env(wrong);
     if (v && !v->empty()) {
-      c.load_notes_.push_back(std::string(wrong) + " is set but not read: the variable is " +
-                              std::string(right));
+      r.notes.push_back(std::string(wrong) + " is set but not read: the variable is " +
+                        std::string(right));
     }
   }
+}
 
-  // Credentials.
-  if (std::optional<std::string> v = get(kKey)) {
+// ACID_CREDENTIALS_KEY (the text is wiped once parsed) and ACID_ALLOW_PLAINTEXT_CREDENTIALS.
+void read_credentials(EnvReader &r, Config &c) {
+  if (std::optional<std::string> v = r.get(kKey)) {
     std::string &text = *v;
     auto ring = seal::KeyRing::parse(text);
     OPENSSL_cleanse(text.data(), text.size());  // this copy of the key text is ours to wipe
     if (ring) {
       c.credentials_key = std::move(ring).value();
     } else {
-      problems.add(kKey, ring.error().message);
+      r.problems.add(kKey, ring.error().message);
     }
   }
-  if (const auto v = get(kPlaintext)) {
+  if (const auto v = r.get(kPlaintext)) {
     if (*v == "1" || *v == "true") {
       c.allow_plaintext_credentials = true;
     } else if (*v == "0" || *v == "false") {
       c.allow_plaintext_credentials = false;
     } else {
-      problems.add(kPlaintext, "expected exactly 1, 0, true or false");
+      r.problems.add(kPlaintext, "expected exactly 1, 0, true or false");
     }
   }
+}
 
-  // Jobs and daemon.
-  if (const auto v = get(kMaxAttempts)) {
+// ACID_MAX_ATTEMPTS, ACID_DAEMON_LISTEN, ACID_HANDLE_CHANGED_TOKEN and ACID_SERVICE_ACCOUNTS.
+void read_jobs_and_daemon(EnvReader &r, Config &c) {
+  if (const auto v = r.get(kMaxAttempts)) {
     const bool digits = v->size() <= 3 && std::all_of(v->begin(), v->end(), is_digit);
     const int n = digits ? std::atoi(v->c_str()) : 0;
     if (digits && n >= 1 && n <= 100 && v->front() != '0') {
       c.max_attempts = n;
     } else {
-      problems.add(kMaxAttempts, "expected a whole number from 1 to 100");
+      r.problems.add(kMaxAttempts, "expected a whole number from 1 to 100");
     }
   }
-  if (const auto v = get(kListen)) {
+  if (const auto v = r.get(kListen)) {
     const auto hp = parse_host_port(*v, true);
     if (hp) {
       c.daemon_host = hp->host;
       c.daemon_port = *hp->port;
     } else {
-      problems.add(kListen, "expected HOST:PORT or [IPv6]:PORT with a port from 1 to 65535");
+      r.problems.add(kListen, "expected HOST:PORT or [IPv6]:PORT with a port from 1 to 65535");
     }
   }
-  c.handle_changed_token = get(kHandleToken);
-  if (const auto v = get(kServiceAccounts)) {
+  c.handle_changed_token = r.get(kHandleToken);
+  if (const auto v = r.get(kServiceAccounts)) {
     auto accounts = ServiceAccounts::parse(*v);
     if (accounts) {
       c.service_accounts = std::move(*accounts);
     } else {
-      problems.add(kServiceAccounts,
-                   accounts.error().message + " (expected ids and DIDs separated by commas)");
+      r.problems.add(kServiceAccounts,
+                     accounts.error().message + " (expected ids and DIDs separated by commas)");
     }
   }
+}
 
-  if (!problems.empty()) return problems.error();
+}  // namespace
+
+Result<Config> Config::from_env(const EnvLookup &env) {
+  Config c;
+  EnvReader reader{env, c.set_, c.load_notes_, {}};
+  read_store(reader, c);
+  read_pds(reader, c);
+  read_auth0_tenants(reader, c);
+  read_credentials(reader, c);
+  read_jobs_and_daemon(reader, c);
+  if (!reader.problems.empty()) return reader.problems.error();
   return c;
 }
 

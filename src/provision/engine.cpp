@@ -190,14 +190,14 @@ HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_vie
   return intake(tenant, body, true, nullptr);
 }
 
-Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
+Result<JobRunSummary> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
   if (budget_ms <= 0 || max_jobs <= 0) {
     return Error(Code::invalid, "run_jobs needs a positive budget and job count");
   }
   const UnixMillis deadline = now_unix_ms() + budget_ms;
-  JobTally tally;
+  JobRunSummary tally;
   int &ran = tally.ran;
-  bool remaining_due = false;
+  bool &remaining_due = tally.remaining_due;
   while (ran < max_jobs) {
     const UnixMillis now = now_unix_ms();
     if (now >= deadline) {
@@ -236,11 +236,7 @@ Result<std::string> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
     ACID_TRY(record_job_outcome(job, result, runner, tally));
   }
   if (ran >= max_jobs) remaining_due = true;
-  return "{\"ran\":" + std::to_string(ran) + ",\"done\":" + std::to_string(tally.done) +
-         ",\"retried\":" + std::to_string(tally.retried) +
-         ",\"failed\":" + std::to_string(tally.failed) +
-         ",\"superseded\":" + std::to_string(tally.superseded) +
-         ",\"remaining_due\":" + (remaining_due ? "true" : "false") + "}";
+  return tally;
 }
 
 void Engine::note_lease_keeping(const store::Job &job, const LeaseKeeper &keeper) {
@@ -335,83 +331,12 @@ Status Engine::stale_result(const store::Job &job, Status refused, JobTally &tal
   return Status::ok();
 }
 
-Result<std::string> Engine::user_json(std::string_view sub) {
+Result<UserView> Engine::user(std::string_view sub) {
   auto account = store_->get_account(sub);
   if (!account) return std::move(account).error();
-  const store::Account &a = *account;
   auto jobs = store_->list_jobs(sub);
   if (!jobs) return std::move(jobs).error();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  auto opt_string = [&](const char *key, const std::optional<std::string> &v) {
-    w.Key(key);
-    if (v) {
-      w.String(*v);
-    } else {
-      w.Null();
-    }
-  };
-  auto opt_time = [&](const char *key, const std::optional<UnixMillis> &v) {
-    w.Key(key);
-    if (v) {
-      w.String(format_iso8601(*v));
-    } else {
-      w.Null();
-    }
-  };
-  w.StartObject();
-  w.Key("sub");
-  w.String(a.sub);
-  opt_string("code", a.code);
-  opt_time("when", a.when);
-  w.Key("verifications");
-  if (a.has_verifications) {
-    w.Int64(a.verification_count);
-  } else {
-    w.Null();
-  }
-  w.Key("email_verified");
-  w.Bool(a.verified_at.has_value());
-  opt_time("signed_up_at", a.signed_up_at);
-  opt_time("verified_at", a.verified_at);
-  opt_time("deleted_at", a.deleted_at);
-  opt_string("handle", a.ac_handle);
-  w.Key("state");
-  w.String(to_string(a.state));
-  opt_string("did", a.did);
-  opt_string("pds_handle", a.pds_handle);
-  opt_string("pds_created_at", a.pds_created_at);
-  w.Key("credentials");
-  if (!a.password) {
-    w.Null();
-  } else {
-    w.String(seal::is_sealed(*a.password) ? "sealed" : "plaintext");
-  }
-  w.Key("attempts");
-  w.Int(a.attempts);
-  w.Key("last_error");
-  if (a.last_error.empty()) {
-    w.Null();
-  } else {
-    w.RawValue(a.last_error.data(), a.last_error.size(), rapidjson::kObjectType);
-  }
-  w.Key("jobs");
-  w.StartArray();
-  for (const auto &j : *jobs) {
-    w.StartObject();
-    w.Key("kind");
-    w.String(to_string(j.kind));
-    w.Key("status");
-    w.String(j.failed ? "failed" : "open");
-    w.Key("attempts");
-    w.Int(j.attempts);
-    w.Key("due");
-    w.String(format_iso8601(j.due_at));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return UserView{std::move(*account), std::move(*jobs)};
 }
 
 Result<std::optional<std::string>> Engine::service_account(std::string_view sub) {
@@ -551,28 +476,12 @@ std::string Engine::metrics_text() const {
   return metrics_.prometheus_text();
 }
 
-Result<std::string> Engine::describe_pds_json() {
+Result<PdsDescription> Engine::describe_pds() {
   auto client = pds_client();
   if (!client) return std::move(client).error();
   auto desc = (*client)->describe_server();
   if (!desc) return std::move(desc).error();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  w.Key("url");
-  w.String((*client)->base_url());
-  w.Key("did");
-  w.String(desc->did);
-  w.Key("availableUserDomains");
-  w.StartArray();
-  for (const auto &d : desc->available_user_domains) w.String(d);
-  w.EndArray();
-  w.Key("inviteCodeRequired");
-  w.Bool(desc->invite_code_required);
-  w.Key("phoneVerificationRequired");
-  w.Bool(desc->phone_verification_required);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return PdsDescription{(*client)->base_url(), std::move(*desc)};
 }
 
 }  // namespace acid::provision

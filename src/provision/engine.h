@@ -18,6 +18,7 @@
 #include "pds/xrpc_client.h"
 #include "provision/metrics.h"
 #include "provision/provisioner.h"
+#include "provision/results.h"
 #include "store/store.h"
 
 namespace acid::provision {
@@ -62,12 +63,11 @@ class Engine {
   HttpReply handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
                               std::string_view body);
 
-  // Runs due jobs until `max_jobs` ran, nothing is due, or `budget_ms` passed. Summary JSON:
-  // {"ran":N,"done":N,"retried":N,"failed":N,"superseded":N,"remaining_due":bool}.
-  Result<std::string> run_jobs(std::int64_t budget_ms, int max_jobs);
+  // Runs due jobs until `max_jobs` ran, nothing is due, or `budget_ms` passed.
+  Result<JobRunSummary> run_jobs(std::int64_t budget_ms, int max_jobs);
 
-  // The user's record as JSON (never the password).
-  Result<std::string> user_json(std::string_view sub);
+  // The user's record and jobs (its JSON never carries the password).
+  Result<UserView> user(std::string_view sub);
   // failed -> pending with a fresh job.
   Status retry_user(std::string_view sub);
   // Records the person's AC handle (AC rules, case-insensitive uniqueness) and, when they have a
@@ -96,8 +96,8 @@ class Engine {
   Result<std::string> replay_dead_letter(std::string_view id);
 
   std::string metrics_text() const;
-  // describeServer of the configured PDS, as JSON.
-  Result<std::string> describe_pds_json();
+  // describeServer of the configured PDS.
+  Result<PdsDescription> describe_pds();
   const Config &config() const { return options_.config; }
   store::Store &store() { return *store_; }
   code::CodeAllocator &allocator() { return *allocator_; }
@@ -128,9 +128,7 @@ class Engine {
   Result<auth0::ManagementClient *> intake_management(Tenant tenant);
   UnixMillis code_time_for_verification(const auth0::LogEvent &ev, UnixMillis deadline);
   // run_jobs' bookkeeping (engine.cpp): each outcome recorded under the job's lease token.
-  struct JobTally {
-    int ran = 0, done = 0, retried = 0, failed = 0, superseded = 0;
-  };
+  using JobTally = JobRunSummary;
   Status record_job_outcome(const store::Job &job, const JobResult &result, Provisioner *runner,
                             JobTally &tally);
   Status stale_result(const store::Job &job, Status refused, JobTally &tally);

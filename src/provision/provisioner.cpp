@@ -113,25 +113,7 @@ JobResult Provisioner::provision(const std::string &sub) {
     auto account = store_.get_account(sub);
     if (!account) return retry_after(std::move(account).error());
     const store::Account &a = *account;
-    switch (a.state) {
-      case store::AccountState::active:
-        // The stored password is left as it is, even plaintext: the deployed code reads it
-        // (sealing is `acidentity credentials seal`, on purpose only).
-        return follow_handle(a, "already active");
-      case store::AccountState::failed:
-        if (a.did) break;  // a DID written since (by other code): the state follows, below
-        [[fallthrough]];
-      case store::AccountState::none:
-      case store::AccountState::deleting:
-      case store::AccountState::deleted:
-        return JobResult{Outcome::done,
-                         {},
-                         {},
-                         std::string("nothing to provision: account is ") + to_string(a.state)};
-      case store::AccountState::pending:
-      case store::AccountState::creating:
-        break;
-    }
+    if (auto settled = settled_by_state(a)) return std::move(*settled);
     // An account with a DID, whoever wrote it, is never created again.
     if (a.did) {
       auto adopted = adopt_existing(a);
@@ -152,28 +134,7 @@ JobResult Provisioner::provision(const std::string &sub) {
       if (!opened) return give_up(std::move(opened).error().context("reading the intent"));
       password = std::move(*opened);
     } else {
-      std::string email;
-      if (a.email) {
-        email = *a.email;
-      } else {
-        if (!email_lookup_) {
-          return retry_after(Error(Code::config, "no email known for " + sub +
-                                                     " and no Auth0 Management API configured"));
-        }
-        auto looked_up = email_lookup_(sub);
-        if (!looked_up) return retry_after(std::move(looked_up).error().context("email lookup"));
-        email = std::move(*looked_up);
-      }
-      std::optional<std::string_view> ac_handle;
-      if (a.ac_handle) ac_handle = *a.ac_handle;
-      auto choice = pds::choose_pds_handle(ac_handle, *a.code, options_.handle_domain);
-      if (!choice) return give_up(std::move(choice).error());
-      auto drawn = random_string(kPasswordLength, kPasswordAlphabet);
-      if (!drawn) return retry_after(std::move(drawn).error());
-      password = std::move(*drawn);
-      auto sealed = seal_password(sub, password);
-      if (!sealed) return retry_after(std::move(sealed).error());
-      intent = store::AccountIntent{choice->handle, std::move(*sealed), email, 1, now_unix_ms()};
+      if (auto ended = make_intent(sub, a, intent, password)) return std::move(*ended);
       Status saved = store_.save_intent(sub, intent, a.version);
       if (!saved) {
         if (saved.code() == Code::conflict) continue;  // changed under us: read again
@@ -207,35 +168,15 @@ JobResult Provisioner::provision(const std::string &sub) {
 
     // 3. "Taken" may be our own account (a lost answer or a crash): prove it with the password.
     if (kind == pds::ErrorKind::handle_taken || kind == pds::ErrorKind::email_taken) {
-      const std::string &identifier =
-          kind == pds::ErrorKind::handle_taken ? intent.handle : intent.email;
-      auto proof = pds_.create_session(identifier, password);
-      if (proof) {
-        Status st = store_.mark_account_created(
-            sub, proof->did, proof->handle, intent.sealed_password, format_iso8601(now_unix_ms()));
-        if (!st) return retry_after(std::move(st).error());
-        return after_created(sub, "adopted " + proof->handle + " (already ours)");
-      }
-      if (pds::is_transient(proof.error())) return retry_after(std::move(proof).error());
+      if (auto proven = prove_taken_is_ours(sub, kind, intent, password)) return std::move(*proven);
       // Not ours: fall through to the fallbacks below.
     }
 
     // 4. Fallbacks: the code handle for an unusable or taken handle; for sotce users the
     //    "+sotce" email when the address is taken (once).
-    store::AccountIntent next = intent;
-    if (wants_handle_fallback(kind) && intent.handle != *fallback) {
-      next.handle = *fallback;
-    } else if (kind == pds::ErrorKind::email_taken && is_sotce_sub(sub) &&
-               sotce_email_variant(intent.email)) {
-      next.email = *sotce_email_variant(intent.email);
-    } else if (pds::is_transient(failure) || kind == pds::ErrorKind::invalid_invite_code ||
-               kind == pds::ErrorKind::auth_failed) {
-      // An invite raced away, a wrong admin secret, the PDS unreachable: retry later (the
-      // operator sees the error on the account and in the alert if it persists).
-      return retry_after(std::move(failure));
-    } else {
-      return give_up(std::move(failure));
-    }
+    auto fallen_back = fallback_intent(sub, *fallback, intent, std::move(failure));
+    if (auto *ended = std::get_if<JobResult>(&fallen_back)) return std::move(*ended);
+    store::AccountIntent next = std::get<store::AccountIntent>(std::move(fallen_back));
     next.attempt = intent.attempt + 1;
     next.at = now_unix_ms();
     auto reread = store_.get_account(sub);
@@ -245,6 +186,104 @@ JobResult Provisioner::provision(const std::string &sub) {
   }
   return retry_after(
       Error(Code::conflict, "provisioning of " + sub + " did not settle within one run; retrying"));
+}
+
+// A result when the stored state leaves nothing to create (or the account is already active);
+// nullopt when provisioning goes on.
+std::optional<JobResult> Provisioner::settled_by_state(const store::Account &a) {
+  switch (a.state) {
+    case store::AccountState::active:
+      // The stored password is left as it is, even plaintext: the deployed code reads it
+      // (sealing is `acidentity credentials seal`, on purpose only).
+      return follow_handle(a, "already active");
+    case store::AccountState::failed:
+      if (a.did) break;  // a DID written since (by other code): the state follows, below
+      [[fallthrough]];
+    case store::AccountState::none:
+    case store::AccountState::deleting:
+    case store::AccountState::deleted:
+      return JobResult{Outcome::done,
+                       {},
+                       {},
+                       std::string("nothing to provision: account is ") + to_string(a.state)};
+    case store::AccountState::pending:
+    case store::AccountState::creating:
+      break;
+  }
+  return std::nullopt;
+}
+
+// A first intent: the email (stored, else looked up in Auth0), the PDS handle the AC handle
+// calls for, and a fresh password, sealed. A result when the run ends here instead.
+std::optional<JobResult> Provisioner::make_intent(const std::string &sub, const store::Account &a,
+                                                  store::AccountIntent &intent,
+                                                  std::string &password) {
+  std::string email;
+  if (a.email) {
+    email = *a.email;
+  } else {
+    if (!email_lookup_) {
+      return retry_after(Error(
+          Code::config, "no email known for " + sub + " and no Auth0 Management API configured"));
+    }
+    auto looked_up = email_lookup_(sub);
+    if (!looked_up) return retry_after(std::move(looked_up).error().context("email lookup"));
+    email = std::move(*looked_up);
+  }
+  std::optional<std::string_view> ac_handle;
+  if (a.ac_handle) ac_handle = *a.ac_handle;
+  auto choice = pds::choose_pds_handle(ac_handle, *a.code, options_.handle_domain);
+  if (!choice) return give_up(std::move(choice).error());
+  auto drawn = random_string(kPasswordLength, kPasswordAlphabet);
+  if (!drawn) return retry_after(std::move(drawn).error());
+  password = std::move(*drawn);
+  auto sealed = seal_password(sub, password);
+  if (!sealed) return retry_after(std::move(sealed).error());
+  intent = store::AccountIntent{choice->handle, std::move(*sealed), email, 1, now_unix_ms()};
+  return std::nullopt;
+}
+
+// "Taken" may be our own account (a lost answer or a crash): createSession with the intent's
+// password proves it. A result when proven (or the proof must wait); nullopt when not ours.
+std::optional<JobResult> Provisioner::prove_taken_is_ours(const std::string &sub,
+                                                          pds::ErrorKind kind,
+                                                          const store::AccountIntent &intent,
+                                                          const std::string &password) {
+  const std::string &identifier =
+      kind == pds::ErrorKind::handle_taken ? intent.handle : intent.email;
+  auto proof = pds_.create_session(identifier, password);
+  if (proof) {
+    Status st = store_.mark_account_created(sub, proof->did, proof->handle, intent.sealed_password,
+                                            format_iso8601(now_unix_ms()));
+    if (!st) return retry_after(std::move(st).error());
+    return after_created(sub, "adopted " + proof->handle + " (already ours)");
+  }
+  if (pds::is_transient(proof.error())) return retry_after(std::move(proof).error());
+  return std::nullopt;
+}
+
+// The intent to try next after createAccount refused `intent`: the code handle for an unusable
+// or taken handle; for sotce users the "+sotce" email when the address is taken (once). A
+// result (retry later or give up) when no fallback applies.
+std::variant<store::AccountIntent, JobResult> Provisioner::fallback_intent(
+    const std::string &sub, const std::string &fallback_handle, const store::AccountIntent &intent,
+    Error failure) {
+  const pds::ErrorKind kind = pds::kind_of(failure);
+  store::AccountIntent next = intent;
+  if (wants_handle_fallback(kind) && intent.handle != fallback_handle) {
+    next.handle = fallback_handle;
+  } else if (kind == pds::ErrorKind::email_taken && is_sotce_sub(sub) &&
+             sotce_email_variant(intent.email)) {
+    next.email = *sotce_email_variant(intent.email);
+  } else if (pds::is_transient(failure) || kind == pds::ErrorKind::invalid_invite_code ||
+             kind == pds::ErrorKind::auth_failed) {
+    // An invite raced away, a wrong admin secret, the PDS unreachable: retry later (the
+    // operator sees the error on the account and in the alert if it persists).
+    return retry_after(std::move(failure));
+  } else {
+    return give_up(std::move(failure));
+  }
+  return next;
 }
 
 // An answer that cannot be read (a 2xx the parser rejects) leaves createAccount's outcome

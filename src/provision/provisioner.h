@@ -12,10 +12,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "core/seal.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "pds/pds_error.h"
 #include "pds/xrpc_client.h"
 #include "store/store.h"
 
@@ -67,6 +69,17 @@ class Provisioner {
   JobResult prove_unknown_outcome(const std::string &sub, const store::AccountIntent &intent,
                                   const std::string &password, Error failure);
   JobResult follow_handle(const store::Account &account, std::string note);
+  // The steps of provision() (a JobResult: the run ends with it).
+  std::optional<JobResult> settled_by_state(const store::Account &account);
+  std::optional<JobResult> make_intent(const std::string &sub, const store::Account &account,
+                                       store::AccountIntent &intent, std::string &password);
+  std::optional<JobResult> prove_taken_is_ours(const std::string &sub, pds::ErrorKind kind,
+                                               const store::AccountIntent &intent,
+                                               const std::string &password);
+  std::variant<store::AccountIntent, JobResult> fallback_intent(const std::string &sub,
+                                                                const std::string &fallback_handle,
+                                                                const store::AccountIntent &intent,
+                                                                Error failure);
   // The PDS handle the person's AC handle calls for (the code handle when it has none).
   Result<std::string> desired_handle(const store::Account &account) const;
   static bool same_handle(std::string_view a, std::string_view b);  // handles ignore case

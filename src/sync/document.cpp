@@ -265,21 +265,8 @@ Result<std::string> DocumentMirror::sync_document(std::string_view collection,
 }
 
 Result<std::unique_ptr<DocumentMirror>> make_document_mirror(provision::Engine &engine) {
-  provision::Engine *e = &engine;
-  return std::make_unique<DocumentMirror>(
-      engine.store(),
-      [e]() -> Result<Remote> {
-        auto provisioner = e->provisioner();
-        if (!provisioner) return std::move(provisioner).error();
-        auto pds = e->pds_client();
-        if (!pds) return std::move(pds).error();
-        return Remote{*pds, *provisioner};
-      },
-      engine.metrics(),
-      [e](std::string_view event, std::string_view sub, std::string_view extra) {
-        e->log(event, sub, extra);
-      },
-      engine.config().media_base_url);
+  return std::make_unique<DocumentMirror>(engine.store(), engine_remote(engine), engine.metrics(),
+                                          engine_log(engine), engine.config().media_base_url);
 }
 
 }  // namespace acid::sync

@@ -30,6 +30,7 @@
 #include "provision/provisioner.h"
 #include "store/store.h"
 #include "sync/mapping.h"
+#include "sync/mirror_report.h"
 #include "sync/record_maker.h"
 #include "sync/tid.h"
 
@@ -78,18 +79,23 @@ class Mirror {
   // Brings the repos in line with the store (or, as a dry run, reports what it would do).
   // Resumable: without a user filter, a pass stores its position per collection
   // ("records:<collection>") after each user and a new run starts after it.
-  // Report: docs/sync.md.
-  Result<std::string> sync(const SyncOptions &options);
+  // Report: docs/sync.md (to_json in mirror_report.h writes it).
+  Result<SyncReport> sync(const SyncOptions &options);
 
   // Compares each user's repo (listRecords) with the store: missing, extra, duplicate and
   // unreferenced records, and stale pointers; with `fix`, repairs them (duplicates keep the
   // record the store points to, else exactly one) and then syncs the user.
-  Result<std::string> verify(const VerifyOptions &options);
+  Result<VerifyReport> verify(const VerifyOptions &options);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// What an engine lends a mirror: its PDS client and provisioner (asked for on first use), and
+// its log.
+RemoteSource engine_remote(provision::Engine &engine);
+LogFn engine_log(provision::Engine &engine);
 
 // A mirror over an engine's store, PDS client, provisioner (stored credentials), metrics and log.
 Result<std::unique_ptr<Mirror>> make_mirror(provision::Engine &engine);

@@ -101,7 +101,7 @@ class ProvisioningLive : public ::testing::Test {
     for (int i = 0; i < 20; ++i) {
       auto summary = engine_->run_jobs(60'000, 100);
       ASSERT_TRUE(summary) << summary.error().message;
-      if (summary->find("\"ran\":0") != std::string::npos) return;
+      if (summary->ran == 0) return;
     }
   }
 
@@ -164,10 +164,11 @@ TEST_F(ProvisioningLive, SignupThenVerificationCreatesOnePdsAccount) {
   auto info = pds_->get_account_info(*a.did);
   ASSERT_TRUE(info) << info.error().message;
   // The user JSON never carries the password.
-  auto shown = engine_->user_json(s);
-  ASSERT_TRUE(shown);
-  EXPECT_EQ(shown->find(password_of(a)), std::string::npos);
-  EXPECT_NE(shown->find("\"state\":\"active\""), std::string::npos) << *shown;
+  auto user = engine_->user(s);
+  ASSERT_TRUE(user);
+  const std::string shown = provision::to_json(*user);
+  EXPECT_EQ(shown.find(password_of(a)), std::string::npos);
+  EXPECT_NE(shown.find("\"state\":\"active\""), std::string::npos) << shown;
 }
 
 TEST_F(ProvisioningLive, DuplicatesAndVerificationBeforeSignupConverge) {
@@ -396,7 +397,7 @@ TEST_F(ProvisioningLive, AnUnreachablePdsRetriesThenFailsLoudly) {
   ASSERT_EQ(post("[" + entry(run_ + "-v", "sv", s, email("down")) + "]").status, 200);
   auto first = engine_->run_jobs(30'000, 10);
   ASSERT_TRUE(first);
-  EXPECT_NE(first->find("\"retried\":1"), std::string::npos) << *first;
+  EXPECT_EQ(first->retried, 1) << provision::to_json(*first);
   // The intent was persisted before the call; the retry will reuse it.
   EXPECT_EQ(account(s).state, store::AccountState::creating);
   EXPECT_TRUE(account(s).intent.has_value());
@@ -408,7 +409,7 @@ TEST_F(ProvisioningLive, AnUnreachablePdsRetriesThenFailsLoudly) {
   ASSERT_TRUE(engine_->store().reschedule_job(**lease, "test", 0, "{}").is_ok());
   auto second = engine_->run_jobs(30'000, 10);
   ASSERT_TRUE(second);
-  EXPECT_NE(second->find("\"failed\":1"), std::string::npos) << *second;
+  EXPECT_EQ(second->failed, 1) << provision::to_json(*second);
   const store::Account a = account(s);
   EXPECT_EQ(a.state, store::AccountState::failed);
   EXPECT_NE(a.last_error.find("network"), std::string::npos) << a.last_error;
@@ -461,9 +462,10 @@ TEST_F(ProvisioningLive, LegacyPlaintextPasswordsStayPlaintextUntilSealed) {
   ASSERT_TRUE(created) << created.error().message;
   ASSERT_TRUE(
       engine_->store().mark_account_created(s, created->did, handle, plaintext, "t").is_ok());
-  auto shown = engine_->user_json(s);
-  ASSERT_TRUE(shown);
-  EXPECT_NE(shown->find("\"credentials\":\"plaintext\""), std::string::npos) << *shown;
+  auto user = engine_->user(s);
+  ASSERT_TRUE(user);
+  const std::string shown = provision::to_json(*user);
+  EXPECT_NE(shown.find("\"credentials\":\"plaintext\""), std::string::npos) << shown;
 
   // Every job kind that touches an active account runs; the password is not rewritten.
   ASSERT_TRUE(engine_->store().schedule_job(s, store::JobKind::provision, 0).is_ok());

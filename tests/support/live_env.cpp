@@ -72,7 +72,7 @@ Result<std::string> LiveEnv::active_account(const std::string &s, const std::str
   for (int i = 0; i < 20; ++i) {
     auto summary = engine->run_jobs(60'000, 100);
     if (!summary) return std::move(summary).error();
-    if (summary->find("\"ran\":0") != std::string::npos) break;
+    if (summary->ran == 0) break;
   }
   auto account = engine->store().get_account(s);
   if (!account) return std::move(account).error();

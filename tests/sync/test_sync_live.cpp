@@ -63,9 +63,9 @@ class SyncLive : public ::testing::Test {
     if (!collection.empty()) o.collections = {collection};
     auto report = (*mirror)->sync(o);
     EXPECT_TRUE(report) << report.error().message;
-    auto doc = json::parse(report ? *report : "{}");
+    last_report_ = report ? to_json(*report) : "";
+    auto doc = json::parse(report ? last_report_ : "{}");
     EXPECT_TRUE(doc);
-    last_report_ = report ? *report : "";
     return std::move(*doc);
   }
 
@@ -78,9 +78,9 @@ class SyncLive : public ::testing::Test {
     o.collections = {"moods"};
     auto report = (*mirror)->verify(o);
     EXPECT_TRUE(report) << report.error().message;
-    auto doc = json::parse(report ? *report : "{}");
+    last_report_ = report ? to_json(*report) : "";
+    auto doc = json::parse(report ? last_report_ : "{}");
     EXPECT_TRUE(doc);
-    last_report_ = report ? *report : "";
     return std::move(*doc);
   }
 
