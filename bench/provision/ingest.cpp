@@ -240,7 +240,7 @@ Row run_library(const std::vector<std::string> &bodies, const std::string &path,
   std::unique_ptr<provision::Engine> engine = std::move(*created);
 
   const std::string authorization = std::string("Bearer ") + kToken;
-  std::vector<provision::HttpReply> replies;
+  std::vector<provision::HttpAnswer> replies;
   replies.reserve(bodies.size());
   const auto t0 = Clock::now();
   for (const std::string &body : bodies) {

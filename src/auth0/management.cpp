@@ -12,18 +12,17 @@
 
 #include "auth0/management_replies.h"
 #include "core/json.h"
+#include "core/percent_encode.h"
 #include "core/random.h"
-#include "pds/http.h"
-#include "pds/pds_error.h"
-#include "pds/xrpc_parse.h"
+#include "net/http_transport.h"
 
 namespace acid::auth0 {
 namespace {
 
-using pds::HttpReply;
-using pds::detail::HttpOutcome;
-using pds::detail::HttpRequest;
-using pds::detail::HttpTransport;
+using net::HttpOutcome;
+using net::HttpReply;
+using net::HttpRequest;
+using net::HttpTransport;
 using namespace management_detail;
 
 // Auth0 caps listings at the first 1000 results and pages at 100 users.
@@ -156,23 +155,6 @@ Result<std::string> normalize_base_url(std::string_view url) {
 
 }  // namespace
 
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
-  }
-  return out;
-}
-
 ManagementClock ManagementClock::system() {
   ManagementClock clock;
   clock.steady_ms = [] {
@@ -268,9 +250,9 @@ struct ManagementClient::Impl {
   // A transport failure that trying again cannot mend (an unreadable answer, TLS, a request
   // that cannot be made); nullopt for one worth retrying.
   std::optional<Error> unretried_transport_error(const Call &call, const HttpOutcome &outcome,
-                                                 pds::ErrorKind kind,
+                                                 net::TransferError kind,
                                                  const std::string &what) const {
-    if (kind == pds::ErrorKind::invalid_response) {
+    if (kind == net::TransferError::invalid_response) {
       return Error(Code::internal,
                    std::string(kUnexpected) + " from " + call.endpoint + ": " +
                        (outcome.body_too_large
@@ -278,21 +260,21 @@ struct ManagementClient::Impl {
                             : what),
                    detail_object({{"endpoint", json::quote(call.endpoint)}}));
     }
-    if (kind == pds::ErrorKind::tls) {
+    if (kind == net::TransferError::tls) {
       return Error(
           Code::unavailable, "TLS with Auth0 failed (not retried): " + what,
           detail_object({{"endpoint", json::quote(call.endpoint)}, {"kind", json::quote("tls")}}));
     }
-    if (kind == pds::ErrorKind::config) {
+    if (kind == net::TransferError::config) {
       return Error(Code::config, "Auth0 request could not be made: " + what,
                    detail_object({{"endpoint", json::quote(call.endpoint)}}));
     }
     return std::nullopt;
   }
 
-  static Error unreachable_error(const Call &call, pds::ErrorKind kind,
+  static Error unreachable_error(const Call &call, net::TransferError kind,
                                  const std::string &attempts_json, const std::string &what) {
-    const bool timed_out = kind == pds::ErrorKind::timeout;
+    const bool timed_out = kind == net::TransferError::timeout;
     return Error(Code::unavailable,
                  "Auth0 " + call.endpoint + (timed_out ? " timed out" : " unreachable") +
                      " after " + attempts_json + " attempt(s): " + what,
@@ -352,7 +334,7 @@ struct ManagementClient::Impl {
       const int attempts = failures + rate_waits + 1;
       const std::string attempts_json = std::to_string(attempts);
       if (outcome.curl_code != 0) {
-        const auto kind = pds::detail::classify_curl(outcome.curl_code, outcome.body_too_large);
+        const auto kind = net::classify_curl(outcome.curl_code, outcome.body_too_large);
         const std::string what = safe_text(outcome.curl_message, {config.client_secret, bearer});
         if (auto final_error = unretried_transport_error(call, outcome, kind, what)) {
           return std::move(*final_error);

@@ -158,7 +158,4 @@ class ManagementClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~).
-std::string percent_encode(std::string_view text);
-
 }  // namespace acid::auth0

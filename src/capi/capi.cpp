@@ -63,6 +63,7 @@ acid::EnvLookup options_env(const acid_client_options &o) {
     fixed["ACID_ALLOW_PLAINTEXT_CREDENTIALS"] = o.allow_plaintext_credentials ? "1" : "0";
   }
   if (o.max_attempts > 0) fixed["ACID_MAX_ATTEMPTS"] = std::to_string(o.max_attempts);
+  if (o.job_lease_ms > 0) fixed["ACID_JOB_LEASE_MS"] = std::to_string(o.job_lease_ms);
   if (o.version >= 2) put("ACID_HANDLE_CHANGED_TOKEN", o.handle_changed_token);
   acid::EnvLookup process = o.use_environment ? acid::process_env() : acid::EnvLookup();
   return [fixed = std::move(fixed), process](std::string_view name) -> std::optional<std::string> {
@@ -201,18 +202,7 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
       };
     }
     acid::provision::LogSink log = eo.log;
-    if (opts->job_lease_ms > 0) {
-      eo.lease_ms = opts->job_lease_ms;
-    } else if (opts->use_environment) {
-      const char *lease = std::getenv("ACID_JOB_LEASE_MS");
-      if (lease != nullptr && *lease != '\0') {
-        const std::string text(lease);
-        if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
-          return Error(Code::config, "ACID_JOB_LEASE_MS must be a number of milliseconds");
-        }
-        eo.lease_ms = std::stoll(text);
-      }
-    }
+    eo.lease_ms = eo.config.job_lease_ms;
     auto engine = acid::provision::Engine::create(std::move(eo));
     if (!engine) return std::move(engine).error();
     auto client = std::make_unique<acid_client>();
@@ -317,7 +307,7 @@ ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
                      "acid_handle_log_stream: unknown tenant"));
     std::optional<std::string_view> auth;
     if (authorization != nullptr) auth = authorization;
-    const acid::provision::HttpReply answer = client->engine->handle_log_stream(
+    const acid::provision::HttpAnswer answer = client->engine->handle_log_stream(
         tenant == ACID_TENANT_SOTCE ? acid::Tenant::sotce : acid::Tenant::aesthetic, auth,
         std::string_view(body == nullptr ? "" : body, len));
     ACID_TRY(acid::capi::hand_out(answer.body, response_json));
@@ -378,7 +368,7 @@ ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *aut
     ACID_TRY(require(body != nullptr || len == 0, "acid_handle_changed_request: body is NULL"));
     std::optional<std::string_view> auth;
     if (authorization != nullptr) auth = authorization;
-    const acid::provision::HttpReply answer = client->engine->handle_changed_request(
+    const acid::provision::HttpAnswer answer = client->engine->handle_changed_request(
         auth, std::string_view(body == nullptr ? "" : body, len));
     ACID_TRY(acid::capi::hand_out(answer.body, response_json));
     *http_status = answer.status;

@@ -64,7 +64,7 @@ ACID_EXTERN int acid_request_authorize(acid_client *client, const char *route,
     std::optional<std::string_view> auth;
     if (authorization != nullptr) auth = authorization;
     std::optional<std::string_view> token;
-    acid::provision::HttpReply refusal;
+    acid::provision::HttpAnswer refusal;
     if (name == "handle-changed") {
       if (config.handle_changed_token) token = *config.handle_changed_token;
       if (acid::auth0::check_authorization(auth, token) == acid::auth0::AuthResult::ok) {

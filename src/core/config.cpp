@@ -30,16 +30,18 @@ constexpr std::string_view kSotceM2mSecret = "SOTCE_AUTH0_M2M_SECRET";
 constexpr std::string_view kKey = "ACID_CREDENTIALS_KEY";
 constexpr std::string_view kPlaintext = "ACID_ALLOW_PLAINTEXT_CREDENTIALS";
 constexpr std::string_view kMaxAttempts = "ACID_MAX_ATTEMPTS";
+constexpr std::string_view kJobLease = "ACID_JOB_LEASE_MS";
+constexpr std::string_view kMongoDb = "ACID_MONGODB_DB";
 constexpr std::string_view kListen = "ACID_DAEMON_LISTEN";
 constexpr std::string_view kMediaBase = "ACID_MEDIA_BASE_URL";
 constexpr std::string_view kHandleToken = "ACID_HANDLE_CHANGED_TOKEN";
 constexpr std::string_view kServiceAccounts = "ACID_SERVICE_ACCOUNTS";
 
-constexpr std::array<std::string_view, 21> kVariables = {
+constexpr std::array<std::string_view, 23> kVariables = {
     kStore,       kMongoUri,        kMongoName, kPdsUrl,         kPdsPassword, kHandleDomain,
     kLogToken,    kSotceLogToken,   kAuth0Base, kSotceAuth0Base, kM2mId,       kM2mSecret,
     kSotceM2mId,  kSotceM2mSecret,  kKey,       kPlaintext,      kMaxAttempts, kListen,
-    kHandleToken, kServiceAccounts, kMediaBase};
+    kHandleToken, kServiceAccounts, kMediaBase, kJobLease,       kMongoDb};
 
 // Names the deployed scripts used by mistake (seed-system.md section 7): set, they do nothing.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kMisnamed = {{
@@ -394,6 +396,30 @@ struct EnvReader {
   }
 };
 
+// The database path of what follows a MongoDB URI's hosts ("/db?opts" -> "db").
+std::string_view uri_path(std::string_view after_hosts) {
+  if (!after_hosts.empty() && after_hosts.front() == '/') after_hosts.remove_prefix(1);
+  return after_hosts.substr(0, after_hosts.find('?'));
+}
+
+// A mongodb ACID_STORE without a database path: the database is ACID_MONGODB_DB, else
+// MONGODB_NAME, put into the URI here (the store reads no environment of its own). Neither set:
+// the URI is kept and opening it names both variables.
+void read_mongo_database(EnvReader &r, Config &c, std::string_view uri) {
+  for (const std::string_view var : {kMongoDb, kMongoName}) {
+    const auto name = r.get(var);
+    if (!name) continue;
+    auto composed = mongodb_store_uri(uri, *name);
+    if (!composed) {
+      r.problems.add(var, "not a valid MongoDB database name");
+    } else {
+      c.store_uri = std::move(composed).value();
+    }
+    return;
+  }
+  c.store_uri = std::string(uri);
+}
+
 // ACID_STORE, checked for shape only (the store opens it); else the deployed MongoDB pair.
 void read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
   std::string_view sqlite_path;
@@ -412,6 +438,8 @@ void read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
     r.problems.add(kStore, "the sqlite: URI names no file");
   } else if (!sqlite && !mongo) {
     r.problems.add(kStore, "expected sqlite:PATH, mongodb://... or mongodb+srv://...");
+  } else if (mongo && uri_path(mongo_rest.substr(mongo_hosts.size())).empty()) {
+    read_mongo_database(r, c, s);
   } else {
     c.store_uri = std::string(s);
   }
@@ -532,8 +560,23 @@ void read_credentials(EnvReader &r, Config &c) {
   }
 }
 
-// ACID_MAX_ATTEMPTS, ACID_DAEMON_LISTEN, ACID_HANDLE_CHANGED_TOKEN and ACID_SERVICE_ACCOUNTS.
+// ACID_JOB_LEASE_MS: a whole number of milliseconds, from 1 s to what the C option's int holds.
+void read_job_lease(EnvReader &r, Config &c) {
+  const auto v = r.get(kJobLease);
+  if (!v) return;
+  const bool digits = v->size() <= 10 && std::all_of(v->begin(), v->end(), is_digit);
+  const std::int64_t n = digits ? std::atoll(v->c_str()) : 0;
+  if (digits && n >= 1000 && n <= 2'147'483'647) {
+    c.job_lease_ms = n;
+  } else {
+    r.problems.add(kJobLease, "expected a whole number of milliseconds from 1000 to 2147483647");
+  }
+}
+
+// ACID_MAX_ATTEMPTS, ACID_JOB_LEASE_MS, ACID_DAEMON_LISTEN, ACID_HANDLE_CHANGED_TOKEN and
+// ACID_SERVICE_ACCOUNTS.
 void read_jobs_and_daemon(EnvReader &r, Config &c) {
+  read_job_lease(r, c);
   if (const auto v = r.get(kMaxAttempts)) {
     const bool digits = v->size() <= 3 && std::all_of(v->begin(), v->end(), is_digit);
     const int n = digits ? std::atoi(v->c_str()) : 0;

@@ -18,6 +18,8 @@
 //                                      store passwords unsealed instead of refusing. With a key,
 //                                      passwords are always sealed.
 //   ACID_MAX_ATTEMPTS                  attempts of a provisioning job, 1..100, default 8
+//   ACID_JOB_LEASE_MS                  a job's lease without renewal, 1000..2147483647 ms,
+//                                      default 120000
 //   ACID_DAEMON_LISTEN                 HOST:PORT, default "127.0.0.1:8787" ([v6]:PORT accepted)
 //   ACID_HANDLE_CHANGED_TOKEN          token of the handle-changed notification endpoint
 //   ACID_SERVICE_ACCOUNTS              ids and DIDs of users documents that are not people,
@@ -79,6 +81,7 @@ class Config {
   std::optional<seal::KeyRing> credentials_key;
   bool allow_plaintext_credentials = false;
   int max_attempts = 8;
+  std::int64_t job_lease_ms = 120'000;
   std::string daemon_host = "127.0.0.1";  // IPv6 without brackets
   std::uint16_t daemon_port = 8787;
   std::optional<std::string> handle_changed_token;

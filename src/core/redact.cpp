@@ -3,29 +3,10 @@
 #include <algorithm>
 
 #include "core/json.h"
+#include "core/percent_encode.h"
 
 namespace acid {
 namespace {
-
-bool unreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-std::string percent_encode(std::string_view s, const char *hex) {
-  std::string out;
-  for (const char c : s) {
-    if (unreserved(c)) {
-      out.push_back(c);
-    } else {
-      const auto b = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(hex[b >> 4]);
-      out.push_back(hex[b & 0x0F]);
-    }
-  }
-  return out;
-}
 
 // Every form in which a secret may show up in a line of text.
 void add_forms(std::string_view secret, std::vector<std::string> &forms) {
@@ -33,8 +14,8 @@ void add_forms(std::string_view secret, std::vector<std::string> &forms) {
   forms.emplace_back(secret);
   std::string quoted = json::quote(secret);
   if (quoted.size() >= 2) forms.push_back(quoted.substr(1, quoted.size() - 2));
-  forms.push_back(percent_encode(secret, "0123456789ABCDEF"));
-  forms.push_back(percent_encode(secret, "0123456789abcdef"));
+  forms.push_back(percent_encode(secret, HexCase::upper));
+  forms.push_back(percent_encode(secret, HexCase::lower));
 }
 
 template <typename Range>

@@ -325,4 +325,20 @@ Error invalid_input(std::string_view method, std::string message) {
   return to_error(f, {});
 }
 
+ErrorKind kind_of(net::TransferError transfer) {
+  switch (transfer) {
+    case net::TransferError::timeout:
+      return ErrorKind::timeout;
+    case net::TransferError::tls:
+      return ErrorKind::tls;
+    case net::TransferError::config:
+      return ErrorKind::config;
+    case net::TransferError::invalid_response:
+      return ErrorKind::invalid_response;
+    case net::TransferError::network:
+      break;
+  }
+  return ErrorKind::network;
+}
+
 }  // namespace acid::pds

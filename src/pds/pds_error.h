@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "net/http_transport.h"
 
 namespace acid::pds {
 
@@ -127,6 +128,9 @@ struct ErrorInfo {
 };
 ErrorInfo inspect(const Error &error);
 ErrorKind kind_of(const Error &error);
+
+// The kind of a transfer that failed before a complete HTTP reply arrived.
+ErrorKind kind_of(net::TransferError transfer);
 inline bool is_transient(const Error &error) {
   return inspect(error).transient;
 }

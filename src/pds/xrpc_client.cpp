@@ -6,7 +6,8 @@
 #include <algorithm>
 
 #include "core/json.h"
-#include "pds/http.h"
+#include "core/percent_encode.h"
+#include "net/http_transport.h"
 
 namespace acid::pds {
 namespace {
@@ -109,9 +110,9 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>> 
   std::string q;
   for (const auto &[key, value] : params) {
     q += q.empty() ? "?" : "&";
-    q += url_encode(key);
+    q += percent_encode(key);
     q += '=';
-    q += url_encode(value);
+    q += percent_encode(value);
   }
   return q;
 }
@@ -135,7 +136,7 @@ struct XrpcClient::Prepared {
 };
 
 XrpcClient::XrpcClient(ClientOptions options, std::string base_url,
-                       std::unique_ptr<detail::HttpTransport> transport)
+                       std::unique_ptr<net::HttpTransport> transport)
     : options_(std::move(options)),
       base_url_(std::move(base_url)),
       clock_(options_.clock ? *options_.clock : RetryClock::system()),
@@ -159,7 +160,7 @@ Result<std::unique_ptr<XrpcClient>> XrpcClient::create(ClientOptions options) {
                         !options.clock->sleep_ms || !options.clock->uniform)) {
     return config_error("an injected clock must provide every function");
   }
-  auto transport = detail::HttpTransport::create(options.max_idle_handles);
+  auto transport = net::HttpTransport::create(options.max_idle_handles);
   if (!transport) return std::move(transport).error();
   return std::unique_ptr<XrpcClient>(
       new XrpcClient(std::move(options), std::move(*base), std::move(*transport)));
@@ -193,7 +194,7 @@ Result<HttpReply> XrpcClient::execute(const Prepared &p) {
   secrets.push_back(options_.admin_password);
   if (admin_basic_.size() > 6) secrets.push_back(std::string_view(admin_basic_).substr(6));
 
-  detail::HttpRequest req;
+  net::HttpRequest req;
   req.url = base_url_ + "/xrpc/" + std::string(p.method) + query_string(p.params);
   req.post = p.post;
   req.body = p.body;
@@ -211,7 +212,7 @@ Result<HttpReply> XrpcClient::execute(const Prepared &p) {
     req.timeout_ms = std::max<std::int64_t>(1, std::min(options_.request_timeout_ms, remaining));
     attempts_.fetch_add(1, std::memory_order_relaxed);
     if (attempt > 1) retries_.fetch_add(1, std::memory_order_relaxed);
-    detail::HttpOutcome out = transport_->perform(req);
+    net::HttpOutcome out = transport_->perform(req);
     new_connections_.fetch_add(static_cast<std::uint64_t>(std::max(0L, out.new_connections)),
                                std::memory_order_relaxed);
 
@@ -221,7 +222,7 @@ Result<HttpReply> XrpcClient::execute(const Prepared &p) {
       f = failure_from_reply(p.method, out.reply, clock_.unix_ms());
     } else {
       f.method = std::string(p.method);
-      f.kind = detail::classify_curl(out.curl_code, out.body_too_large);
+      f.kind = kind_of(net::classify_curl(out.curl_code, out.body_too_large));
       f.curl_code = out.curl_code;
       f.local_message =
           out.body_too_large

@@ -36,11 +36,11 @@
 #include "pds/xrpc_parse.h"
 #include "pds/xrpc_types.h"
 
-namespace acid::pds {
-
-namespace detail {
+namespace acid::net {
 class HttpTransport;
-}
+}  // namespace acid::net
+
+namespace acid::pds {
 
 struct ClientOptions {
   // PDS_URL, e.g. "https://pds.example.com" or "http://127.0.0.1:2583". Plain http is accepted
@@ -154,7 +154,7 @@ class XrpcClient {
  private:
   struct Prepared;
   XrpcClient(ClientOptions options, std::string base_url,
-             std::unique_ptr<detail::HttpTransport> transport);
+             std::unique_ptr<net::HttpTransport> transport);
   Result<HttpReply> execute(const Prepared &request);
   Status require_admin(std::string_view method) const;
 
@@ -162,7 +162,7 @@ class XrpcClient {
   std::string base_url_;
   std::string admin_basic_;  // "Basic base64(admin:password)"
   RetryClock clock_;
-  std::unique_ptr<detail::HttpTransport> transport_;
+  std::unique_ptr<net::HttpTransport> transport_;
 
   std::mutex describe_mutex_;
   std::optional<ServerDescription> describe_cache_;

@@ -294,36 +294,6 @@ std::optional<std::string> check_data_model(const Value &v, const std::string &p
 
 }  // namespace
 
-std::optional<std::string_view> HttpReply::header(std::string_view lower_name) const {
-  std::optional<std::string_view> found;
-  for (const auto &[name, value] : headers) {
-    if (name == lower_name) found = value;
-  }
-  return found;
-}
-
-std::optional<std::pair<std::string, std::string>> parse_header_line(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-  std::string name(line.substr(0, colon));
-  for (char c : name) {
-    // RFC 9110 token characters only; anything else is not a header line.
-    if (c <= ' ' || c >= 0x7F || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' ||
-        c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' ||
-        c == ']' || c == '{' || c == '}' || c == '"') {
-      return std::nullopt;
-    }
-  }
-  std::transform(name.begin(), name.end(), name.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  return std::make_pair(std::move(name), std::string(value));
-}
-
 RateLimit parse_rate_limit(const HttpReply &reply) {
   RateLimit rl;
   if (auto v = reply.header("ratelimit-limit")) rl.limit = parse_int(*v);
@@ -601,23 +571,6 @@ Result<std::string> prepare_record_json(std::string_view method, std::string_vie
     doc.AddMember("$type", value, doc.GetAllocator());
   }
   return json::to_string(doc);
-}
-
-std::string url_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    const auto b = static_cast<unsigned char>(c);
-    if (std::isalnum(b) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[b >> 4];
-      out += kHex[b & 0x0F];
-    }
-  }
-  return out;
 }
 
 }  // namespace acid::pds

@@ -11,24 +11,14 @@
 #include <vector>
 
 #include "core/status.h"
+#include "net/http_reply.h"
 #include "pds/pds_error.h"
 #include "pds/xrpc_types.h"
 
 namespace acid::pds {
 
-// One HTTP response as the transport received it. Header names are lowercased.
-struct HttpReply {
-  int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-
-  // The last header with this (lowercase) name.
-  std::optional<std::string_view> header(std::string_view lower_name) const;
-};
-
-// Parses one raw header line ("Name: value\r\n") into a lowercase name and a trimmed value.
-// Status lines and blank lines give nullopt.
-std::optional<std::pair<std::string, std::string>> parse_header_line(std::string_view line);
+using net::HttpReply;
+using net::parse_header_line;
 
 // RateLimit-Limit / -Remaining / -Reset / -Policy.
 RateLimit parse_rate_limit(const HttpReply &reply);
@@ -66,8 +56,5 @@ Status parse_empty_output(std::string_view method, std::string_view body);
 inline constexpr int kMaxRecordDepth = 64;
 Result<std::string> prepare_record_json(std::string_view method, std::string_view record_json,
                                         std::string_view collection);
-
-// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
-std::string url_encode(std::string_view value);
 
 }  // namespace acid::pds

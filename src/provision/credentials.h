@@ -49,7 +49,8 @@ std::string session_json(const pds::Session &session, std::string_view service);
 class PdsSessions {
  public:
   // Code::config when PDS_URL is not set or invalid.
-  static Result<std::unique_ptr<PdsSessions>> create(store::AccountReader &store, const Config &config);
+  static Result<std::unique_ptr<PdsSessions>> create(store::AccountReader &store,
+                                                     const Config &config);
 
   Result<pds::Session> session(std::string_view sub) { return cache_->get(sub); }
   void forget(std::string_view sub) { cache_->forget(sub); }

@@ -23,8 +23,8 @@ std::string default_worker_id() {
          (suffix ? *suffix : std::string("x"));
 }
 
-HttpReply reply(int status, std::string body) {
-  return HttpReply{status, std::move(body)};
+HttpAnswer reply(int status, std::string body) {
+  return HttpAnswer{status, std::move(body)};
 }
 
 std::string error_body(std::string_view message) {
@@ -166,8 +166,8 @@ bool Engine::skip_service_account(const auth0::LogEvent &ev) {
   return true;
 }
 
-HttpReply Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
-                                    std::string_view body) {
+HttpAnswer Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
+                                     std::string_view body) {
   const std::string tenant_label(tenant_name(tenant));
   const auto &token = options_.config.tenant(tenant).log_token;
   std::optional<std::string_view> configured;
@@ -393,8 +393,8 @@ Status Engine::set_handle(std::string_view sub, std::string_view handle) {
   return Status::ok();
 }
 
-HttpReply Engine::handle_changed_request(std::optional<std::string_view> authorization,
-                                         std::string_view body) {
+HttpAnswer Engine::handle_changed_request(std::optional<std::string_view> authorization,
+                                          std::string_view body) {
   const auto answer = [this](int status, std::string text) {
     metrics_.add("acid_handle_change_requests_total", {{"status", std::to_string(status)}});
     return reply(status, std::move(text));

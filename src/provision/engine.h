@@ -45,7 +45,7 @@ struct EngineOptions {
   std::int64_t intake_lookup_budget_ms = 300;
 };
 
-struct HttpReply {
+struct HttpAnswer {
   int status = 500;
   std::string body;  // JSON
 };
@@ -60,8 +60,8 @@ class Engine {
   // over auth0::kMaxLogStreamBodyBytes (nothing written); 401/403 for a missing/wrong token; 503
   // when no token is configured (fail closed) or the store failed (Auth0 retries the batch).
   // An entry refused on its own is listed in the reply's "rejected" and kept as a dead letter.
-  HttpReply handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
-                              std::string_view body);
+  HttpAnswer handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
+                               std::string_view body);
 
   // Runs due jobs until `max_jobs` ran, nothing is due, or `budget_ms` passed.
   Result<JobRunSummary> run_jobs(std::int64_t budget_ms, int max_jobs);
@@ -77,8 +77,8 @@ class Engine {
   // Bearer; none configured refuses everything). 200 recorded (and the PDS update scheduled),
   // 400 bad body or handle, 401/403 authorization, 404 unknown sub, 409 handle taken, 413 too
   // large, 503 no token configured or the store failed (retry).
-  HttpReply handle_changed_request(std::optional<std::string_view> authorization,
-                                   std::string_view body);
+  HttpAnswer handle_changed_request(std::optional<std::string_view> authorization,
+                                    std::string_view body);
   // Deletes the person as an Auth0 `sdu` event does: marked deleted, the PDS account deleted by
   // a job, the code kept. Code::not_found for an unknown sub; repeating it changes nothing.
   Status delete_user(std::string_view sub);
@@ -121,8 +121,8 @@ class Engine {
   };
   // The body of an authorized delivery (or a replayed dead letter, with keep_dead_letters
   // false): parse, keep refused entries, apply the rest, answer.
-  HttpReply intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
-                   IntakeSummary *summary);
+  HttpAnswer intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
+                    IntakeSummary *summary);
   Result<auth0::ManagementConfig> management_config(Tenant tenant) const;
   // The Management API client the webhook may use: one attempt, short timeouts, no waits.
   Result<auth0::ManagementClient *> intake_management(Tenant tenant);

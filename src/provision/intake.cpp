@@ -130,13 +130,13 @@ void note_refusals(Engine &engine, const std::string &tenant_label,
 
 }  // namespace
 
-HttpReply Engine::intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
-                         IntakeSummary *summary) {
+HttpAnswer Engine::intake(Tenant tenant, std::string_view body, bool keep_dead_letters,
+                          IntakeSummary *summary) {
   const std::string tenant_label(tenant_name(tenant));
   auto answer = [&](int status, std::string text) {
     metrics_.add("acid_webhook_requests_total",
                  {{"tenant", tenant_label}, {"status", std::to_string(status)}});
-    return HttpReply{status, std::move(text)};
+    return HttpAnswer{status, std::move(text)};
   };
   auto parsed = auth0::parse_log_stream(body, tenant);
   if (!parsed) {
@@ -328,7 +328,7 @@ Result<std::string> Engine::replay_dead_letter(std::string_view id) {
   }
   // The entry alone is a one-line JSON lines body of its stream.
   IntakeSummary summary;
-  const HttpReply reply = intake(*tenant, letter->entry, false, &summary);
+  const HttpAnswer reply = intake(*tenant, letter->entry, false, &summary);
   const bool applied = reply.status == 200 && summary.rejected == 0;
   const std::string outcome = "{\"at\":" + json::quote(format_iso8601(now_unix_ms())) +
                               ",\"status\":" + std::to_string(reply.status) +

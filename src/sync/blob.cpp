@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "core/json.h"
-#include "pds/http.h"
+#include "net/http_transport.h"
 
 namespace acid::sync {
 
@@ -66,13 +66,12 @@ Result<UploadedBlob> upload_blob(pds::XrpcClient &pds, std::string_view access_j
 }
 
 Result<std::unique_ptr<MediaFetcher>> MediaFetcher::create(MediaFetchOptions options) {
-  auto transport = pds::detail::HttpTransport::create(4);
+  auto transport = net::HttpTransport::create(4);
   if (!transport) return std::move(transport).error();
   return std::unique_ptr<MediaFetcher>(new MediaFetcher(std::move(options), std::move(*transport)));
 }
 
-MediaFetcher::MediaFetcher(MediaFetchOptions options,
-                           std::unique_ptr<pds::detail::HttpTransport> transport)
+MediaFetcher::MediaFetcher(MediaFetchOptions options, std::unique_ptr<net::HttpTransport> transport)
     : options_(std::move(options)), transport_(std::move(transport)) {}
 
 MediaFetcher::~MediaFetcher() = default;
@@ -80,7 +79,7 @@ MediaFetcher::~MediaFetcher() = default;
 std::variant<Media, MediaMiss> MediaFetcher::fetch(const std::string &url,
                                                    const std::vector<std::string_view> &accept,
                                                    std::size_t max_bytes) {
-  pds::detail::HttpRequest req;
+  net::HttpRequest req;
   req.url = url;
   req.accept.clear();
   for (std::string_view a : accept) req.accept += (req.accept.empty() ? "" : ", ") + std::string(a);
@@ -89,13 +88,12 @@ std::variant<Media, MediaMiss> MediaFetcher::fetch(const std::string &url,
   req.max_body_bytes = max_bytes;
   req.user_agent = options_.user_agent;
   req.max_redirects = options_.max_redirects;
-  pds::detail::HttpOutcome out = transport_->perform(req);
+  net::HttpOutcome out = transport_->perform(req);
   if (out.body_too_large) {
     return MediaMiss{"too_large", "more than " + std::to_string(max_bytes) + " bytes"};
   }
   if (out.curl_code != 0) {
-    const bool timeout =
-        pds::detail::classify_curl(out.curl_code, false) == pds::ErrorKind::timeout;
+    const bool timeout = net::classify_curl(out.curl_code, false) == net::TransferError::timeout;
     return MediaMiss{timeout ? "timeout" : "network", out.curl_message};
   }
   if (out.reply.status != 200) {

@@ -19,7 +19,7 @@
 #include "core/status.h"
 #include "pds/xrpc_client.h"
 
-namespace acid::pds::detail {
+namespace acid::net {
 class HttpTransport;
 }
 
@@ -71,9 +71,9 @@ class MediaFetcher {
                                        std::size_t max_bytes);
 
  private:
-  MediaFetcher(MediaFetchOptions options, std::unique_ptr<pds::detail::HttpTransport> transport);
+  MediaFetcher(MediaFetchOptions options, std::unique_ptr<net::HttpTransport> transport);
   MediaFetchOptions options_;
-  std::unique_ptr<pds::detail::HttpTransport> transport_;
+  std::unique_ptr<net::HttpTransport> transport_;
 };
 
 }  // namespace acid::sync

@@ -244,6 +244,10 @@ std::vector<BadCase> bad_cases() {
     one("ACID_MAX_ATTEMPTS", v);
   }
   for (const char *v :
+       {"0", "999", "-1500", "1500ms", "1e4", "2147483648", "99999999999", " 1500"}) {
+    one("ACID_JOB_LEASE_MS", v);
+  }
+  for (const char *v :
        {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", ":8787", "::1:8787", "[::1]", "host name:80",
         "127.0.0.1:80x", "[::1]8787", "[::1]:", "localhost:-1", "999.1.1.1.1:80"}) {
     one("ACID_DAEMON_LISTEN", v);
@@ -320,6 +324,10 @@ TEST(Config, AcceptedValues) {
        [](const Config &c) { EXPECT_FALSE(c.allow_plaintext_credentials); }},
       {{{"ACID_MAX_ATTEMPTS", "1"}}, [](const Config &c) { EXPECT_EQ(c.max_attempts, 1); }},
       {{{"ACID_MAX_ATTEMPTS", "100"}}, [](const Config &c) { EXPECT_EQ(c.max_attempts, 100); }},
+      {{}, [](const Config &c) { EXPECT_EQ(c.job_lease_ms, 120'000); }},
+      {{{"ACID_JOB_LEASE_MS", "1000"}}, [](const Config &c) { EXPECT_EQ(c.job_lease_ms, 1000); }},
+      {{{"ACID_JOB_LEASE_MS", "2147483647"}},
+       [](const Config &c) { EXPECT_EQ(c.job_lease_ms, 2'147'483'647); }},
       {{{"ACID_DAEMON_LISTEN", "0.0.0.0:8080"}},
        [](const Config &c) {
          EXPECT_EQ(c.daemon_host, "0.0.0.0");
@@ -336,6 +344,16 @@ TEST(Config, AcceptedValues) {
        [](const Config &c) {
          EXPECT_EQ(c.store_uri, "mongodb+srv://u:p@cluster0.example.net/aesthetic");
        }},
+      // A mongodb ACID_STORE without a database: Config names it in the URI (the store reads no
+      // environment), ACID_MONGODB_DB before MONGODB_NAME, keeping the authentication database.
+      {{{"ACID_STORE", "mongodb://127.0.0.1:27017/"}, {"MONGODB_NAME", "aesthetic"}},
+       [](const Config &c) { EXPECT_EQ(c.store_uri, "mongodb://127.0.0.1:27017/aesthetic"); }},
+      {{{"ACID_STORE", "mongodb://u:p@h"},
+        {"ACID_MONGODB_DB", "acid"},
+        {"MONGODB_NAME", "aesthetic"}},
+       [](const Config &c) { EXPECT_EQ(c.store_uri, "mongodb://u:p@h/acid?authSource=admin"); }},
+      {{{"ACID_STORE", "mongodb://h"}},
+       [](const Config &c) { EXPECT_EQ(c.store_uri, "mongodb://h"); }},
       {{{"PDS_URL", "HTTP://127.0.0.1:2583"}},
        [](const Config &c) {
          EXPECT_EQ(c.pds_url, std::optional<std::string>("HTTP://127.0.0.1:2583"));

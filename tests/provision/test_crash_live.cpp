@@ -16,8 +16,8 @@
 
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
-#include "support/temp_dir.h"
 #include "support/local_pds.h"
+#include "support/temp_dir.h"
 
 namespace acid::provision {
 namespace {
@@ -110,7 +110,7 @@ TEST_F(CrashLive, KilledWorkersLeaveExactlyOneAccountPerVerifiedUser) {
                 mail + R"("}})";
       }
     }
-    const HttpReply r =
+    const HttpAnswer r =
         (*engine)->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body + "]");
     ASSERT_EQ(r.status, 200) << r.body;
   }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "provision/engine.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::provision {
 namespace {
@@ -90,7 +90,7 @@ TEST_F(Intake, HostileBodiesGetTheirStatusAndWriteNothing) {
   for (const Case &c : cases) {
     std::optional<std::string_view> auth;
     if (c.auth) auth = *c.auth;
-    const HttpReply r = engine_->handle_log_stream(Tenant::aesthetic, auth, c.body);
+    const HttpAnswer r = engine_->handle_log_stream(Tenant::aesthetic, auth, c.body);
     EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body.substr(0, 200);
     EXPECT_NE(r.body.find("\"error\""), std::string::npos) << c.name;
   }
@@ -101,7 +101,8 @@ TEST_F(Intake, MalformedEntriesAreReportedAndNeverQueried) {
   // Operator objects, numbers and empty strings as user_id: rejected per entry, never stored.
   const std::string body = "[" + log("a", "ss", R"({"$gt": ""})") + "," + log("b", "ss", "12345") +
                            "," + log("c", "sv", "\"\"") + "," + log("d", "ss", "null") + "]";
-  const HttpReply r = engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
+  const HttpAnswer r =
+      engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"applied\":0"), std::string::npos) << r.body;
   for (const char *index : {"\"index\":0", "\"index\":1", "\"index\":2", "\"index\":3"}) {
@@ -111,7 +112,8 @@ TEST_F(Intake, MalformedEntriesAreReportedAndNeverQueried) {
 }
 
 TEST_F(Intake, AnEmptyBatchIsAcceptedAndWritesNothing) {
-  const HttpReply r = engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), "[]");
+  const HttpAnswer r =
+      engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), "[]");
   EXPECT_EQ(r.status, 200) << r.body;
   expect_nothing_written();
 }
@@ -127,7 +129,7 @@ TEST_F(Intake, NoConfiguredTokenRefusesEverything) {
   for (std::optional<std::string_view> auth :
        {std::optional<std::string_view>(), std::optional<std::string_view>(""),
         std::optional<std::string_view>("anything")}) {
-    const HttpReply r = (*engine)->handle_log_stream(Tenant::aesthetic, auth, "[]");
+    const HttpAnswer r = (*engine)->handle_log_stream(Tenant::aesthetic, auth, "[]");
     EXPECT_EQ(r.status, 503) << r.body;
   }
 }
@@ -136,7 +138,8 @@ TEST_F(Intake, ValidEntriesOfAMixedBatchAreApplied) {
   const std::string body = "[" + log("ok1", "ss", "\"auth0|ok\"") + "," + log("bad", "ss", "[1]") +
                            "," + log("ok2", "sv", "\"auth0|ok\"") + "," +
                            log("other", "slo", "\"auth0|ok\"") + "]";
-  const HttpReply r = engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
+  const HttpAnswer r =
+      engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"applied\":2"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"ignored\":1"), std::string::npos) << r.body;
@@ -152,7 +155,7 @@ TEST_F(Intake, SotceEventsArePrefixedAndUseTheirOwnToken) {
   auto engine = make({{"AUTH0_LOG_TOKEN", kToken}, {"SOTCE_AUTH0_LOG_TOKEN", "sotce-token"}});
   const std::string body = "[" + log("s1", "ss", "\"auth0|s\"") + "]";
   EXPECT_EQ(engine->handle_log_stream(Tenant::sotce, std::string_view(kToken), body).status, 403);
-  const HttpReply r =
+  const HttpAnswer r =
       engine->handle_log_stream(Tenant::sotce, std::string_view("Bearer sotce-token"), body);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(engine->store().get_account("sotce-auth0|s"));
@@ -179,7 +182,7 @@ TEST_F(Intake, AStoreFailureMidBatchIs503AndAResendConverges) {
           "WHEN NEW.log_id = 'auth0:aesthetic:m3' BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
           nullptr, nullptr, nullptr),
       SQLITE_OK);
-  const HttpReply failed =
+  const HttpAnswer failed =
       engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(failed.status, 503) << failed.body;
   EXPECT_NE(failed.body.find("\"retry\":true"), std::string::npos) << failed.body;
@@ -190,12 +193,12 @@ TEST_F(Intake, AStoreFailureMidBatchIs503AndAResendConverges) {
   EXPECT_EQ(rows("users"), 0);
   EXPECT_EQ(rows("jobs"), 0);
 
-  const HttpReply resent =
+  const HttpAnswer resent =
       engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(resent.status, 200) << resent.body;
   EXPECT_NE(resent.body.find("\"applied\":6"), std::string::npos) << resent.body;
   EXPECT_NE(resent.body.find("\"duplicates\":0"), std::string::npos) << resent.body;
-  const HttpReply again =
+  const HttpAnswer again =
       engine_->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_NE(again.body.find("\"applied\":0"), std::string::npos) << again.body;
@@ -236,15 +239,16 @@ TEST_F(Intake, HandleChangedRequestsAreAuthorizedValidatedAndRecorded) {
                           R"({"sub":"auth0|h1","handle":""})", R"({"sub":"auth0|h1","handle":3})",
                           R"({"sub":"auth0|h1","handle":"no spaces allowed"})",
                           "{\"sub\":\"auth0|h1\",\"handle\":\"j\xff\"}"}) {
-    const HttpReply r = ask(*engine_, auth, bad);
+    const HttpAnswer r = ask(*engine_, auth, bad);
     EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
     EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
   }
   EXPECT_EQ(ask(*engine_, auth, std::string(5000, ' ')).status, 413);
   EXPECT_EQ(ask(*engine_, auth, R"({"sub":"auth0|nobody","handle":"jeffrey"})").status, 404);
-  EXPECT_FALSE(acid::testing::inspect(engine_->store()).get_handle("auth0|h1").is_ok()) << "a refused request wrote";
+  EXPECT_FALSE(acid::testing::inspect(engine_->store()).get_handle("auth0|h1").is_ok())
+      << "a refused request wrote";
 
-  const HttpReply done = ask(*engine_, auth, R"({"sub":"auth0|h1","handle":"@jeffrey"})");
+  const HttpAnswer done = ask(*engine_, auth, R"({"sub":"auth0|h1","handle":"@jeffrey"})");
   EXPECT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.body, R"({"sub":"auth0|h1","handle":"jeffrey"})");
   EXPECT_EQ(*acid::testing::inspect(engine_->store()).get_handle("auth0|h1"), "jeffrey");

@@ -61,8 +61,8 @@ class IntakeEntries : public ::testing::Test {
     return std::move(*engine);
   }
 
-  HttpReply post(Engine &e, const std::string &body, Tenant tenant = Tenant::aesthetic,
-                 std::string_view token = kToken) {
+  HttpAnswer post(Engine &e, const std::string &body, Tenant tenant = Tenant::aesthetic,
+                  std::string_view token = kToken) {
     return e.handle_log_stream(tenant, token, body);
   }
 
@@ -107,7 +107,7 @@ TEST_F(IntakeEntries, ABadEntryCostsOnlyItselfInEveryShape) {
     for (const BadEntry &bad : bad_entries()) {
       const std::string sub = "auth0|keep" + std::to_string(n++);
       const std::string good = entry("good-" + sub, "ss", sub);
-      const HttpReply r = post(*engine_, body_of(shape, {good, bad.text}));
+      const HttpAnswer r = post(*engine_, body_of(shape, {good, bad.text}));
       const std::string what = std::string(shape_name(shape)) + " / " + bad.name + ": " + r.body;
       ASSERT_EQ(r.status, 200) << what;
       EXPECT_NE(r.body.find("\"applied\":1"), std::string::npos) << what;
@@ -137,7 +137,7 @@ TEST_F(IntakeEntries, ABadEntryCostsOnlyItselfInEveryShape) {
 TEST_F(IntakeEntries, AnUnexpectedOptionalFieldIsDroppedAndThePersonRecorded) {
   for (Shape shape : {Shape::array, Shape::lines, Shape::wrapped}) {
     const std::string sub = std::string("auth0|opt-") + shape_name(shape);
-    const HttpReply r =
+    const HttpAnswer r =
         post(*engine_, body_of(shape, {entry("o-" + sub, "ss", sub,
                                              R"(,"details":{"body":{"email":{"$gt":""}}})")}));
     ASSERT_EQ(r.status, 200) << r.body;
@@ -196,13 +196,14 @@ TEST_F(IntakeEntries, DeadLettersAreListedAndReplayed) {
 TEST_F(IntakeEntries, LogIdsAreNamespacedPerTenantAndApartFromSyntheticIds) {
   auto engine = make({{"AUTH0_LOG_TOKEN", kToken}, {"SOTCE_AUTH0_LOG_TOKEN", kToken}});
   ASSERT_EQ(post(*engine, "[" + entry("same-id", "ss", "auth0|a") + "]").status, 200);
-  const HttpReply sotce =
+  const HttpAnswer sotce =
       post(*engine, "[" + entry("same-id", "ss", "auth0|b") + "]", Tenant::sotce);
   EXPECT_NE(sotce.body.find("\"applied\":1"), std::string::npos) << sotce.body;
   EXPECT_TRUE(engine->store().get_account("sotce-auth0|b"));
 
   // An entry posted with the id delete_user uses for auth0|a.
-  const HttpReply posted = post(*engine, "[" + entry("acid:delete:auth0|a", "sv", "auth0|a") + "]");
+  const HttpAnswer posted =
+      post(*engine, "[" + entry("acid:delete:auth0|a", "sv", "auth0|a") + "]");
   EXPECT_NE(posted.body.find("\"applied\":1"), std::string::npos) << posted.body;
   ASSERT_TRUE(engine->delete_user("auth0|a"));
   auto account = engine->store().get_account("auth0|a");
@@ -240,7 +241,7 @@ TEST_F(IntakeEntries, ARateLimitingAuth0DoesNotHoldTheWebhook) {
   for (int i = 0; i < 5; ++i) {
     entries.push_back(entry("sv" + std::to_string(i), "sv", "auth0|v" + std::to_string(i)));
   }
-  const HttpReply r = post(*engine, body_of(Shape::array, entries));
+  const HttpAnswer r = post(*engine, body_of(Shape::array, entries));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"applied\":5"), std::string::npos) << r.body;
   EXPECT_EQ(auth0.requests(testing::Auth0Endpoint::user), 1);
@@ -268,7 +269,7 @@ TEST_F(IntakeEntries, ASlowAuth0CostsAtMostTheBudget) {
   for (int i = 0; i < 5; ++i) {
     entries.push_back(entry("sl" + std::to_string(i), "sv", "auth0|s" + std::to_string(i)));
   }
-  const HttpReply r = post(*engine, body_of(Shape::lines, entries));
+  const HttpAnswer r = post(*engine, body_of(Shape::lines, entries));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"applied\":5"), std::string::npos) << r.body;
   EXPECT_LE(auth0.requests(testing::Auth0Endpoint::user), 1);

@@ -14,10 +14,10 @@
 #include "core/base64.h"
 #include "core/random.h"
 #include "pds/xrpc_client.h"
-#include "provision/engine.h"
-#include "support/temp_dir.h"
 #include "pds/xrpc_fault_proxy.h"
+#include "provision/engine.h"
 #include "support/local_pds.h"
+#include "support/temp_dir.h"
 
 namespace acid::provision {
 namespace {
@@ -84,7 +84,7 @@ class LeasesLive : public ::testing::Test {
               R"(","date":"2025-10-14T08:30:00Z","user_id":")" + s + R"(","user_name":")" + mail +
               R"("}})";
     }
-    const HttpReply r =
+    const HttpAnswer r =
         engine.handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body + "]");
     ASSERT_EQ(r.status, 200) << r.body;
   }
@@ -192,7 +192,7 @@ TEST_F(LeasesLive, AStaleHoldersResultIsDroppedAndCounted) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const std::string body = R"([{"log_id":")" + run_ + R"(sdu","data":{"type":"sdu",)" +
                            R"("date":"2025-10-15T08:30:00Z","user_id":")" + sub("gone") + R"("}}])";
-  const HttpReply r = engine->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
+  const HttpAnswer r = engine->handle_log_stream(Tenant::aesthetic, std::string_view(kToken), body);
   ASSERT_EQ(r.status, 200) << r.body;
   worker.join();
   EXPECT_EQ(engine->metrics().get("acid_stale_results_dropped_total", {{"kind", "provision"}}), 1u);

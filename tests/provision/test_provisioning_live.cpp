@@ -15,8 +15,8 @@
 #include "provision/provisioner.h"
 #include "provision/sealing.h"
 #include "support/auth0_fixture.h"
-#include "support/temp_dir.h"
 #include "support/local_pds.h"
+#include "support/temp_dir.h"
 
 namespace acid::provision {
 namespace {
@@ -92,7 +92,7 @@ class ProvisioningLive : public ::testing::Test {
            log_id + R"("}})";
   }
 
-  HttpReply post(const std::string &body, Tenant tenant = Tenant::aesthetic) {
+  HttpAnswer post(const std::string &body, Tenant tenant = Tenant::aesthetic) {
     return engine_->handle_log_stream(tenant, std::string_view(kToken), body);
   }
 
@@ -108,8 +108,8 @@ class ProvisioningLive : public ::testing::Test {
   // A person with an active PDS account (signup + verification, jobs run).
   std::string active_user(const std::string &name) {
     const std::string s = sub(name);
-    const HttpReply r = post("[" + entry(run_ + "-s" + name, "ss", s, email(name)) + "," +
-                             entry(run_ + "-v" + name, "sv", s, email(name)) + "]");
+    const HttpAnswer r = post("[" + entry(run_ + "-s" + name, "ss", s, email(name)) + "," +
+                              entry(run_ + "-v" + name, "sv", s, email(name)) + "]");
     EXPECT_EQ(r.status, 200) << r.body;
     drain();
     const store::Account a = account(s);
@@ -515,7 +515,7 @@ TEST_F(ProvisioningLive, VerificationOnlyUsersTakeEmailAndYearFromAuth0) {
   const std::string body = R"([{"log_id":")" + run_ +
                            R"(-m","data":{"type":"sv","date":"2025-10-14T08:30:00Z","user_id":")" +
                            s + R"("}}])";
-  const HttpReply r = post(body);
+  const HttpAnswer r = post(body);
   ASSERT_EQ(r.status, 200) << r.body;
   drain();
   const store::Account a = account(s);

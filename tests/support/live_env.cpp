@@ -65,7 +65,7 @@ Result<std::string> LiveEnv::active_account(const std::string &s, const std::str
            R"(","date":"2028-10-14T08:30:00.000Z","user_id":")" + s + R"(","user_name":")" + email +
            R"("}})";
   };
-  const provision::HttpReply r = engine->handle_log_stream(
+  const provision::HttpAnswer r = engine->handle_log_stream(
       Tenant::aesthetic, std::string_view(kToken),
       "[" + entry(label + "-ss", "ss") + "," + entry(label + "-sv", "sv") + "]");
   if (r.status != 200) return Error(Code::internal, "webhook answered " + r.body);

@@ -15,13 +15,13 @@
 #include <string_view>
 #include <vector>
 
+#include "store/inspection.h"
 #include "store/mongo/connection.h"
 #include "store/mongo/mongo_audit.h"
 #include "store/mongo/mongo_content.h"
 #include "store/mongo/mongo_dead_letters.h"
 #include "store/mongo/mongo_read.h"
 #include "store/mongo/mongo_transitions.h"
-#include "store/inspection.h"
 #include "store/store.h"
 
 namespace acid::store::mongo {

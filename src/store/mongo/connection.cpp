@@ -34,15 +34,10 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view uri_text,
     if (*password != '\0') conn->secrets_.emplace_back(password);
   }
   const char *path_db = mongoc_uri_get_database(conn->uri_);
-  MongoEnv env = options.env;
-  if (!env) {
-    env = [](std::string_view name) -> std::optional<std::string> {
-      const char *v = std::getenv(std::string(name).c_str());
-      if (v == nullptr) return std::nullopt;
-      return std::string(v);
-    };
-  }
-  auto db = resolve_mongo_database(path_db == nullptr ? "" : path_db, env);
+  // The database comes from the URI, or from the caller's options; never from the process
+  // environment behind the caller's back (Config puts ACID_MONGODB_DB / MONGODB_NAME into the
+  // URI when it reads the environment).
+  auto db = resolve_mongo_database(path_db == nullptr ? "" : path_db, options.env);
   if (!db) return std::move(db).error();
   conn->db_ = std::move(*db);
 

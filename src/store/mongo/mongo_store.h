@@ -18,19 +18,21 @@ namespace acid::store {
 using MongoEnv = std::function<std::optional<std::string>(std::string_view)>;
 
 struct MongoOptions {
-  // Where the database-name fallback is read; the process environment when empty.
+  // Where the database-name fallback (ACID_MONGODB_DB, else MONGODB_NAME) is looked up when the
+  // URI names no database; empty: nowhere (Config has already put the configured name into the
+  // URI).
   MongoEnv env;
 };
 
 // Opens the store at a "mongodb://" or "mongodb+srv://" URI. The database is the URI's path
-// ("mongodb://host/aesthetic"), else ACID_MONGODB_DB, else MONGODB_NAME (the deployed name);
-// Code::config when none names one. One mongoc_client_pool serves every thread; retryable
-// reads and writes are forced on; every write uses write concern majority (wtimeoutMS from the
-// URI) and every read read concern majority on the primary; connect / socket / server-selection
-// timeouts come from the URI. Startup checks the indexes the library needs (docs/mongodb.md):
-// missing ones are created, conflicting ones are a Code::config error saying how to fix them.
-// mongoc_init() runs once per process; mongoc_cleanup() is never called (clients may live until
-// exit, and libmongoc cannot be re-initialised after it).
+// ("mongodb://host/aesthetic"), else ACID_MONGODB_DB, else MONGODB_NAME looked up through
+// options.env (Config::from_env composes them into the URI); Code::config when none names one. One
+// mongoc_client_pool serves every thread; retryable reads and writes are forced on; every write
+// uses write concern majority (wtimeoutMS from the URI) and every read read concern majority on the
+// primary; connect / socket / server-selection timeouts come from the URI. Startup checks the
+// indexes the library needs (docs/mongodb.md): missing ones are created, conflicting ones are a
+// Code::config error saying how to fix them. mongoc_init() runs once per process; mongoc_cleanup()
+// is never called (clients may live until exit, and libmongoc cannot be re-initialised after it).
 Result<std::unique_ptr<Store>> open_mongo_store(std::string_view uri,
                                                 const MongoOptions &options = {});
 

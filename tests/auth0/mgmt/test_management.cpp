@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "auth0/management.h"
+#include "core/percent_encode.h"
 #include "core/time.h"
 #include "support/auth0_fixture.h"
 

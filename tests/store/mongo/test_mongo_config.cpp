@@ -2,9 +2,11 @@
 // the server cannot be reached (a closed port on 127.0.0.1; no server is needed or faked).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstdlib>
 
 #include <map>
 
@@ -84,6 +86,22 @@ TEST(MongoConfig, WithoutADatabaseNothingIsContacted) {
   ASSERT_FALSE(opened.is_ok());
   EXPECT_EQ(opened.code(), Code::config);
   EXPECT_NE(opened.error().message.find("names no database"), std::string::npos);
+}
+
+// The store never reads the process environment behind its caller's back: a database name
+// there is not used unless the caller (Config) put it into the URI or the options.
+TEST(MongoConfig, TheProcessEnvironmentIsNotRead) {
+  ASSERT_EQ(::setenv("MONGODB_NAME", "fromtheprocess", 1), 0);
+  ASSERT_EQ(::setenv("ACID_MONGODB_DB", "fromtheprocess", 1), 0);
+  auto opened = open_mongo_store("mongodb://127.0.0.1:1/", MongoOptions{});
+  auto via_port = open_store("mongodb://127.0.0.1:1/");
+  ::unsetenv("MONGODB_NAME");
+  ::unsetenv("ACID_MONGODB_DB");
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.code(), Code::config);
+  EXPECT_NE(opened.error().message.find("names no database"), std::string::npos);
+  ASSERT_FALSE(via_port.is_ok());
+  EXPECT_NE(via_port.error().message.find("names no database"), std::string::npos);
 }
 
 TEST(MongoConfig, InvalidUrisAreConfigurationErrorsWithoutThePassword) {

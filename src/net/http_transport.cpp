@@ -1,4 +1,4 @@
-#include "pds/http.h"
+#include "net/http_transport.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 #include <mutex>
 #include <vector>
 
-namespace acid::pds::detail {
+namespace acid::net {
 namespace {
 
 std::once_flag g_curl_init_once;
@@ -55,11 +55,11 @@ std::size_t on_header(char *data, std::size_t size, std::size_t count, void *use
 
 }  // namespace
 
-ErrorKind classify_curl(int code, bool body_too_large) {
-  if (body_too_large) return ErrorKind::invalid_response;
+TransferError classify_curl(int code, bool body_too_large) {
+  if (body_too_large) return TransferError::invalid_response;
   switch (static_cast<CURLcode>(code)) {
     case CURLE_OPERATION_TIMEDOUT:
-      return ErrorKind::timeout;
+      return TransferError::timeout;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -71,7 +71,7 @@ ErrorKind classify_curl(int code, bool body_too_large) {
     case CURLE_HTTP2_STREAM:
     case CURLE_SSL_CONNECT_ERROR:  // also a reset during the handshake
     case CURLE_AGAIN:
-      return ErrorKind::network;
+      return TransferError::network;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
@@ -83,20 +83,20 @@ ErrorKind classify_curl(int code, bool body_too_large) {
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_USE_SSL_FAILED:
-      return ErrorKind::tls;
+      return TransferError::tls;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
     case CURLE_NOT_BUILT_IN:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNKNOWN_OPTION:
-      return ErrorKind::config;
+      return TransferError::config;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_WRITE_ERROR:
     case CURLE_TOO_MANY_REDIRECTS:
-      return ErrorKind::invalid_response;
+      return TransferError::invalid_response;
     default:
-      return ErrorKind::network;
+      return TransferError::network;
   }
 }
 
@@ -286,4 +286,4 @@ HttpOutcome HttpTransport::perform(const HttpRequest &request) {
   return outcome;
 }
 
-}  // namespace acid::pds::detail
+}  // namespace acid::net

@@ -1,4 +1,5 @@
-// The HTTP transport under the XRPC client (internal): libcurl easy handles kept in a pool.
+// The library's HTTP transport (internal), shared by the PDS client, the Auth0 Management API
+// client and the media fetch: libcurl easy handles kept in a pool.
 //
 // Thread safety: perform() may be called from any number of threads at once. Each call checks
 // an easy handle out of the pool, so a handle is never used by two threads; the handle keeps its
@@ -21,10 +22,9 @@
 #include <string>
 
 #include "core/status.h"
-#include "pds/pds_error.h"
-#include "pds/xrpc_parse.h"
+#include "net/http_reply.h"
 
-namespace acid::pds::detail {
+namespace acid::net {
 
 struct HttpRequest {
   std::string url;
@@ -58,8 +58,15 @@ struct HttpOutcome {
   HttpReply reply;
 };
 
-// The error kind of a failed transfer (curl_code != CURLE_OK).
-ErrorKind classify_curl(int curl_code, bool body_too_large);
+// Why a transfer failed (curl_code != CURLE_OK), as each client maps it to its own errors.
+enum class TransferError {
+  network,           // connection refused or reset, DNS failure, broken transfer
+  timeout,           // the connect or total timeout passed
+  tls,               // certificate verification or TLS setup failed
+  config,            // a bad URL or an option libcurl does not support
+  invalid_response,  // a reply that cannot be read (or larger than allowed)
+};
+TransferError classify_curl(int curl_code, bool body_too_large);
 
 class HttpTransport {
  public:
@@ -76,4 +83,4 @@ class HttpTransport {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace acid::pds::detail
+}  // namespace acid::net
