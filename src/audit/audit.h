@@ -139,10 +139,33 @@ struct Progress {
 };
 using ProgressSink = std::function<void(const Progress &progress)>;
 
+// One action of a backfill's plan (one per finding it answers), and what became of it.
+struct PlannedAction {
+  Action action = Action::manual;
+  std::string sub;
+  std::optional<std::string> did;
+  std::vector<Kind> kinds;  // the findings it answers
+  std::string evidence;
+  std::string status = "planned";  // planned, applied, fixed, failed, skipped
+  std::string error;
+};
+
+struct BackfillReport {
+  bool dry_run = true;
+  Report before;  // the audit the plan answers
+  std::vector<PlannedAction> plan;
+  std::uint64_t jobs_ran = 0, jobs_failed = 0;
+  std::optional<Report> after;  // the audit after the fix (none in a dry run)
+  double seconds = 0;
+};
+
+// {"schema":"acidentity.backfill/1", ...} (docs/audit.md).
+std::string to_json(const BackfillReport &report);
+
 // Audits, plans one action per finding, and with `fix` applies the plan (facts and jobs through
 // the engine), runs the jobs with `concurrency` workers, audits again and reports what was fixed
-// and what failed and why: {"schema":"acidentity.backfill/1", ...} (docs/audit.md).
-Result<std::string> run_backfill(provision::Engine &engine, const BackfillOptions &options,
-                                 const ProgressSink &progress);
+// and what failed and why.
+Result<BackfillReport> run_backfill(provision::Engine &engine, const BackfillOptions &options,
+                                    const ProgressSink &progress);
 
 }  // namespace acid::audit

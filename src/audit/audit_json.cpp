@@ -32,6 +32,10 @@ void write_service_accounts(json::Writer &w, const Report &r) {
   w.EndArray();
 }
 
+void raw_object(json::Writer &w, const std::string &json_text) {
+  w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+}
+
 }  // namespace
 
 // The names of kinds and actions, as the report and the options write them.
@@ -164,6 +168,72 @@ std::string to_json(const Report &r) {
   w.StartArray();
   for (const std::string &n : r.notes) w.String(n);
   w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string to_json(const BackfillReport &report) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  std::map<std::string, std::uint64_t> tally;
+  w.StartObject();
+  json::member(w, "schema", "acidentity.backfill/1");
+  json::member(w, "dry_run", report.dry_run);
+  w.Key("audit");
+  raw_object(w, to_json(report.before));
+  w.Key("plan");
+  w.StartArray();
+  for (const PlannedAction &p : report.plan) {
+    ++tally[p.status];
+    w.StartObject();
+    json::member(w, "action", to_string(p.action));
+    w.Key("sub");
+    if (p.sub.empty()) {
+      w.Null();
+    } else {
+      w.String(p.sub);
+    }
+    w.Key("did");
+    if (p.did) {
+      w.String(*p.did);
+    } else {
+      w.Null();
+    }
+    w.Key("kinds");
+    w.StartArray();
+    for (Kind k : p.kinds) w.String(to_string(k));
+    w.EndArray();
+    json::member(w, "evidence", p.evidence);
+    json::member(w, "status", p.status);
+    w.Key("error");
+    if (p.error.empty()) {
+      w.Null();
+    } else {
+      w.String(p.error);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("totals");
+  w.StartObject();
+  for (const char *k : {"planned", "fixed", "failed", "skipped"}) {
+    w.Key(k);
+    w.Uint64(tally[k]);
+  }
+  w.EndObject();
+  w.Key("jobs");
+  w.StartObject();
+  json::member(w, "ran", report.jobs_ran);
+  json::member(w, "failed", report.jobs_failed);
+  w.EndObject();
+  w.Key("after");
+  if (report.after) {
+    raw_object(w, to_json(*report.after));
+  } else {
+    w.Null();
+  }
+  w.Key("seconds");
+  w.Double(report.seconds);
   w.EndObject();
   return buf.GetString();
 }

@@ -22,16 +22,6 @@ namespace acid::audit {
 
 namespace {
 
-struct PlannedAction {
-  Action action = Action::manual;
-  std::string sub;
-  std::optional<std::string> did;
-  std::vector<Kind> kinds;  // the findings it answers
-  std::string evidence;
-  std::string status = "planned";  // planned, applied, fixed, failed, skipped
-  std::string error;
-};
-
 int order_of(Action a) {
   switch (a) {
     case Action::record_signup:
@@ -93,7 +83,7 @@ class Backfill {
         progress_(progress),
         start_(std::chrono::steady_clock::now()) {}
 
-  Result<std::string> run() {
+  Result<BackfillReport> run() {
     emit("audit", 0, 1, 0);
     auto before = run_audit(engine_, options_.audit);
     if (!before) return std::move(before).error();
@@ -105,7 +95,7 @@ class Backfill {
         p.error = "orphans are deleted only with --delete-orphans";
       }
     }
-    if (!options_.fix) return report(*before, nullptr, true);
+    if (!options_.fix) return report(std::move(*before), std::nullopt, true);
 
     // Apply: facts and jobs (store only, except orphan deletion on the PDS).
     std::uint64_t done = 0, failed = 0, total = 0;
@@ -133,7 +123,7 @@ class Backfill {
     if (!after) return std::move(after).error();
     settle(*after);
     emit("done", 1, 1, 0);
-    return report(*before, &*after, false);
+    return report(std::move(*before), std::move(*after), false);
   }
 
  private:
@@ -366,81 +356,15 @@ class Backfill {
     }
   }
 
-  std::string report(const Report &before, const Report *after, bool dry_run) {
-    rapidjson::StringBuffer buf;
-    json::Writer w(buf);
-    std::map<std::string, std::uint64_t> tally;
-    w.StartObject();
-    w.Key("schema");
-    w.String("acidentity.backfill/1");
-    w.Key("dry_run");
-    w.Bool(dry_run);
-    w.Key("audit");
-    raw(w, to_json(before));
-    w.Key("plan");
-    w.StartArray();
-    for (const PlannedAction &p : actions_) {
-      ++tally[p.status];
-      w.StartObject();
-      w.Key("action");
-      w.String(to_string(p.action));
-      w.Key("sub");
-      if (p.sub.empty()) {
-        w.Null();
-      } else {
-        w.String(p.sub);
-      }
-      w.Key("did");
-      if (p.did) {
-        w.String(*p.did);
-      } else {
-        w.Null();
-      }
-      w.Key("kinds");
-      w.StartArray();
-      for (Kind k : p.kinds) w.String(to_string(k));
-      w.EndArray();
-      w.Key("evidence");
-      w.String(p.evidence);
-      w.Key("status");
-      w.String(p.status);
-      w.Key("error");
-      if (p.error.empty()) {
-        w.Null();
-      } else {
-        w.String(p.error);
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-    w.Key("totals");
-    w.StartObject();
-    for (const char *k : {"planned", "fixed", "failed", "skipped"}) {
-      w.Key(k);
-      w.Uint64(tally[k]);
-    }
-    w.EndObject();
-    w.Key("jobs");
-    w.StartObject();
-    w.Key("ran");
-    w.Uint64(jobs_ran_);
-    w.Key("failed");
-    w.Uint64(jobs_failed_);
-    w.EndObject();
-    w.Key("after");
-    if (after) {
-      raw(w, to_json(*after));
-    } else {
-      w.Null();
-    }
-    w.Key("seconds");
-    w.Double(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
-    w.EndObject();
-    return buf.GetString();
-  }
-
-  static void raw(json::Writer &w, const std::string &json_text) {
-    w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+  BackfillReport report(Report before, std::optional<Report> after, bool dry_run) const {
+    return BackfillReport{
+        dry_run,
+        std::move(before),
+        actions_,
+        jobs_ran_,
+        jobs_failed_,
+        std::move(after),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()};
   }
 
   provision::Engine &engine_;
@@ -454,8 +378,8 @@ class Backfill {
 
 }  // namespace
 
-Result<std::string> run_backfill(provision::Engine &engine, const BackfillOptions &options,
-                                 const ProgressSink &progress) {
+Result<BackfillReport> run_backfill(provision::Engine &engine, const BackfillOptions &options,
+                                    const ProgressSink &progress) {
   if (options.concurrency < 1 || options.concurrency > 64) {
     return Error(Code::invalid, "backfill concurrency must be from 1 to 64");
   }

@@ -106,7 +106,7 @@ ACID_EXTERN int acid_backfill(acid_client *client, const char *options_json,
     }
     auto report = acid::audit::run_backfill(*client->engine, options, sink);
     if (!report) return std::move(report).error();
-    return acid::capi::hand_out(*report, report_json);
+    return acid::capi::hand_out(acid::audit::to_json(*report), report_json);
   });
 }
 

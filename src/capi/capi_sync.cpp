@@ -90,7 +90,7 @@ ACID_EXTERN int acid_content_import(acid_client *client, const char *jsonl, size
     auto report = acid::sync::import_content(client->engine->store(),
                                              std::string_view(jsonl == nullptr ? "" : jsonl, len));
     if (!report) return std::move(report).error();
-    return acid::capi::hand_out(*report, report_json);
+    return acid::capi::hand_out(acid::sync::to_json(*report), report_json);
   });
 }
 

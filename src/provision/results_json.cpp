@@ -18,8 +18,7 @@ std::string to_json(const JobRunSummary &summary) {
     w.Key(key);
     w.Int(value);
   }
-  w.Key("remaining_due");
-  w.Bool(summary.remaining_due);
+  json::member(w, "remaining_due", summary.remaining_due);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
@@ -45,8 +44,7 @@ std::string to_json(const UserView &user) {
     }
   };
   w.StartObject();
-  w.Key("sub");
-  w.String(a.sub);
+  json::member(w, "sub", a.sub);
   opt_string("code", a.code);
   opt_time("when", a.when);
   w.Key("verifications");
@@ -55,14 +53,12 @@ std::string to_json(const UserView &user) {
   } else {
     w.Null();
   }
-  w.Key("email_verified");
-  w.Bool(a.verified_at.has_value());
+  json::member(w, "email_verified", a.verified_at.has_value());
   opt_time("signed_up_at", a.signed_up_at);
   opt_time("verified_at", a.verified_at);
   opt_time("deleted_at", a.deleted_at);
   opt_string("handle", a.ac_handle);
-  w.Key("state");
-  w.String(to_string(a.state));
+  json::member(w, "state", to_string(a.state));
   opt_string("did", a.did);
   opt_string("pds_handle", a.pds_handle);
   opt_string("pds_created_at", a.pds_created_at);
@@ -72,8 +68,7 @@ std::string to_json(const UserView &user) {
   } else {
     w.String(seal::is_sealed(*a.password) ? "sealed" : "plaintext");
   }
-  w.Key("attempts");
-  w.Int(a.attempts);
+  json::member(w, "attempts", a.attempts);
   w.Key("last_error");
   if (a.last_error.empty()) {
     w.Null();
@@ -84,14 +79,10 @@ std::string to_json(const UserView &user) {
   w.StartArray();
   for (const auto &j : user.jobs) {
     w.StartObject();
-    w.Key("kind");
-    w.String(to_string(j.kind));
-    w.Key("status");
-    w.String(j.failed ? "failed" : "open");
-    w.Key("attempts");
-    w.Int(j.attempts);
-    w.Key("due");
-    w.String(format_iso8601(j.due_at));
+    json::member(w, "kind", to_string(j.kind));
+    json::member(w, "status", j.failed ? "failed" : "open");
+    json::member(w, "attempts", j.attempts);
+    json::member(w, "due", format_iso8601(j.due_at));
     w.EndObject();
   }
   w.EndArray();
@@ -104,18 +95,14 @@ std::string to_json(const PdsDescription &pds) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  w.Key("url");
-  w.String(pds.url);
-  w.Key("did");
-  w.String(desc.did);
+  json::member(w, "url", pds.url);
+  json::member(w, "did", desc.did);
   w.Key("availableUserDomains");
   w.StartArray();
   for (const auto &d : desc.available_user_domains) w.String(d);
   w.EndArray();
-  w.Key("inviteCodeRequired");
-  w.Bool(desc.invite_code_required);
-  w.Key("phoneVerificationRequired");
-  w.Bool(desc.phone_verification_required);
+  json::member(w, "inviteCodeRequired", desc.invite_code_required);
+  json::member(w, "phoneVerificationRequired", desc.phone_verification_required);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

@@ -110,47 +110,64 @@ Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view json
   return docs;
 }
 
-Result<std::string> import_content(store::ContentStore &store, std::string_view jsonl) {
+Result<ImportReport> import_content(store::ContentStore &store, std::string_view jsonl) {
   auto parsed = parse_content_lines(jsonl);
   if (!parsed) return std::move(parsed).error();
   const std::vector<store::ContentDoc> &docs = *parsed;
-  std::int64_t changed = 0;
-  std::map<std::string, std::int64_t> per_collection;
+  ImportReport report;
+  report.documents = static_cast<std::int64_t>(docs.size());
   for (const store::ContentDoc &d : docs) {
     auto r = store.upsert_content(d);
     if (!r) {
       return std::move(r).error().context("importing " + d.collection + " " + d.id + " (after " +
-                                          std::to_string(changed) + " changed documents)");
+                                          std::to_string(report.changed) + " changed documents)");
     }
-    if (*r) ++changed;
-    ++per_collection[d.collection];
+    if (*r) ++report.changed;
+    ++report.collections[d.collection];
   }
-  std::string out =
-      "{\"documents\":" + std::to_string(docs.size()) + ",\"changed\":" + std::to_string(changed) +
-      ",\"unchanged\":" + std::to_string(static_cast<std::int64_t>(docs.size()) - changed) +
-      ",\"collections\":{";
-  bool first = true;
-  for (const auto &[c, n] : per_collection) {
-    // Appended piece by piece: `"," + std::string` makes GCC 12 at -O3 report a false
-    // -Wrestrict inside libstdc++ (GCC bug 105329).
-    if (!first) out += ',';
-    out += json::quote(c);
-    out += ':';
-    out += std::to_string(n);
-    first = false;
-  }
-  return out + "}}";
+  return report;
 }
 
-Result<std::string> delete_content(store::ContentStore &store, std::string_view collection,
-                                   std::string_view id) {
+std::string to_json(const ImportReport &report) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::member(w, "documents", report.documents);
+  json::member(w, "changed", report.changed);
+  json::member(w, "unchanged", report.documents - report.changed);
+  w.Key("collections");
+  w.StartObject();
+  for (const auto &[collection, n] : report.collections) {
+    w.Key(collection.data(), static_cast<rapidjson::SizeType>(collection.size()));
+    w.Int64(n);
+  }
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string to_json(const ContentDeletion &deletion) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  w.Key("collection");
+  w.String(deletion.collection.data(),
+           static_cast<rapidjson::SizeType>(deletion.collection.size()));
+  w.Key("id");
+  w.String(deletion.id.data(), static_cast<rapidjson::SizeType>(deletion.id.size()));
+  json::member(w, "changed", deletion.changed);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<ContentDeletion> delete_content(store::ContentStore &store, std::string_view collection,
+                                       std::string_view id) {
   auto mapping = mapping_for(collection);
   if (!mapping) return std::move(mapping).error();
   if (id.empty()) return Error(Code::invalid, "an empty _id");
   auto changed = store.set_content_deleted(collection, id, true);
   if (!changed) return std::move(changed).error();
-  return "{\"collection\":" + json::quote(collection) + ",\"id\":" + json::quote(id) +
-         ",\"changed\":" + (*changed ? "true" : "false") + "}";
+  return ContentDeletion{std::string(collection), std::string(id), *changed};
 }
 
 }  // namespace acid::sync

@@ -10,6 +10,8 @@
 // is written: a bad file is a clear error naming its line, and nothing changes.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,13 +26,27 @@ namespace acid::sync {
 // document is invalid.
 Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view jsonl);
 
-// Inserts or updates each document by _id. Report: {"documents","changed","unchanged",
-// "collections":{"moods":N,...}}.
-Result<std::string> import_content(store::ContentStore &store, std::string_view jsonl);
+struct ImportReport {
+  std::int64_t documents = 0;
+  std::int64_t changed = 0;                         // inserted or different from the stored one
+  std::map<std::string, std::int64_t> collections;  // documents per collection
+};
+// {"documents","changed","unchanged","collections":{"moods":N,...}}
+std::string to_json(const ImportReport &report);
+
+// Inserts or updates each document by _id.
+Result<ImportReport> import_content(store::ContentStore &store, std::string_view jsonl);
+
+struct ContentDeletion {
+  std::string collection, id;
+  bool changed = false;  // false: it was already deleted
+};
+// {"collection","id","changed":bool}
+std::string to_json(const ContentDeletion &deletion);
 
 // Marks one document deleted (moods.deleted / paintings.nuked); the next sync deletes its
-// record. Report: {"collection","id","changed":bool}. Code::not_found when absent.
-Result<std::string> delete_content(store::ContentStore &store, std::string_view collection,
-                                   std::string_view id);
+// record. Code::not_found when absent.
+Result<ContentDeletion> delete_content(store::ContentStore &store, std::string_view collection,
+                                       std::string_view id);
 
 }  // namespace acid::sync

@@ -131,8 +131,7 @@ std::string to_json(const SyncReport &report) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  w.Key("dry_run");
-  w.Bool(report.dry_run);
+  json::member(w, "dry_run", report.dry_run);
   w.Key("collections");
   w.StartArray();
   for (const SyncCollectionReport &c : report.collections) {
@@ -145,8 +144,7 @@ std::string to_json(const SyncReport &report) {
   }
   w.EndArray();
   write_problems(w, report.problems);
-  w.Key("pds_calls");
-  w.Uint64(report.pds_calls);
+  json::member(w, "pds_calls", report.pds_calls);
   w.EndObject();
   return text_of(buf);
 }
@@ -155,8 +153,7 @@ std::string to_json(const VerifyReport &report) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
-  w.Key("fix");
-  w.Bool(report.fix);
+  json::member(w, "fix", report.fix);
   w.Key("collections");
   w.StartArray();
   for (const VerifyCollectionReport &c : report.collections) {
@@ -166,8 +163,7 @@ std::string to_json(const VerifyReport &report) {
   write_issues(w, report.issues);
   put_int(w, "issues_total", report.issues_total);
   write_problems(w, report.problems);
-  w.Key("pds_calls");
-  w.Uint64(report.pds_calls);
+  json::member(w, "pds_calls", report.pds_calls);
   w.EndObject();
   return text_of(buf);
 }

@@ -44,6 +44,13 @@ std::string signup_year(const std::string &label) {
   return std::to_string(2000 + h % 25);
 }
 
+// The backfill report as the C ABI hands it out (to_json of the typed report).
+Result<std::string> backfill_text(provision::Engine &engine, const BackfillOptions &options,
+                                  const ProgressSink &progress) {
+  ACID_ASSIGN_OR_RETURN(BackfillReport report, run_backfill(engine, options, progress));
+  return to_json(report);
+}
+
 using KindSet = std::set<std::pair<std::string, std::string>>;  // (kind, sub or did)
 
 class AuditLive : public ::testing::Test {
@@ -332,7 +339,7 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
 
   BackfillOptions dry;
   dry.audit = all_options();
-  auto plan = run_backfill(*engine_, dry, {});
+  auto plan = backfill_text(*engine_, dry, {});
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_NE(plan->find("\"dry_run\":true"), std::string::npos);
   EXPECT_NE(plan->find("\"action\":\"delete_orphan\""), std::string::npos) << *plan;
@@ -344,7 +351,7 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
   fix.delete_orphans = true;
   fix.concurrency = 3;
   std::vector<std::string> phases;
-  auto done = run_backfill(*engine_, fix, [&](const Progress &p) { phases.push_back(p.phase); });
+  auto done = backfill_text(*engine_, fix, [&](const Progress &p) { phases.push_back(p.phase); });
   ASSERT_TRUE(done) << done.error().message;
   auto doc = json::parse(*done);
   ASSERT_TRUE(doc);
@@ -392,7 +399,7 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
   }
 
   // A second --fix has nothing to do and creates nothing (the unknown DID stays a report).
-  auto again = run_backfill(*engine_, fix, {});
+  auto again = backfill_text(*engine_, fix, {});
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->find("\"action\":\"reprovision\""), std::string::npos) << *again;
   auto again_doc = json::parse(*again);
@@ -444,7 +451,7 @@ TEST_F(AuditLive, RecentScopeUsesAuth0AndTheSotcePrefix) {
   BackfillOptions fix;
   fix.audit = o;
   fix.fix = true;
-  auto done = run_backfill(*engine_, fix, {});
+  auto done = backfill_text(*engine_, fix, {});
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_TRUE(audit(o).findings.empty()) << dump(audit(o));
   EXPECT_EQ(account(sub("unknown")).state, store::AccountState::active);
@@ -464,7 +471,7 @@ TEST_F(AuditLive, UserScopeFindsAUserDeletedInAuth0) {
   BackfillOptions fix;
   fix.audit = o;
   fix.fix = true;
-  auto done = run_backfill(*engine_, fix, {});
+  auto done = backfill_text(*engine_, fix, {});
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(account(sub("left")).state, store::AccountState::deleted);
   EXPECT_FALSE(pds_->get_account_info(did));
@@ -496,7 +503,7 @@ TEST_F(AuditLive, HandleDriftIsRepairedByAnUpdateHandleJob) {
   BackfillOptions fix;
   fix.audit = all_options();
   fix.fix = true;
-  auto done = run_backfill(*engine_, fix, {});
+  auto done = backfill_text(*engine_, fix, {});
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_NE(done->find("\"action\":\"resync_handle\""), std::string::npos) << *done;
   EXPECT_NE(done->find("\"status\":\"fixed\""), std::string::npos) << *done;
@@ -558,7 +565,7 @@ TEST_F(AuditLive, ServiceAccountsGetNoCodeAndNoFinding) {
   BackfillOptions fix;
   fix.audit = all_options();
   fix.fix = true;
-  ASSERT_TRUE(run_backfill(*engine_, fix, {}));
+  ASSERT_TRUE(backfill_text(*engine_, fix, {}));
   const store::Account after = account("art-guest");
   EXPECT_FALSE(after.code.has_value());
   EXPECT_EQ(after.password, "art-password-123");
@@ -597,7 +604,7 @@ TEST_F(AuditLive, AcHandleAndPdsHandleDisagree) {
   BackfillOptions fix;
   fix.audit = all_options();
   fix.fix = true;
-  ASSERT_TRUE(run_backfill(*engine_, fix, {}));
+  ASSERT_TRUE(backfill_text(*engine_, fix, {}));
   auto info = pds_->get_account_info(*before.did);
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->handle, wanted + "." + env_.handle_domain);
@@ -673,7 +680,7 @@ TEST_F(AuditLive, BadOptionsAreRefusedBeforeAnythingRuns) {
   BackfillOptions bad;
   bad.audit = all_options();
   bad.concurrency = 0;
-  EXPECT_EQ(run_backfill(*engine_, bad, {}).code(), Code::invalid);
+  EXPECT_EQ(backfill_text(*engine_, bad, {}).code(), Code::invalid);
 }
 
 }  // namespace

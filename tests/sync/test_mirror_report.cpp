@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "sync/content_import.h"
 #include "sync/mirror_report.h"
 
 namespace acid::sync {
@@ -115,6 +116,18 @@ TEST(MirrorReport, ProgressAndLogLines) {
   EXPECT_EQ(failure_log_json(some_problems().failures[1]),
             "{\"collection\":\"moods\",\"id\":\"\",\"op\":\"login\",\"error\":\"refused\","
             "\"detail\":{}}");
+}
+
+TEST(ContentReports, ImportAndDeletion) {
+  ImportReport r;
+  r.documents = 3;
+  r.changed = 1;
+  r.collections = {{"paintings", 1}, {"moods", 2}};
+  EXPECT_EQ(to_json(r),
+            "{\"documents\":3,\"changed\":1,\"unchanged\":2,\"collections\":{\"moods\":2,"
+            "\"paintings\":1}}");
+  EXPECT_EQ(to_json(ContentDeletion{"moods", "a\"b", true}),
+            "{\"collection\":\"moods\",\"id\":\"a\\\"b\",\"changed\":true}");
 }
 
 }  // namespace

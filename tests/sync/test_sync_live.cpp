@@ -406,10 +406,10 @@ TEST_F(SyncLive, BadImportsAreClearErrorsAndChangeNothing) {
   // And a good file goes in; importing it again changes nothing.
   auto ok = import_content(store(), good);
   ASSERT_TRUE(ok) << ok.error().message;
-  EXPECT_NE(ok->find("\"changed\":1"), std::string::npos) << *ok;
+  EXPECT_NE(to_json(*ok).find("\"changed\":1"), std::string::npos) << to_json(*ok);
   auto same = import_content(store(), good);
   ASSERT_TRUE(same);
-  EXPECT_NE(same->find("\"unchanged\":1"), std::string::npos) << *same;
+  EXPECT_NE(to_json(*same).find("\"unchanged\":1"), std::string::npos) << to_json(*same);
 }
 
 }  // namespace
