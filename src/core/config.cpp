@@ -446,6 +446,7 @@ void read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
 }
 
 void read_store(EnvReader &r, Config &c) {
+  r.get(kMongoDb);  // read (and reported as set) even where only a pathless ACID_STORE uses it
   const auto store = r.get(kStore);
   const auto mongo_uri = r.get(kMongoUri);
   const auto mongo_name = r.get(kMongoName);
