@@ -11,8 +11,8 @@
 #include <string>
 
 #include "core/json.h"
-#include "support/live_env.h"
 #include "store/store.h"
+#include "support/live_env.h"
 #include "support/temp_dir.h"
 #include "sync/content_import.h"
 #include "sync/mirror.h"

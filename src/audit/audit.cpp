@@ -639,6 +639,7 @@ class Auditor {
     };
     std::vector<std::thread> threads;
     const int n = std::max(1, options_.deep_concurrency);
+    threads.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) threads.emplace_back(worker);
     for (auto &t : threads) t.join();
     if (fatal) return std::move(*fatal).context("createSession (--deep)");

@@ -29,7 +29,7 @@ using namespace management_detail;
 constexpr std::size_t kMaxListed = 1000;
 constexpr std::size_t kMaxPerPage = 100;
 
-constexpr std::size_t kTokenBodyLimit = 64 * 1024;
+constexpr std::size_t kTokenBodyLimit = std::size_t{64} * 1024;
 constexpr std::size_t kUserBodyLimit = 1u << 20;
 constexpr std::size_t kPageBodyLimit = 8u << 20;
 
@@ -101,7 +101,7 @@ bool is_loopback_host(std::string_view host) {
 }
 
 Result<std::string> normalize_base_url(std::string_view url) {
-  const auto bad = [](std::string why) {
+  const auto bad = [](const std::string &why) {
     return Error(Code::config, "Auth0 base URL " + why, R"({"variables":["ACID_AUTH0_BASE_URL"]})");
   };
   if (url.empty()) return bad("is empty");

@@ -56,7 +56,7 @@ int code_parse(const CodeArgs &a) {
   return report_failure("code parse");
 }
 
-int code_allocate(Context ctx, const CodeArgs &a) {
+int code_allocate(const Context &ctx, const CodeArgs &a) {
   auto when = signup_time(a.alloc_date);
   if (!when) return kExitUsage;
   ClientHandle client = open_command_client(ctx);
@@ -72,7 +72,7 @@ int code_allocate(Context ctx, const CodeArgs &a) {
   return kExitOk;
 }
 
-int code_stats(Context ctx, const CodeArgs &a) {
+int code_stats(const Context &ctx, const CodeArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   OwnedText json;

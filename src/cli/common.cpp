@@ -34,9 +34,10 @@ ClientHandle open_client(const Context &ctx) {
   return ClientHandle(client);
 }
 
-ClientHandle open_command_client(Context ctx) {
-  ctx.quiet = true;
-  ClientHandle client = open_client(ctx);
+ClientHandle open_command_client(const Context &ctx) {
+  Context quiet = ctx;
+  quiet.quiet = true;
+  ClientHandle client = open_client(quiet);
   if (!client) report_failure("opening the store");
   return client;
 }

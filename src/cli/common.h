@@ -40,7 +40,7 @@ int report_failure(const char *what);
 
 // A one-shot command's client: no log lines (alerts still reach stderr). Null, with the failure
 // reported, when the store cannot be opened.
-ClientHandle open_command_client(Context ctx);
+ClientHandle open_command_client(const Context &ctx);
 
 // The exit status of a command's library call: kExitOk for ACID_OK; kExitNo, printing
 // "acidentity: WHAT: message", when `rc` is one of `refusals` (the answer is no: bad input, not

@@ -37,7 +37,7 @@ std::string number(const rapidjson::Value &o, const char *key) {
   return std::to_string(it->value.GetUint64());
 }
 
-int show_credentials(Context ctx, const CredentialsArgs &a) {
+int show_credentials(const Context &ctx, const CredentialsArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   OwnedText json;
@@ -67,7 +67,7 @@ int show_credentials(Context ctx, const CredentialsArgs &a) {
   return kExitOk;
 }
 
-int credentials_status(Context ctx, const CredentialsArgs &a) {
+int credentials_status(const Context &ctx, const CredentialsArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   OwnedText json;
@@ -94,7 +94,7 @@ int credentials_status(Context ctx, const CredentialsArgs &a) {
   return kExitOk;
 }
 
-int credentials_seal(Context ctx, const CredentialsArgs &a) {
+int credentials_seal(const Context &ctx, const CredentialsArgs &a) {
   if (a.all == !a.user.empty()) {
     std::fprintf(stderr, "acidentity: credentials seal: give exactly one of --all or --user SUB\n");
     return kExitUsage;

@@ -23,7 +23,7 @@ std::string text_of(const rapidjson::Value &v, const char *name) {
   return v[name].GetString();
 }
 
-int list(Context ctx, const DeadLetterArgs &a) {
+int list(const Context &ctx, const DeadLetterArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   const std::string options = "{\"include_replayed\":" + std::string(a.all ? "true" : "false") +

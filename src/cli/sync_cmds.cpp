@@ -81,7 +81,7 @@ int sync_records(Context ctx, const SyncArgs &a) {
   return report_status(report.ptr, false);
 }
 
-int sync_verify(Context ctx, const SyncArgs &a) {
+int sync_verify(const Context &ctx, const SyncArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   OwnedText report;
@@ -120,7 +120,7 @@ int content_import(Context ctx, const SyncArgs &a) {
   return kExitOk;
 }
 
-int content_delete(Context ctx, const SyncArgs &a) {
+int content_delete(const Context &ctx, const SyncArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   const int rc = acid_content_delete(client.get(), a.collection.c_str(), a.id.c_str());
@@ -133,7 +133,7 @@ int content_delete(Context ctx, const SyncArgs &a) {
   return kExitOk;
 }
 
-int sync_document(Context ctx, const SyncArgs &a) {
+int sync_document(const Context &ctx, const SyncArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   OwnedText report;

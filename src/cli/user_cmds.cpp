@@ -96,7 +96,7 @@ int work(const Context &ctx, const UserArgs &a) {
   return kExitOk;
 }
 
-int user_show(Context ctx, const UserArgs &a) {
+int user_show(const Context &ctx, const UserArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   OwnedText json;
@@ -131,7 +131,7 @@ int user_show(Context ctx, const UserArgs &a) {
   return kExitOk;
 }
 
-int user_retry(Context ctx, const UserArgs &a) {
+int user_retry(const Context &ctx, const UserArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   if (acid_user_retry(client.get(), a.sub.c_str()) != ACID_OK) return report_failure("user retry");
@@ -139,7 +139,7 @@ int user_retry(Context ctx, const UserArgs &a) {
   return kExitOk;
 }
 
-int user_set_handle(Context ctx, const UserArgs &a) {
+int user_set_handle(const Context &ctx, const UserArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   const int rc = acid_handle_changed(client.get(), a.sub.c_str(), a.handle.c_str());
@@ -151,7 +151,7 @@ int user_set_handle(Context ctx, const UserArgs &a) {
   return kExitOk;
 }
 
-int user_delete(Context ctx, const UserArgs &a) {
+int user_delete(const Context &ctx, const UserArgs &a) {
   ClientHandle client = open_command_client(ctx);
   if (!client) return kExitFailure;
   if (acid_user_delete(client.get(), a.sub.c_str()) != ACID_OK) {

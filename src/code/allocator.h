@@ -47,7 +47,8 @@ class CodeAllocator {
   static std::uint64_t blocked_per_year();
 
  private:
-  CodeAllocator(store::CodeStore &store, std::array<std::uint8_t, 32> key) : store_(store), key_(key) {}
+  CodeAllocator(store::CodeStore &store, std::array<std::uint8_t, 32> key)
+      : store_(store), key_(key) {}
   Result<const CodePermutation *> permutation(int yy);
 
   store::CodeStore &store_;

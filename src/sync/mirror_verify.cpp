@@ -18,6 +18,7 @@ std::string rkey_of(std::string_view uri) {
 
 std::vector<std::string> rkeys_of(const std::vector<RemoteRecord> &records) {
   std::vector<std::string> keys;
+  keys.reserve(records.size());
   for (const auto &r : records) keys.push_back(r.rkey);
   return keys;
 }

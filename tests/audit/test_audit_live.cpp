@@ -21,8 +21,8 @@
 #include "provision/provisioner.h"
 #include "provision/sealing.h"
 #include "support/auth0_fixture.h"
-#include "support/temp_dir.h"
 #include "support/local_pds.h"
+#include "support/temp_dir.h"
 
 namespace acid::audit {
 namespace {

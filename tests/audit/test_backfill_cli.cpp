@@ -18,8 +18,8 @@
 #include "core/config.h"
 #include "pds/xrpc_client.h"
 #include "provision/engine.h"
-#include "support/temp_dir.h"
 #include "support/local_pds.h"
+#include "support/temp_dir.h"
 
 namespace acid::audit {
 namespace {

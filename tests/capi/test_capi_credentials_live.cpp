@@ -15,8 +15,8 @@
 #include "core/random.h"
 #include "core/seal.h"
 #include "pds/xrpc_client.h"
-#include "support/temp_dir.h"
 #include "support/local_pds.h"
+#include "support/temp_dir.h"
 
 namespace {
 

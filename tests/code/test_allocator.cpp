@@ -14,8 +14,8 @@
 #include "code/blocklist.h"
 #include "code/user_code.h"
 #include "store/store.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::code {
 namespace {
@@ -100,7 +100,9 @@ TEST(CodeAllocator, FillsAHalfLegacyYearWithoutDuplicatesThenReportsExhaustion) 
   std::set<std::string> legacy;
   for (std::uint32_t i = 0; i < kCodesPerYear / 2; ++i) {
     const std::string code = format_code(25, indices[i]);
-    ASSERT_TRUE(acid::testing::inspect(*store).insert_user({"auth0|legacy" + std::to_string(i), code, 0}).is_ok());
+    ASSERT_TRUE(acid::testing::inspect(*store)
+                    .insert_user({"auth0|legacy" + std::to_string(i), code, 0})
+                    .is_ok());
     legacy.insert(code);
   }
   std::size_t legacy_or_blocked = legacy.size();
@@ -143,9 +145,13 @@ TEST(CodeAllocator, FillsAHalfLegacyYearWithoutDuplicatesThenReportsExhaustion) 
 TEST(CodeAllocator, StatsCountLegacyAndRemaining) {
   testing::TempDir dir;
   auto store = open(fast_uri(dir));
-  ASSERT_TRUE(acid::testing::inspect(*store).insert_user({"auth0|old", std::string("ac25babab"), 0}).is_ok());
+  ASSERT_TRUE(acid::testing::inspect(*store)
+                  .insert_user({"auth0|old", std::string("ac25babab"), 0})
+                  .is_ok());
   // A legacy code outside the generator's alphabet (an 'i') takes no slot of the domain.
-  ASSERT_TRUE(acid::testing::inspect(*store).insert_user({"auth0|odd", std::string("ac25bibab"), 0}).is_ok());
+  ASSERT_TRUE(acid::testing::inspect(*store)
+                  .insert_user({"auth0|odd", std::string("ac25bibab"), 0})
+                  .is_ok());
   auto alloc = CodeAllocator::create(*store);
   ASSERT_TRUE(alloc.is_ok());
   for (int i = 0; i < 10; ++i) ASSERT_TRUE((*alloc)->allocate(2025).is_ok());

@@ -3,8 +3,8 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::store {
 namespace {
@@ -14,7 +14,8 @@ TEST(SqliteStore, DataSurvivesReopening) {
   {
     auto s = open_store(dir.sqlite_uri());
     ASSERT_TRUE(s.is_ok());
-    ASSERT_TRUE(acid::testing::inspect(**s).insert_user({"auth0|1", std::string("ac25babab"), 7}).is_ok());
+    ASSERT_TRUE(
+        acid::testing::inspect(**s).insert_user({"auth0|1", std::string("ac25babab"), 7}).is_ok());
   }
   auto s = open_store(dir.sqlite_uri());
   ASSERT_TRUE(s.is_ok());

@@ -7,8 +7,8 @@
 #include "store/store.h"
 #include "support/backends.h"
 #include "support/mongo_test_backend.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::store {
 namespace {
@@ -58,7 +58,9 @@ TEST_P(StoreAudit, ScanJoinsEveryRecordOfEverySubOnce) {
   apply("l1", EventType::signup, "auth0|a");
   apply("l2", EventType::verified, "auth0|a");
   apply("l3", EventType::signup, "sotce-auth0|b");
-  ASSERT_TRUE(acid::testing::inspect(*store_).insert_user({"auth0|legacy", std::string("ac24bbbbb"), kOct2025}).is_ok());
+  ASSERT_TRUE(acid::testing::inspect(*store_)
+                  .insert_user({"auth0|legacy", std::string("ac24bbbbb"), kOct2025})
+                  .is_ok());
   ASSERT_TRUE(acid::testing::inspect(*store_).ensure_verifications("auth0|onlyver").is_ok());
   ASSERT_TRUE(store_->set_handle("auth0|a", "alice").is_ok());
 
@@ -104,9 +106,15 @@ TEST_P(StoreAudit, AFailingVisitorStopsTheScan) {
 }
 
 TEST_P(StoreAudit, DuplicateCodesAreFoundCaseInsensitively) {
-  ASSERT_TRUE(acid::testing::inspect(*store_).insert_user({"auth0|x", std::string("ac25bbbbb"), kOct2025}).is_ok());
-  ASSERT_TRUE(acid::testing::inspect(*store_).insert_user({"auth0|y", std::string("AC25BBBBB"), kOct2025}).is_ok());
-  ASSERT_TRUE(acid::testing::inspect(*store_).insert_user({"auth0|z", std::string("ac25ccccc"), kOct2025}).is_ok());
+  ASSERT_TRUE(acid::testing::inspect(*store_)
+                  .insert_user({"auth0|x", std::string("ac25bbbbb"), kOct2025})
+                  .is_ok());
+  ASSERT_TRUE(acid::testing::inspect(*store_)
+                  .insert_user({"auth0|y", std::string("AC25BBBBB"), kOct2025})
+                  .is_ok());
+  ASSERT_TRUE(acid::testing::inspect(*store_)
+                  .insert_user({"auth0|z", std::string("ac25ccccc"), kOct2025})
+                  .is_ok());
   auto dups = store_->duplicate_codes();
   ASSERT_TRUE(dups) << dups.error().message;
   ASSERT_EQ(dups->size(), 1u);

@@ -10,8 +10,8 @@
 #include "store/store.h"
 #include "support/backends.h"
 #include "support/mongo_test_backend.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::store {
 namespace {
@@ -69,7 +69,8 @@ TEST_P(StoreConformance, ConcurrentSecretCreationConvergesOnOneValue) {
 
 TEST_P(StoreConformance, ClaimsSkipTakenAndBlockedCodesAndAdvanceTheCounter) {
   // Position 1's code belongs to a legacy user; position 2 is "blocklisted".
-  ASSERT_TRUE(acid::testing::inspect(store()).insert_user({"auth0|legacy", identity_code(1), 1}).is_ok());
+  ASSERT_TRUE(
+      acid::testing::inspect(store()).insert_user({"auth0|legacy", identity_code(1), 1}).is_ok());
   auto candidate = [](std::uint32_t p) -> std::optional<std::string> {
     if (p == 2) return std::nullopt;
     return identity_code(p);
@@ -108,14 +109,22 @@ TEST_P(StoreConformance, ClaimedCodesCannotBeTakenByAnotherUser) {
   ASSERT_TRUE(claimed.is_ok());
   Status st = acid::testing::inspect(store()).insert_user({"auth0|thief", claimed->code, 1});
   EXPECT_EQ(st.code(), Code::conflict);
-  EXPECT_TRUE(acid::testing::inspect(store()).insert_user({"auth0|owner", claimed->code, 1}).is_ok());
+  EXPECT_TRUE(
+      acid::testing::inspect(store()).insert_user({"auth0|owner", claimed->code, 1}).is_ok());
 }
 
 TEST_P(StoreConformance, UsersAreUniqueBySubAndByCode) {
-  ASSERT_TRUE(acid::testing::inspect(store()).insert_user({"auth0|1", std::string("ac25babab"), 5}).is_ok());
-  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"auth0|1", std::string("ac25bebeb"), 5}).code(), Code::exists);
-  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"auth0|2", std::string("ac25babab"), 5}).code(), Code::conflict);
-  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"", std::nullopt, std::nullopt}).code(), Code::invalid);
+  ASSERT_TRUE(acid::testing::inspect(store())
+                  .insert_user({"auth0|1", std::string("ac25babab"), 5})
+                  .is_ok());
+  EXPECT_EQ(
+      acid::testing::inspect(store()).insert_user({"auth0|1", std::string("ac25bebeb"), 5}).code(),
+      Code::exists);
+  EXPECT_EQ(
+      acid::testing::inspect(store()).insert_user({"auth0|2", std::string("ac25babab"), 5}).code(),
+      Code::conflict);
+  EXPECT_EQ(acid::testing::inspect(store()).insert_user({"", std::nullopt, std::nullopt}).code(),
+            Code::invalid);
   auto user = store().get_user("auth0|1");
   ASSERT_TRUE(user.is_ok());
   EXPECT_EQ(user->code, "ac25babab");
@@ -147,7 +156,8 @@ TEST_P(StoreConformance, VerificationCountsAreAtomic) {
   EXPECT_EQ(*acid::testing::inspect(store()).get_verifications("auth0|v"), kThreads * kEach);
   // An increment without a prior record creates it at 1 (sv before ss).
   EXPECT_EQ(*acid::testing::inspect(store()).increment_verifications("auth0|early"), 1);
-  EXPECT_EQ(acid::testing::inspect(store()).get_verifications("auth0|none").code(), Code::not_found);
+  EXPECT_EQ(acid::testing::inspect(store()).get_verifications("auth0|none").code(),
+            Code::not_found);
 }
 
 TEST_P(StoreConformance, HandlesAreUniqueCaseInsensitively) {

@@ -6,8 +6,8 @@
 
 #include "store/store.h"
 #include "support/backends.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::store {
 namespace {

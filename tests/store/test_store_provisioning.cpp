@@ -9,8 +9,8 @@
 #include "store/store.h"
 #include "support/backends.h"
 #include "support/mongo_test_backend.h"
-#include "support/temp_dir.h"
 #include "support/store_reader.h"
+#include "support/temp_dir.h"
 
 namespace acid::store {
 namespace {

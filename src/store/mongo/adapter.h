@@ -44,7 +44,7 @@ std::optional<std::string> string_field(const std::optional<Doc> &doc, const cha
 
 class MongoStore final : public Store, public Inspection {
  public:
-  MongoStore(std::unique_ptr<Connection> conn, std::vector<mongo::IndexCheck> missing);
+  MongoStore(std::unique_ptr<Connection> conn, const std::vector<mongo::IndexCheck> &missing);
 
   std::string_view backend() const override { return "mongodb"; }
 

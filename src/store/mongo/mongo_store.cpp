@@ -25,7 +25,8 @@ namespace acid::store {
 
 namespace mongo {
 
-MongoStore::MongoStore(std::unique_ptr<Connection> conn, std::vector<mongo::IndexCheck> missing)
+MongoStore::MongoStore(std::unique_ptr<Connection> conn,
+                       const std::vector<mongo::IndexCheck> &missing)
     : conn_(std::move(conn)), cmd_(conn_->commands()) {
   for (const mongo::IndexCheck &check : missing) {
     missing_roles_.insert(check.spec.role);

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "provision/account_transitions.h"
+#include "store/inspection.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_dead_letters.h"
 #include "store/sqlite/sqlite_transitions.h"
-#include "store/inspection.h"
 #include "store/store.h"
 
 namespace acid::store::sqlite {

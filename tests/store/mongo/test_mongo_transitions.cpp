@@ -9,8 +9,8 @@
 #include <tuple>
 #include <vector>
 
-#include "support/mongo_test_json.h"
 #include "store/mongo/mongo_transitions.h"
+#include "support/mongo_test_json.h"
 
 namespace acid::store::mongo {
 namespace {
