@@ -1,5 +1,5 @@
-// Audit and backfill (issue #6): every drift between Auth0, the store and the PDS, found with a
-// few streaming store queries and batched PDS calls, and repaired through the provisioning
+// Audit and backfill (docs/audit.md): every drift between Auth0, the store and the PDS, found with
+// a few streaming store queries and batched PDS calls, and repaired through the provisioning
 // engine's own facts and jobs (no second code path). docs/audit.md documents the JSON schema.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The audit's checks of who a users document is and whether its handles agree (issue #14):
+// The audit's checks of who a users document is and whether its handles agree:
 // service accounts listed apart, a person's AC handle against their PDS handle, and users records
 // Auth0 does not know (the deployed audit's "orphans"). Pure where they can be, so they are
 // unit-tested without a PDS.

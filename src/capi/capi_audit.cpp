@@ -1,4 +1,4 @@
-// The C ABI of the audit and the backfill (issue #6): acid_audit, acid_backfill.
+// The C ABI of the audit and the backfill (docs/audit.md): acid_audit, acid_backfill.
 #include <mutex>
 
 #include "acidentity/acidentity.h"

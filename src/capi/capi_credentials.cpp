@@ -1,4 +1,4 @@
-// extern "C" entry points for PDS credentials (issue 14): a person's credentials and cached PDS
+// extern "C" entry points for PDS credentials: a person's credentials and cached PDS
 // sessions for the rest of aesthetic.computer, and sealing stored passwords on purpose.
 #include <mutex>
 #include <string>

@@ -1,4 +1,4 @@
-// The C ABI of the dead letters (issue 13): acid_dead_letters_list, acid_dead_letter_replay.
+// The C ABI of the dead letters: acid_dead_letters_list, acid_dead_letter_replay.
 #include "acidentity/acidentity.h"
 #include "capi/client.h"
 #include "capi/guard.h"

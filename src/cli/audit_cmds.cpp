@@ -1,4 +1,4 @@
-// `acidentity audit` and `acidentity backfill` (issue #6), over acid_audit / acid_backfill.
+// `acidentity audit` and `acidentity backfill` (docs/audit.md), over acid_audit / acid_backfill.
 #include <rapidjson/document.h>
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-// `acidentity dead-letters list|replay`: the webhook entries refused one by one (issue 13).
+// `acidentity dead-letters list|replay`: the webhook entries refused one by one.
 #include <rapidjson/document.h>
 
 #include <cstdio>

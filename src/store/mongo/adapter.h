@@ -50,7 +50,7 @@ class MongoStore final : public Store, public Inspection {
 
   std::vector<std::string> open_problems() const override { return problems_; }
 
-  // ---- Codes
+  // ---- Secrets and code counters (codes.cpp) ----------------------------------------------------
   Result<std::string> get_or_put_secret(std::string_view name,
                                         std::string_view value_if_absent) override;
 
@@ -63,7 +63,7 @@ class MongoStore final : public Store, public Inspection {
   Result<std::vector<CodeYearState>> code_year_states(std::optional<int> yy) override;
   Result<std::vector<std::string>> legacy_codes(int yy) override;
 
-  // ---- People
+  // ---- Users, verifications, @handles (people.cpp) ----------------------------------------------
   Status insert_user(const UserRecord &user) override;
   Result<UserRecord> get_user(std::string_view sub) override;
   Result<std::string> find_code_owner(std::string_view code) override;
@@ -73,7 +73,7 @@ class MongoStore final : public Store, public Inspection {
   Status set_handle(std::string_view sub, std::string_view handle) override;
   Result<std::string> get_handle(std::string_view sub) override;
 
-  // ---- Provisioning --------------------------------------------------------------------------
+  // ---- Events and provisioning, through the transition table (accounts.cpp) ---------------------
   Result<ApplyOutcome> apply_event(const EventFact &event, std::uint32_t capacity,
                                    const CodeCandidates &candidates) override;
   Result<Account> get_account(std::string_view sub) override;
@@ -93,7 +93,7 @@ class MongoStore final : public Store, public Inspection {
   Status replace_password(std::string_view sub, std::string_view expected,
                           std::string_view replacement) override;
 
-  // ---- Jobs ----------------------------------------------------------------------------------
+  // ---- Jobs and leases (jobs.cpp) ---------------------------------------------------------------
 
   Result<bool> schedule_job(std::string_view sub, JobKind kind, UnixMillis due_at) override {
     if (sub.empty()) return Error(Code::invalid, "a job needs a sub");
@@ -109,7 +109,7 @@ class MongoStore final : public Store, public Inspection {
   Status release_job(const Job &job, std::string_view owner) override;
   Result<std::vector<Job>> list_jobs(std::string_view sub) override;
 
-  // ---- Audit (issue #6): cursor-based, in mongo_audit.cpp ------------------------------------
+  // ---- The audit's streaming reads (mongo_audit.cpp) --------------------------------------------
 
   Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) override {
     return mongo::scan_accounts(conn_->scan_context(), filter, visit);
@@ -119,7 +119,7 @@ class MongoStore final : public Store, public Inspection {
     return mongo::duplicate_codes(conn_->scan_context());
   }
 
-  // ---- Content records and sync cursors (documents: mongo_content.h) --------------------------
+  // ---- Content records and sync cursors (content.cpp; documents: mongo_content.h) ---------------
   Result<bool> upsert_content(const ContentDoc &doc) override;
   Result<ContentDoc> get_content(std::string_view collection, std::string_view id) override;
   Result<bool> set_content_deleted(std::string_view collection, std::string_view id,
@@ -151,7 +151,7 @@ class MongoStore final : public Store, public Inspection {
                                    std::string_view outcome_json) override;
 
  private:
-  // ---- Helpers
+  // ---- Helpers shared by the roles (helpers.cpp) ------------------------------------------------
   Result<OpResult> run(const Op &op) { return conn_->run(op); }
 
   static Status require_matched(const OpResult &r, std::string_view sub) {

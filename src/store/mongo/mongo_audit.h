@@ -1,4 +1,4 @@
-// The audit's streaming reads on MongoDB (issue #6): cursor-based, one pass per collection.
+// The audit's streaming reads on MongoDB (docs/audit.md): cursor-based, one pass per collection.
 //
 // scan_accounts merges three cursors sorted by _id (users, verifications, @handles) on the one
 // primary, so the whole store is read in three streaming queries whatever its size, holding

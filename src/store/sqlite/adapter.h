@@ -33,10 +33,10 @@ class SqliteStore final : public Store, public Inspection {
 
   std::string_view backend() const override { return "sqlite"; }
 
-  // ---- Schema
+  // ---- Schema (schema.cpp) ----------------------------------------------------------------------
   Status migrate();
 
-  // ---- Codes
+  // ---- Secrets and code counters (codes.cpp) ----------------------------------------------------
   Result<std::string> get_or_put_secret(std::string_view name,
                                         std::string_view value_if_absent) override;
   Result<ClaimedCode> claim_next_code(int yy, std::uint32_t capacity,
@@ -45,7 +45,7 @@ class SqliteStore final : public Store, public Inspection {
   Result<std::vector<CodeYearState>> code_year_states(std::optional<int> yy) override;
   Result<std::vector<std::string>> legacy_codes(int yy) override;
 
-  // ---- People
+  // ---- Users, verifications, @handles (people.cpp) ----------------------------------------------
   Status insert_user(const UserRecord &user) override;
   Result<UserRecord> get_user(std::string_view sub) override;
   Result<std::string> find_code_owner(std::string_view code) override;
@@ -55,7 +55,7 @@ class SqliteStore final : public Store, public Inspection {
   Status set_handle(std::string_view sub, std::string_view handle) override;
   Result<std::string> get_handle(std::string_view sub) override;
 
-  // ---- Provisioning ------------------------------------------------------------------------
+  // ---- Events and provisioning, through the transition table (accounts.cpp) ---------------------
   Result<ApplyOutcome> apply_event(const EventFact &event, std::uint32_t capacity,
                                    const CodeCandidates &candidates) override;
   Result<std::vector<ApplyOutcome>> apply_events(std::span<const EventFact> events,
@@ -83,7 +83,7 @@ class SqliteStore final : public Store, public Inspection {
   Status replace_password(std::string_view sub, std::string_view expected,
                           std::string_view replacement) override;
 
-  // ---- Jobs --------------------------------------------------------------------------------
+  // ---- Jobs and leases (jobs.cpp) ---------------------------------------------------------------
   Result<bool> schedule_job(std::string_view sub, JobKind kind, UnixMillis due_at) override;
   Result<std::optional<Job>> lease_job(std::string_view owner, UnixMillis now,
                                        std::int64_t lease_ms) override;
@@ -95,11 +95,11 @@ class SqliteStore final : public Store, public Inspection {
   Status release_job(const Job &job, std::string_view owner) override;
   Result<std::vector<Job>> list_jobs(std::string_view sub) override;
 
-  // ---- Audit (issue #6) ----------------------------------------------------------------------
+  // ---- The audit's streaming reads (audit_scan.cpp) ---------------------------------------------
   Status scan_accounts(const AccountScanFilter &filter, const AccountVisitor &visit) override;
   Result<std::vector<DuplicateCode>> duplicate_codes() override;
 
-  // ---- Content records and sync cursors --------------------------------------------------------
+  // ---- Content records and sync cursors (content.cpp) -------------------------------------------
   Result<bool> upsert_content(const ContentDoc &doc) override;
   Result<ContentDoc> get_content(std::string_view collection, std::string_view id) override;
   Result<bool> set_content_deleted(std::string_view collection, std::string_view id,
@@ -144,7 +144,7 @@ class SqliteStore final : public Store, public Inspection {
   }
 
  private:
-  // ---- Helpers
+  // ---- Helpers shared by the roles (helpers.cpp) ------------------------------------------------
   // A content collection's table: its columns for the collection's own fields, and the name of
   // its deleted flag (moods.deleted, paintings.nuked), as in the deployed documents.
   struct ContentTable {

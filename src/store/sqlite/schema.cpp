@@ -170,7 +170,7 @@ CREATE TABLE pieces (
 );
 CREATE INDEX pieces_user ON pieces (user_sub, id);
 )sql",
-    // 7: dead letters, and processed log ids namespaced per tenant (issue 13).
+    // 7: dead letters, and processed log ids namespaced per tenant.
     sqlite::kDeadLettersMigration,
 };
 
