@@ -63,6 +63,7 @@ std::vector<PlannedAction> plan(const Report &report) {
     p.kinds.push_back(f.kind);
   }
   std::vector<PlannedAction> out;
+  out.reserve(by_key.size());
   for (auto &[k, p] : by_key) out.push_back(std::move(p));
   std::stable_sort(out.begin(), out.end(), [](const PlannedAction &a, const PlannedAction &b) {
     if (order_of(a.action) != order_of(b.action)) return order_of(a.action) < order_of(b.action);
@@ -296,6 +297,7 @@ class Backfill {
     for (;;) {
       std::vector<std::thread> workers;
       const int n = std::max(1, options_.concurrency);
+      workers.reserve(static_cast<std::size_t>(n));
       for (int i = 0; i < n; ++i) {
         workers.emplace_back([&] {
           try {

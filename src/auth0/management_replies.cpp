@@ -9,7 +9,7 @@ namespace acid::auth0::management_detail {
 namespace {
 
 constexpr std::size_t kMaxEmailBytes = 512;
-constexpr std::size_t kMaxTokenBytes = 16 * 1024;
+constexpr std::size_t kMaxTokenBytes = std::size_t{16} * 1024;
 constexpr std::int64_t kMaxTokenLifetimeS = 30LL * 24 * 3600;  // Auth0's own maximum
 
 std::optional<std::size_t> get_count(const rapidjson::Value &obj, const char *name) {

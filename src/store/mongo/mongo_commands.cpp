@@ -103,7 +103,7 @@ Op Commands::read(Op::Kind kind, std::string_view collection, Doc filter, Doc op
 }
 
 Op Commands::fam(std::string_view collection, Doc query, Doc update, bool upsert, bool return_new,
-                 Doc fields, Doc sort) const {
+                 const Doc &fields, const Doc &sort) const {
   Doc options;
   if (!sort.empty()) options.doc("sort", sort);
   if (!fields.empty()) options.doc("fields", fields);

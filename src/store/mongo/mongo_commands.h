@@ -195,7 +195,7 @@ class Commands {
            Doc options = Doc()) const;
   Op read(Op::Kind kind, std::string_view collection, Doc filter, Doc options = Doc()) const;
   Op fam(std::string_view collection, Doc query, Doc update, bool upsert, bool return_new,
-         Doc fields, Doc sort = Doc()) const;
+         const Doc &fields, const Doc &sort = Doc()) const;
 
   std::int64_t wtimeout_ms_;
 };
