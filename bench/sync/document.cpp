@@ -44,20 +44,10 @@ std::string mood_line(const std::string &id, const std::string &user, int i) {
          R"(","when":"2025-10-14T00:00:00.000Z"})" + "\n";
 }
 
-std::size_t repo_size(acid::pds::XrpcClient &pds, const std::string &did) {
-  std::size_t n = 0;
-  acid::pds::ListRecordsQuery q;
-  q.repo = did;
-  q.collection = "computer.aesthetic.mood";
-  q.limit = 100;
-  for (;;) {
-    auto page = pds.list_records(q);
-    if (!page) return 0;
-    n += page->records.size();
-    if (!page->cursor || page->records.empty()) break;
-    q.cursor = page->cursor;
-  }
-  return n;
+// How many moods `did`'s repo holds (0 when it cannot be listed).
+std::size_t mood_count(acid::sync::test::LiveEnv &e, const std::string &did) {
+  auto records = e.repo_records(did, "computer.aesthetic.mood");
+  return records ? records->size() : 0;
 }
 
 }  // namespace
@@ -132,8 +122,8 @@ int main(int argc, char **argv) {
     lib_ms.push_back(lib_t);
     base_ms.push_back(base_t);
   }
-  const std::size_t lib_records = repo_size(**client, *did_lib);
-  const std::size_t base_records = repo_size(**client, *did_base);
+  const std::size_t lib_records = mood_count(e, *did_lib);
+  const std::size_t base_records = mood_count(e, *did_base);
   if (lib_records != static_cast<std::size_t>(moods) ||
       base_records != static_cast<std::size_t>(moods)) {
     std::fprintf(stderr, "bench_sync_document: repos hold %zu / %zu records, expected %d\n",

@@ -36,20 +36,10 @@ std::string moods_jsonl(const std::string &prefix, const std::string &user, int 
   return out;
 }
 
-std::size_t repo_size(acid::pds::XrpcClient &pds, const std::string &did) {
-  std::size_t n = 0;
-  acid::pds::ListRecordsQuery q;
-  q.repo = did;
-  q.collection = "computer.aesthetic.mood";
-  q.limit = 100;
-  for (;;) {
-    auto page = pds.list_records(q);
-    if (!page) return 0;
-    n += page->records.size();
-    if (!page->cursor || page->records.empty()) break;
-    q.cursor = page->cursor;
-  }
-  return n;
+// How many moods `did`'s repo holds (0 when it cannot be listed).
+std::size_t mood_count(acid::sync::test::LiveEnv &e, const std::string &did) {
+  auto records = e.repo_records(did, "computer.aesthetic.mood");
+  return records ? records->size() : 0;
 }
 
 }  // namespace
@@ -138,8 +128,8 @@ int main(int argc, char **argv) {
   const double base_s = std::chrono::duration<double>(Clock::now() - t1).count();
   const auto base_calls = (*client)->stats().calls;
 
-  const std::size_t lib_records = repo_size(**client, *did_lib);
-  const std::size_t base_records = repo_size(**client, *did_base);
+  const std::size_t lib_records = mood_count(e, *did_lib);
+  const std::size_t base_records = mood_count(e, *did_base);
   const double lib_rate = moods / lib_s;
   const double base_rate = moods / base_s;
   std::printf(

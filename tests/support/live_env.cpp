@@ -125,4 +125,20 @@ Result<std::string> LiveEnv::password(const std::string &s) {
   return (*provisioner)->open_password(s, account->password.value_or(""));
 }
 
+Result<std::vector<pds::Record>> LiveEnv::repo_records(const std::string &did,
+                                                       const std::string &nsid) {
+  std::vector<pds::Record> out;
+  pds::ListRecordsQuery q;
+  q.repo = did;
+  q.collection = nsid;
+  q.limit = 100;
+  for (;;) {
+    auto page = admin->list_records(q);
+    if (!page) return std::move(page).error();
+    for (auto &r : page->records) out.push_back(std::move(r));
+    if (!page->cursor || page->records.empty()) return out;
+    q.cursor = page->cursor;
+  }
+}
+
 }  // namespace acid::sync::test

@@ -41,6 +41,8 @@ struct LiveEnv {
   std::string sub(const std::string &name) const { return "auth0|" + run + name; }
   // The person's PDS password in clear.
   Result<std::string> password(const std::string &sub);
+  // Every record of collection `nsid` in `did`'s repo, page after page (the admin client).
+  Result<std::vector<pds::Record>> repo_records(const std::string &did, const std::string &nsid);
 };
 
 }  // namespace acid::sync::test

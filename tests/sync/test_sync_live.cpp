@@ -92,20 +92,12 @@ class SyncLive : public ::testing::Test {
 
   std::vector<RepoRecord> repo(const std::string &did, const std::string &nsid = kMoodNsid) {
     std::vector<RepoRecord> out;
-    pds::ListRecordsQuery q;
-    q.repo = did;
-    q.collection = nsid;
-    q.limit = 100;
-    for (;;) {
-      auto page = env_->admin->list_records(q);
-      EXPECT_TRUE(page) << page.error().message;
-      if (!page) break;
-      for (const auto &r : page->records) {
-        out.push_back({r.uri.substr(r.uri.rfind('/') + 1), r.uri, r.cid.value_or(""),
-                       record_ref(r.value_json), r.value_json});
-      }
-      if (!page->cursor || page->records.empty()) break;
-      q.cursor = page->cursor;
+    auto records = env_->repo_records(did, nsid);
+    EXPECT_TRUE(records) << records.error().message;
+    if (!records) return out;
+    for (const auto &r : *records) {
+      out.push_back({r.uri.substr(r.uri.rfind('/') + 1), r.uri, r.cid.value_or(""),
+                     record_ref(r.value_json), r.value_json});
     }
     return out;
   }
