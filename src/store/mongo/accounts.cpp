@@ -12,9 +12,8 @@ Result<ApplyOutcome> MongoStore::apply_event(const EventFact &event, std::uint32
     return Error(Code::invalid, "an event needs a log_id and a sub");
   }
   ApplyOutcome outcome;
-  auto seen = run(cmd_.event_seen(event.log_id));
-  if (!seen) return std::move(seen).error();
-  if (seen->document) {
+  ACID_ASSIGN_OR_RETURN(auto seen, run(cmd_.event_seen(event.log_id)));
+  if (seen.document) {
     outcome.duplicate = true;
     return outcome;
   }
@@ -22,29 +21,27 @@ Result<ApplyOutcome> MongoStore::apply_event(const EventFact &event, std::uint32
 
   // 1. Code and verifications (idempotent, or guarded by the log id).
   if (event.type == EventType::signup) {
-    auto code = ensure_code(event.sub, event.code_time, event.date, capacity, candidates);
-    if (!code) return std::move(code).error();
-    outcome.new_code = std::move(*code);
-    auto v = run(cmd_.ensure_verifications(event.sub));
-    if (!v) return std::move(v).error();
-    if (v->duplicate && v->duplicate->role != IndexRole::id) {
-      return unexpected_duplicate(*v->duplicate);
+    ACID_ASSIGN_OR_RETURN(
+        auto code, ensure_code(event.sub, event.code_time, event.date, capacity, candidates));
+    outcome.new_code = std::move(code);
+    ACID_ASSIGN_OR_RETURN(auto v, run(cmd_.ensure_verifications(event.sub)));
+    if (v.duplicate && v.duplicate->role != IndexRole::id) {
+      return unexpected_duplicate(*v.duplicate);
     }
   } else if (event.type == EventType::verified) {
     ACID_TRY(guarded(cmd_.verified_increment(event.sub, event.log_id),
                      cmd_.verifications_applied(event.sub, event.log_id)));
-    auto code = ensure_code(event.sub, event.code_time, event.code_time, capacity, candidates);
-    if (!code) return std::move(code).error();
-    outcome.new_code = std::move(*code);
+    ACID_ASSIGN_OR_RETURN(
+        auto code, ensure_code(event.sub, event.code_time, event.code_time, capacity, candidates));
+    outcome.new_code = std::move(code);
   }
 
   // 2. Facts (earliest dates, email), guarded by the log id.
   ACID_TRY(guarded(cmd_.record_facts(event, now), cmd_.account_applied(event.sub, event.log_id)));
 
   // 3. The transition table's state change with the job it owes, then the job itself.
-  auto scheduled = log_transition(event, now);
-  if (!scheduled) return std::move(scheduled).error();
-  outcome.job_scheduled = *scheduled;
+  ACID_ASSIGN_OR_RETURN(auto scheduled, log_transition(event, now));
+  outcome.job_scheduled = scheduled;
 
   // 4. The log id, last: a crash before it lets a redelivery finish the steps above.
   auto recorded = run(cmd_.record_event(event, now));
@@ -59,22 +56,18 @@ Result<ApplyOutcome> MongoStore::apply_event(const EventFact &event, std::uint32
 }
 
 Result<Account> MongoStore::get_account(std::string_view sub) {
-  auto user = run(cmd_.get_account_user(sub));
-  if (!user) return std::move(user).error();
-  auto verifications = run(cmd_.get_account_verifications(sub));
-  if (!verifications) return std::move(verifications).error();
-  auto handle = run(cmd_.get_handle(sub));
-  if (!handle) return std::move(handle).error();
-  return mongo::read_account(sub, user->document ? user->document->get() : nullptr,
-                             verifications->document ? verifications->document->get() : nullptr,
-                             handle->document ? handle->document->get() : nullptr);
+  ACID_ASSIGN_OR_RETURN(auto user, run(cmd_.get_account_user(sub)));
+  ACID_ASSIGN_OR_RETURN(auto verifications, run(cmd_.get_account_verifications(sub)));
+  ACID_ASSIGN_OR_RETURN(auto handle, run(cmd_.get_handle(sub)));
+  return mongo::read_account(sub, user.document ? user.document->get() : nullptr,
+                             verifications.document ? verifications.document->get() : nullptr,
+                             handle.document ? handle.document->get() : nullptr);
 }
 
 Status MongoStore::save_intent(std::string_view sub, const AccountIntent &intent,
                                std::int64_t expected_version) {
-  auto r = run(cmd_.save_intent(sub, intent, expected_version));
-  if (!r) return std::move(r).error();
-  if (r->matched == 0) {
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.save_intent(sub, intent, expected_version)));
+  if (r.matched == 0) {
     return Error(Code::conflict, "account " + std::string(sub) +
                                      " changed since it was read (or is not being provisioned)");
   }
@@ -87,9 +80,8 @@ Status MongoStore::mark_account_created(std::string_view sub, std::string_view d
   if (missing_roles_.contains(IndexRole::did)) {
     // acid_atproto_did_unique could not be built: check first (DIDs come from the PDS, one
     // per account, so only two adoptions of one DID at once could slip through).
-    auto held = run(cmd_.did_held_by_other(sub, did));
-    if (!held) return std::move(held).error();
-    if (held->document) {
+    ACID_ASSIGN_OR_RETURN(auto held, run(cmd_.did_held_by_other(sub, did)));
+    if (held.document) {
       return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
                    "{\"index\":\"did\"}");
     }
@@ -100,20 +92,19 @@ Status MongoStore::mark_account_created(std::string_view sub, std::string_view d
   // the first miss and a later one match.
   for (const provision::DecisionGroup &group :
        mongo::groups_to_apply(provision::AccountEvent::created_on_pds)) {
-    auto owed = owed_by(group.decision, now, now, "created-after-deletion");
-    if (!owed) return std::move(owed).error();
-    auto r = run(cmd_.mark_account_created(sub, did, pds_handle, password, created_at_iso, now,
-                                           group, *owed ? &**owed : nullptr));
-    if (!r) return std::move(r).error();
-    if (r->duplicate) {
-      if (r->duplicate->role == IndexRole::did) {
+    ACID_ASSIGN_OR_RETURN(auto owed, owed_by(group.decision, now, now, "created-after-deletion"));
+    ACID_ASSIGN_OR_RETURN(
+        auto r, run(cmd_.mark_account_created(sub, did, pds_handle, password, created_at_iso, now,
+                                              group, owed ? &*owed : nullptr)));
+    if (r.duplicate) {
+      if (r.duplicate->role == IndexRole::did) {
         return Error(Code::conflict, "DID " + std::string(did) + " already belongs to another user",
                      "{\"index\":\"did\"}");
       }
-      return unexpected_duplicate(*r->duplicate);
+      return unexpected_duplicate(*r.duplicate);
     }
-    if (r->matched == 0) continue;
-    if (*owed) return settle_owed(sub);
+    if (r.matched == 0) continue;
+    if (owed) return settle_owed(sub);
     return Status::ok();
   }
   return Error(Code::not_found, "no account for " + std::string(sub));
@@ -121,16 +112,16 @@ Status MongoStore::mark_account_created(std::string_view sub, std::string_view d
 
 Status MongoStore::record_attempt_failure(std::string_view sub, int attempts,
                                           std::string_view error_json, bool give_up) {
-  auto r = run(cmd_.record_attempt_failure(sub, attempts, error_json, give_up, now_unix_ms()));
-  if (!r) return std::move(r).error();
-  return require_matched_in_state(*r, sub, "its PDS account exists or is being deleted");
+  ACID_ASSIGN_OR_RETURN(
+      auto r, run(cmd_.record_attempt_failure(sub, attempts, error_json, give_up, now_unix_ms())));
+  return require_matched_in_state(r, sub, "its PDS account exists or is being deleted");
 }
 
 Status MongoStore::adopt_existing_account(std::string_view sub, std::string_view did,
                                           std::int64_t expected_version) {
-  auto r = run(cmd_.adopt_existing_account(sub, did, expected_version, now_unix_ms()));
-  if (!r) return std::move(r).error();
-  return require_matched_in_state(*r, sub, "it changed since it was read");
+  ACID_ASSIGN_OR_RETURN(
+      auto r, run(cmd_.adopt_existing_account(sub, did, expected_version, now_unix_ms())));
+  return require_matched_in_state(r, sub, "it changed since it was read");
 }
 
 Status MongoStore::reset_failed(std::string_view sub, UnixMillis now) {
@@ -138,48 +129,46 @@ Status MongoStore::reset_failed(std::string_view sub, UnixMillis now) {
     auto read = run(cmd_.read_state(sub));
     if (!read) return std::move(read).error();
     if (!read->document) return Error(Code::not_found, "no account for " + std::string(sub));
-    auto facts = mongo::read_facts(read->document->get());
-    if (!facts) return std::move(facts).error();
-    const auto decision = provision::decide(provision::AccountEvent::reset_failed, *facts);
+    ACID_ASSIGN_OR_RETURN(auto facts, mongo::read_facts(read->document->get()));
+    const auto decision = provision::decide(provision::AccountEvent::reset_failed, facts);
     if (decision.refused) {
-      return Error(Code::conflict, "account " + std::string(sub) + " is " +
-                                       to_string(facts->state) + ", not failed");
+      return Error(Code::conflict, "account " + std::string(sub) + " is " + to_string(facts.state) +
+                                       ", not failed");
     }
     const UnixMillis written = now_unix_ms();
-    auto owed = owed_by(decision, now, written, "reset");
-    if (!owed) return std::move(owed).error();
-    if (!*owed) return Error(Code::internal, "a reset owes no job");
-    auto r = run(cmd_.reset_failed(sub, group_of(provision::AccountEvent::reset_failed, decision),
-                                   **owed, written));
-    if (!r) return std::move(r).error();
-    if (r->modified > 0) return settle_owed(sub);
+    ACID_ASSIGN_OR_RETURN(auto owed, owed_by(decision, now, written, "reset"));
+    if (!owed) return Error(Code::internal, "a reset owes no job");
+    ACID_ASSIGN_OR_RETURN(
+        auto r,
+        run(cmd_.reset_failed(sub, group_of(provision::AccountEvent::reset_failed, decision), *owed,
+                              written)));
+    if (r.modified > 0) return settle_owed(sub);
     // The account changed between the read and the update: look again.
   }
   return contention("reset_failed");
 }
 
 Status MongoStore::mark_account_deleted(std::string_view sub) {
-  auto r = run(cmd_.mark_account_deleted(sub, now_unix_ms()));
-  if (!r) return std::move(r).error();
-  return require_matched(*r, sub);
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.mark_account_deleted(sub, now_unix_ms())));
+  return require_matched(r, sub);
 }
 
 Status MongoStore::set_pds_handle(std::string_view sub, std::string_view pds_handle,
                                   std::string_view synced_at_iso) {
-  auto r = run(cmd_.set_pds_handle(sub, pds_handle, synced_at_iso, now_unix_ms()));
-  if (!r) return std::move(r).error();
-  return require_matched_in_state(*r, sub, "it is not active");
+  ACID_ASSIGN_OR_RETURN(auto r,
+                        run(cmd_.set_pds_handle(sub, pds_handle, synced_at_iso, now_unix_ms())));
+  return require_matched_in_state(r, sub, "it is not active");
 }
 
 Status MongoStore::replace_password(std::string_view sub, std::string_view expected,
                                     std::string_view replacement) {
   const UnixMillis now = now_unix_ms();
-  auto nested = run(cmd_.replace_password_nested(sub, expected, replacement, now));
-  if (!nested) return std::move(nested).error();
-  if (nested->matched > 0) return Status::ok();
-  auto flat = run(cmd_.replace_password_flat(sub, expected, replacement, now));
-  if (!flat) return std::move(flat).error();
-  if (flat->matched > 0) return Status::ok();
+  ACID_ASSIGN_OR_RETURN(auto nested,
+                        run(cmd_.replace_password_nested(sub, expected, replacement, now)));
+  if (nested.matched > 0) return Status::ok();
+  ACID_ASSIGN_OR_RETURN(auto flat,
+                        run(cmd_.replace_password_flat(sub, expected, replacement, now)));
+  if (flat.matched > 0) return Status::ok();
   return Error(Code::conflict, "the stored password of " + std::string(sub) + " changed");
 }
 

@@ -37,9 +37,9 @@ Result<std::unique_ptr<Connection>> Connection::open(std::string_view uri_text,
   // The database comes from the URI, or from the caller's options; never from the process
   // environment behind the caller's back (Config puts ACID_MONGODB_DB / MONGODB_NAME into the
   // URI when it reads the environment).
-  auto db = resolve_mongo_database(path_db == nullptr ? "" : path_db, options.env);
-  if (!db) return std::move(db).error();
-  conn->db_ = std::move(*db);
+  ACID_ASSIGN_OR_RETURN(auto db,
+                        resolve_mongo_database(path_db == nullptr ? "" : path_db, options.env));
+  conn->db_ = std::move(db);
 
   // Retries are part of the correctness argument (docs/mongodb.md): forced on.
   mongoc_uri_set_option_as_bool(conn->uri_, MONGOC_URI_RETRYWRITES, true);
@@ -208,9 +208,8 @@ Result<mongo::IndexReport> check_indexes(Connection &conn, bool create) {
   const std::vector<mongo::IndexSpec> specs = mongo::required_indexes();
   mongo::IndexReport report;
   for (const std::string &collection : mongo::indexed_collections(specs)) {
-    auto listed = conn.list_indexes(collection);
-    if (!listed) return std::move(listed).error();
-    mongo::compare_indexes(collection, *listed, specs, report);
+    ACID_ASSIGN_OR_RETURN(auto listed, conn.list_indexes(collection));
+    mongo::compare_indexes(collection, listed, specs, report);
   }
   if (!create) return report;
   for (mongo::IndexCheck &check : report.checks) {

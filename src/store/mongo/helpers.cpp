@@ -48,21 +48,18 @@ std::optional<std::string> string_field(const std::optional<Doc> &doc, const cha
 Status MongoStore::require_matched_in_state(const OpResult &r, std::string_view sub,
                                             std::string_view why) {
   if (r.matched > 0) return Status::ok();
-  auto read = run(cmd_.read_state(sub));
-  if (!read) return std::move(read).error();
-  if (!read->document) return Error(Code::not_found, "no account for " + std::string(sub));
+  ACID_ASSIGN_OR_RETURN(auto read, run(cmd_.read_state(sub)));
+  if (!read.document) return Error(Code::not_found, "no account for " + std::string(sub));
   return Error(Code::conflict, "account " + std::string(sub) + " not changed: " + std::string(why));
 }
 
 Status MongoStore::guarded(const Op &update, const Op &applied) {
   for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
-    auto r = run(update);
-    if (!r) return std::move(r).error();
-    if (!r->duplicate) return Status::ok();
-    if (r->duplicate->role != IndexRole::id) return unexpected_duplicate(*r->duplicate);
-    auto seen = run(applied);
-    if (!seen) return std::move(seen).error();
-    if (seen->document) return Status::ok();  // this log id's effect is already there
+    ACID_ASSIGN_OR_RETURN(auto r, run(update));
+    if (!r.duplicate) return Status::ok();
+    if (r.duplicate->role != IndexRole::id) return unexpected_duplicate(*r.duplicate);
+    ACID_ASSIGN_OR_RETURN(auto seen, run(applied));
+    if (seen.document) return Status::ok();  // this log id's effect is already there
   }
   return contention("applying an event");
 }
@@ -74,19 +71,16 @@ Result<ClaimedCode> MongoStore::claim(int yy, std::uint32_t capacity,
   std::uint32_t skipped = 0;
   int races = 0;
   for (;;) {
-    auto step = run(cmd_.counter_step(yy, capacity, pending_skips));
-    if (!step) return std::move(step).error();
-    if (step->duplicate) {
+    ACID_ASSIGN_OR_RETURN(auto step, run(cmd_.counter_step(yy, capacity, pending_skips)));
+    if (step.duplicate) {
       // The counter is at capacity (the filter missed and the upsert hit _id), or another
       // caller created the year's counter first.
-      auto counter = run(cmd_.read_counter(yy));
-      if (!counter) return std::move(counter).error();
+      ACID_ASSIGN_OR_RETURN(auto counter, run(cmd_.read_counter(yy)));
       const auto next =
-          counter->document ? Field::find(counter->document->get(), "next").as_int() : std::nullopt;
+          counter.document ? Field::find(counter.document->get(), "next").as_int() : std::nullopt;
       if (next && *next >= static_cast<std::int64_t>(capacity)) {
         if (pending_skips > 0) {
-          auto add = run(cmd_.add_skipped(yy, pending_skips));
-          if (!add) return std::move(add).error();
+          ACID_TRY(run(cmd_.add_skipped(yy, pending_skips)));
         }
         return exhausted(yy);
       }
@@ -95,7 +89,7 @@ Result<ClaimedCode> MongoStore::claim(int yy, std::uint32_t capacity,
     }
     pending_skips = 0;
     const auto next =
-        step->document ? Field::find(step->document->get(), "next").as_int() : std::nullopt;
+        step.document ? Field::find(step.document->get(), "next").as_int() : std::nullopt;
     if (!next || *next < 1) return Error(Code::store, "the code counter returned no position");
     const auto position = static_cast<std::uint32_t>(*next - 1);
     const std::optional<std::string> code = candidate(position);
@@ -104,26 +98,24 @@ Result<ClaimedCode> MongoStore::claim(int yy, std::uint32_t capacity,
       ++skipped;
       continue;
     }
-    auto in_users = run(cmd_.code_in_users(*code));
-    if (!in_users) return std::move(in_users).error();
-    if (in_users->document) {  // a legacy code
+    ACID_ASSIGN_OR_RETURN(auto in_users, run(cmd_.code_in_users(*code)));
+    if (in_users.document) {  // a legacy code
       ++pending_skips;
       ++skipped;
       continue;
     }
-    auto inserted = run(cmd_.insert_allocated_claim(*code, yy, position, sub, now_unix_ms()));
-    if (!inserted) return std::move(inserted).error();
-    if (inserted->duplicate) {
-      if (inserted->duplicate->role != IndexRole::id) {
-        return unexpected_duplicate(*inserted->duplicate);
+    ACID_ASSIGN_OR_RETURN(
+        auto inserted, run(cmd_.insert_allocated_claim(*code, yy, position, sub, now_unix_ms())));
+    if (inserted.duplicate) {
+      if (inserted.duplicate->role != IndexRole::id) {
+        return unexpected_duplicate(*inserted.duplicate);
       }
       ++pending_skips;  // claimed by insert_user for someone (a legacy code)
       ++skipped;
       continue;
     }
     if (pending_skips > 0) {
-      auto add = run(cmd_.add_skipped(yy, pending_skips));
-      if (!add) return std::move(add).error();
+      ACID_TRY(run(cmd_.add_skipped(yy, pending_skips)));
     }
     return ClaimedCode{*code, position, skipped};
   }
@@ -133,9 +125,8 @@ Result<std::optional<ClaimedCode>> MongoStore::ensure_code(std::string_view sub,
                                                            UnixMillis code_time, UnixMillis when,
                                                            std::uint32_t capacity,
                                                            const CodeCandidates &candidates) {
-  auto current = run(cmd_.read_code_and_when(sub));
-  if (!current) return std::move(current).error();
-  const bson_t *doc = current->document ? current->document->get() : nullptr;
+  ACID_ASSIGN_OR_RETURN(auto current, run(cmd_.read_code_and_when(sub)));
+  const bson_t *doc = current.document ? current.document->get() : nullptr;
   const Field code_field = Field::find(doc, "code");
   const bool has_when = !Field::find(doc, "when").absent();
   if (!code_field.absent()) {
@@ -144,32 +135,27 @@ Result<std::optional<ClaimedCode>> MongoStore::ensure_code(std::string_view sub,
                                     " has a code that is not a string");
     }
     if (!has_when) {
-      auto w = run(cmd_.set_when_if_missing(sub, when));
-      if (!w) return std::move(w).error();
+      ACID_TRY(run(cmd_.set_when_if_missing(sub, when)));
     }
     return std::optional<ClaimedCode>();
   }
   const int yy = ((utc_year(code_time) % 100) + 100) % 100;
-  auto candidate = candidates(yy);
-  if (!candidate) return std::move(candidate).error();
-  auto claimed = claim(yy, capacity, *candidate, sub);
-  if (!claimed) return std::move(claimed).error();
-  auto set = run(cmd_.set_code(sub, claimed->code, when));
-  if (!set) return std::move(set).error();
-  if (set->duplicate) {
-    if (set->duplicate->role == IndexRole::id) {
+  ACID_ASSIGN_OR_RETURN(auto candidate, candidates(yy));
+  ACID_ASSIGN_OR_RETURN(auto claimed, claim(yy, capacity, candidate, sub));
+  ACID_ASSIGN_OR_RETURN(auto set, run(cmd_.set_code(sub, claimed.code, when)));
+  if (set.duplicate) {
+    if (set.duplicate->role == IndexRole::id) {
       // A concurrent delivery gave the user a code first; this claim stays reserved for the
       // same sub and is never handed out again.
       return std::optional<ClaimedCode>();
     }
-    if (set->duplicate->role == IndexRole::code) return code_taken(claimed->code);
-    return unexpected_duplicate(*set->duplicate);
+    if (set.duplicate->role == IndexRole::code) return code_taken(claimed.code);
+    return unexpected_duplicate(*set.duplicate);
   }
-  if (!set->upserted && !has_when) {
-    auto w = run(cmd_.set_when_if_missing(sub, when));
-    if (!w) return std::move(w).error();
+  if (!set.upserted && !has_when) {
+    ACID_TRY(run(cmd_.set_when_if_missing(sub, when)));
   }
-  return std::optional<ClaimedCode>(std::move(*claimed));
+  return std::optional<ClaimedCode>(std::move(claimed));
 }
 
 Result<bool> MongoStore::log_transition(const EventFact &event, UnixMillis now) {
@@ -178,11 +164,10 @@ Result<bool> MongoStore::log_transition(const EventFact &event, UnixMillis now) 
   if (groups.empty()) return false;  // the event changes no state
   for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
     for (const provision::DecisionGroup &group : groups) {
-      auto owed = owed_by(group.decision, now, now, event.log_id);
-      if (!owed) return std::move(owed).error();
-      auto r = run(cmd_.transition(event.sub, group, *owed ? &**owed : nullptr, now));
-      if (!r) return std::move(r).error();
-      if (r->modified == 0) continue;
+      ACID_ASSIGN_OR_RETURN(auto owed, owed_by(group.decision, now, now, event.log_id));
+      ACID_ASSIGN_OR_RETURN(auto r,
+                            run(cmd_.transition(event.sub, group, owed ? &*owed : nullptr, now)));
+      if (r.modified == 0) continue;
       ACID_TRY(settle_owed(event.sub));
       return group.decision.schedule.has_value();
     }
@@ -190,12 +175,10 @@ Result<bool> MongoStore::log_transition(const EventFact &event, UnixMillis now) 
     // nothing; with more, it may have moved between the updates: look, and evaluate again.
     bool writes = false;
     if (groups.size() > 1) {
-      auto read = run(cmd_.read_state(event.sub));
-      if (!read) return std::move(read).error();
-      if (!read->document) return Error(Code::internal, "account vanished during an event");
-      auto facts = mongo::read_facts(read->document->get());
-      if (!facts) return std::move(facts).error();
-      const provision::AccountDecision d = provision::decide(e, *facts);
+      ACID_ASSIGN_OR_RETURN(auto read, run(cmd_.read_state(event.sub)));
+      if (!read.document) return Error(Code::internal, "account vanished during an event");
+      ACID_ASSIGN_OR_RETURN(auto facts, mongo::read_facts(read.document->get()));
+      const provision::AccountDecision d = provision::decide(e, facts);
       writes = d.new_state || d.schedule || d.drop_open_jobs;
     }
     if (!writes) {
@@ -208,10 +191,9 @@ Result<bool> MongoStore::log_transition(const EventFact &event, UnixMillis now) 
 
 Result<std::optional<Owed>> MongoStore::owed_by(const provision::AccountDecision &decision,
                                                 UnixMillis due, UnixMillis at, std::string by) {
-  auto kind = mongo::owed_kind(decision);
-  if (!kind) return std::move(kind).error();
-  if (!*kind) return std::optional<Owed>();
-  return std::optional<Owed>(Owed{**kind, due, at, std::move(by)});
+  ACID_ASSIGN_OR_RETURN(auto kind, mongo::owed_kind(decision));
+  if (!kind) return std::optional<Owed>();
+  return std::optional<Owed>(Owed{*kind, due, at, std::move(by)});
 }
 
 provision::DecisionGroup MongoStore::group_of(provision::AccountEvent event,
@@ -223,42 +205,35 @@ provision::DecisionGroup MongoStore::group_of(provision::AccountEvent event,
 }
 
 Status MongoStore::settle_owed(std::string_view sub) {
-  auto read = run(cmd_.read_owed(sub));
-  if (!read) return std::move(read).error();
-  if (!read->document) return Status::ok();
-  auto owed = mongo::read_owed(read->document->get());
-  if (!owed) return std::move(owed).error();
-  if (!*owed) return Status::ok();
-  const Owed &o = **owed;
+  ACID_ASSIGN_OR_RETURN(auto read, run(cmd_.read_owed(sub)));
+  if (!read.document) return Status::ok();
+  ACID_ASSIGN_OR_RETURN(auto owed, mongo::read_owed(read.document->get()));
+  if (!owed) return Status::ok();
+  const Owed &o = *owed;
   if (o.kind == "delete_account" || o.kind == "cancel") {
-    auto drop = run(cmd_.drop_open_jobs_except_delete(sub));
-    if (!drop) return std::move(drop).error();
+    ACID_TRY(run(cmd_.drop_open_jobs_except_delete(sub)));
   }
   if (o.kind == "provision" || o.kind == "delete_account") {
     auto scheduled =
         schedule(sub, o.kind == "provision" ? JobKind::provision : JobKind::delete_account, o.due);
     if (!scheduled) return std::move(scheduled).error();
   }
-  auto clear = run(cmd_.clear_owed(sub, o));
-  if (!clear) return std::move(clear).error();
+  ACID_TRY(run(cmd_.clear_owed(sub, o)));
   return Status::ok();
 }
 
 Result<bool> MongoStore::schedule(std::string_view sub, JobKind kind, UnixMillis due) {
   for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
-    auto moved = run(cmd_.move_open_job_earlier(sub, kind, due));
-    if (!moved) return std::move(moved).error();
-    if (moved->matched > 0) return false;
-    auto id = run(cmd_.next_job_id());
-    if (!id) return std::move(id).error();
-    if (id->duplicate) continue;  // the sequence document was created concurrently
-    const auto n = id->document ? Field::find(id->document->get(), "n").as_int() : std::nullopt;
+    ACID_ASSIGN_OR_RETURN(auto moved, run(cmd_.move_open_job_earlier(sub, kind, due)));
+    if (moved.matched > 0) return false;
+    ACID_ASSIGN_OR_RETURN(auto id, run(cmd_.next_job_id()));
+    if (id.duplicate) continue;  // the sequence document was created concurrently
+    const auto n = id.document ? Field::find(id.document->get(), "n").as_int() : std::nullopt;
     if (!n) return Error(Code::store, "the job id sequence returned no number");
-    auto inserted = run(cmd_.insert_job(*n, sub, kind, due, now_unix_ms()));
-    if (!inserted) return std::move(inserted).error();
-    if (!inserted->duplicate) return true;
-    if (inserted->duplicate->role != IndexRole::open_job) {
-      return unexpected_duplicate(*inserted->duplicate);
+    ACID_ASSIGN_OR_RETURN(auto inserted, run(cmd_.insert_job(*n, sub, kind, due, now_unix_ms())));
+    if (!inserted.duplicate) return true;
+    if (inserted.duplicate->role != IndexRole::open_job) {
+      return unexpected_duplicate(*inserted.duplicate);
     }
     // Someone opened the same job meanwhile: move that one earlier instead.
   }
@@ -272,9 +247,9 @@ Status MongoStore::maybe_sweep() {
   std::int64_t last = last_sweep_.load();
   if (last != 0 && steady - last < kSweepEveryMs) return Status::ok();
   if (!last_sweep_.compare_exchange_strong(last, steady)) return Status::ok();
-  auto stale = run(cmd_.stale_owed(now_unix_ms() - kOwedGraceMs, kSweepBatch));
-  if (!stale) return std::move(stale).error();
-  for (const Doc &d : stale->documents) {
+  ACID_ASSIGN_OR_RETURN(auto stale,
+                        run(cmd_.stale_owed(now_unix_ms() - kOwedGraceMs, kSweepBatch)));
+  for (const Doc &d : stale.documents) {
     auto sub = Field::find(d.get(), "_id").as_string();
     if (!sub) continue;  // not a library-managed users document
     ACID_TRY(settle_owed(*sub));

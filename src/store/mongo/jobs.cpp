@@ -9,68 +9,58 @@ Result<std::optional<Job>> MongoStore::lease_job(std::string_view owner, UnixMil
                                                  std::int64_t lease_ms) {
   if (owner.empty()) return Error(Code::invalid, "a lease needs an owner");
   ACID_TRY(maybe_sweep());
-  auto token = new_lease_token();
-  if (!token) return std::move(token).error();
-  auto r = run(cmd_.lease_job(owner, *token, now, lease_ms));
-  if (!r) return std::move(r).error();
-  if (!r->document) return std::optional<Job>();
-  auto job = mongo::read_job(r->document->get());
-  if (!job) return std::move(job).error();
-  return std::optional<Job>(std::move(*job));
+  ACID_ASSIGN_OR_RETURN(auto token, new_lease_token());
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.lease_job(owner, token, now, lease_ms)));
+  if (!r.document) return std::optional<Job>();
+  ACID_ASSIGN_OR_RETURN(auto job, mongo::read_job(r.document->get()));
+  return std::optional<Job>(std::move(job));
 }
 
 Status MongoStore::renew_lease(const Job &job, UnixMillis now, std::int64_t lease_ms) {
-  auto r = run(cmd_.renew_lease(job.id, job.lease_token, now + lease_ms));
-  if (!r) return std::move(r).error();
-  if (r->matched == 0) return lease_lost(job.id, job.lease_owner);
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.renew_lease(job.id, job.lease_token, now + lease_ms)));
+  if (r.matched == 0) return lease_lost(job.id, job.lease_owner);
   return Status::ok();
 }
 
 Status MongoStore::complete_job(const Job &job, std::string_view owner) {
-  auto r = run(cmd_.complete_job(job.id, job.lease_token));
-  if (!r) return std::move(r).error();
-  if (r->deleted > 0) return Status::ok();
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.complete_job(job.id, job.lease_token)));
+  if (r.deleted > 0) return Status::ok();
   // Asked for again while it ran (or the lease is gone): run it once more if still ours.
-  auto again = run(cmd_.requeue_job(job.id, job.lease_token));
-  if (!again) return std::move(again).error();
-  if (again->matched == 0) return lease_lost(job.id, owner);
+  ACID_ASSIGN_OR_RETURN(auto again, run(cmd_.requeue_job(job.id, job.lease_token)));
+  if (again.matched == 0) return lease_lost(job.id, owner);
   return Status::ok();
 }
 
 Status MongoStore::reschedule_job(const Job &job, std::string_view owner, UnixMillis due_at,
                                   std::string_view error_json) {
-  auto r = run(cmd_.reschedule_job(job.id, job.lease_token, due_at, error_json));
-  if (!r) return std::move(r).error();
-  if (r->matched == 0) return lease_lost(job.id, owner);
+  ACID_ASSIGN_OR_RETURN(auto r,
+                        run(cmd_.reschedule_job(job.id, job.lease_token, due_at, error_json)));
+  if (r.matched == 0) return lease_lost(job.id, owner);
   return Status::ok();
 }
 
 Status MongoStore::fail_job(const Job &job, std::string_view owner, std::string_view error_json) {
-  auto r = run(cmd_.fail_job(job.id, job.lease_token, error_json));
-  if (!r) return std::move(r).error();
-  if (r->matched > 0) return Status::ok();
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.fail_job(job.id, job.lease_token, error_json)));
+  if (r.matched > 0) return Status::ok();
   // Asked for again while it ran (or the lease is gone): keep the request if still ours.
-  auto again = run(cmd_.fail_job_keep_rerun(job.id, job.lease_token, error_json));
-  if (!again) return std::move(again).error();
-  if (again->matched == 0) return lease_lost(job.id, owner);
+  ACID_ASSIGN_OR_RETURN(auto again,
+                        run(cmd_.fail_job_keep_rerun(job.id, job.lease_token, error_json)));
+  if (again.matched == 0) return lease_lost(job.id, owner);
   return Status::ok();
 }
 
 Status MongoStore::release_job(const Job &job, std::string_view owner) {
-  auto r = run(cmd_.release_job(job.id, job.lease_token));
-  if (!r) return std::move(r).error();
-  if (r->matched == 0) return lease_lost(job.id, owner);
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.release_job(job.id, job.lease_token)));
+  if (r.matched == 0) return lease_lost(job.id, owner);
   return Status::ok();
 }
 
 Result<std::vector<Job>> MongoStore::list_jobs(std::string_view sub) {
-  auto r = run(cmd_.list_jobs(sub));
-  if (!r) return std::move(r).error();
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.list_jobs(sub)));
   std::vector<Job> out;
-  for (const Doc &d : r->documents) {
-    auto job = mongo::read_job(d.get());
-    if (!job) return std::move(job).error();
-    out.push_back(std::move(*job));
+  for (const Doc &d : r.documents) {
+    ACID_ASSIGN_OR_RETURN(auto job, mongo::read_job(d.get()));
+    out.push_back(std::move(job));
   }
   return out;
 }

@@ -158,13 +158,14 @@ Result<std::vector<DuplicateCode>> duplicate_codes(const ScanContext &ctx) {
   // [{$match:{code:{$type:"string"}}},
   //  {$group:{_id:{$toLower:"$code"},subs:{$push:"$_id"},n:{$sum:1}}},
   //  {$match:{n:{$gt:1}}}, {$sort:{_id:1}}]
-  auto pipeline = Doc::from_json(
-      R"({"pipeline":[{"$match":{"code":{"$type":"string"}}},)"
-      R"({"$group":{"_id":{"$toLower":"$code"},"subs":{"$push":"$_id"},"n":{"$sum":1}}},)"
-      R"({"$match":{"n":{"$gt":1}}},{"$sort":{"_id":1}}]})");
-  if (!pipeline) return std::move(pipeline).error();
+  ACID_ASSIGN_OR_RETURN(
+      auto pipeline,
+      Doc::from_json(
+          R"({"pipeline":[{"$match":{"code":{"$type":"string"}}},)"
+          R"({"$group":{"_id":{"$toLower":"$code"},"subs":{"$push":"$_id"},"n":{"$sum":1}}},)"
+          R"({"$match":{"n":{"$gt":1}}},{"$sort":{"_id":1}}]})"));
   const Doc opts = Doc().boolean("allowDiskUse", true).doc("readConcern", Commands::read_concern());
-  users.aggregate(*pipeline, opts);
+  users.aggregate(pipeline, opts);
   std::vector<DuplicateCode> out;
   while (users.next()) {
     DuplicateCode d;

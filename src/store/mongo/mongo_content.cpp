@@ -90,34 +90,29 @@ Op ContentCommands::read(Op::Kind kind, std::string_view collection, Doc filter,
 
 Result<Op> ContentCommands::find(std::string_view collection, std::string_view id) const {
   ACID_TRY(deleted_field(collection));
-  auto filter = by_id(id);
-  if (!filter) return std::move(filter).error();
-  return read(Op::Kind::find_one, collection, std::move(*filter));
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(id));
+  return read(Op::Kind::find_one, collection, std::move(filter));
 }
 
 Result<Op> ContentCommands::insert(const ContentDoc &doc) const {
-  auto del = deleted_field(doc.collection);
-  if (!del) return std::move(del).error();
-  auto d = by_id(doc.id);
-  if (!d) return std::move(d).error();
-  if (!doc.user.empty()) d->str("user", doc.user);
-  for (const auto &[name, value] : doc.fields) d->str(name, value);
-  d->date("when", doc.when);
-  d->boolean(*del, doc.deleted);
-  d->doc("acid", Doc().i64("contentVersion", 1).i64("syncedVersion", 0));
-  return write(Op::Kind::insert_one, doc.collection, std::move(*d), Doc());
+  ACID_ASSIGN_OR_RETURN(auto del, deleted_field(doc.collection));
+  ACID_ASSIGN_OR_RETURN(auto d, by_id(doc.id));
+  if (!doc.user.empty()) d.str("user", doc.user);
+  for (const auto &[name, value] : doc.fields) d.str(name, value);
+  d.date("when", doc.when);
+  d.boolean(del, doc.deleted);
+  d.doc("acid", Doc().i64("contentVersion", 1).i64("syncedVersion", 0));
+  return write(Op::Kind::insert_one, doc.collection, std::move(d), Doc());
 }
 
 Result<Op> ContentCommands::update_content(const ContentDoc &doc, std::int64_t seen_version,
                                            bool seen_has_version) const {
-  auto del = deleted_field(doc.collection);
-  if (!del) return std::move(del).error();
-  auto filter = by_id(doc.id);
-  if (!filter) return std::move(filter).error();
+  ACID_ASSIGN_OR_RETURN(auto del, deleted_field(doc.collection));
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(doc.id));
   if (seen_has_version) {
-    filter->i64("acid.contentVersion", seen_version);
+    filter.i64("acid.contentVersion", seen_version);
   } else {
-    filter->doc("acid.contentVersion", Doc().boolean("$exists", false));
+    filter.doc("acid.contentVersion", Doc().boolean("$exists", false));
   }
   Doc set;
   Doc unset;
@@ -134,24 +129,22 @@ Result<Op> ContentCommands::update_content(const ContentDoc &doc, std::int64_t s
       set.str(name, it->second);
     }
   }
-  set.date("when", doc.when).boolean(*del, doc.deleted);
+  set.date("when", doc.when).boolean(del, doc.deleted);
   Doc update;
   update.doc("$set", set);
   if (!unset.empty()) update.doc("$unset", unset);
   update.doc("$inc", Doc().i64("acid.contentVersion", seen_has_version ? 1 : seen_version + 1));
-  return write(Op::Kind::update_one, doc.collection, std::move(*filter), std::move(update));
+  return write(Op::Kind::update_one, doc.collection, std::move(filter), std::move(update));
 }
 
 Result<Op> ContentCommands::set_deleted(std::string_view collection, std::string_view id,
                                         bool deleted) const {
-  auto del = deleted_field(collection);
-  if (!del) return std::move(del).error();
-  auto filter = by_id(id);
-  if (!filter) return std::move(filter).error();
-  filter->doc(*del, Doc().boolean("$ne", deleted));
-  return write(Op::Kind::update_one, collection, std::move(*filter),
+  ACID_ASSIGN_OR_RETURN(auto del, deleted_field(collection));
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(id));
+  filter.doc(del, Doc().boolean("$ne", deleted));
+  return write(Op::Kind::update_one, collection, std::move(filter),
                Doc()
-                   .doc("$set", Doc().boolean(*del, deleted))
+                   .doc("$set", Doc().boolean(del, deleted))
                    .doc("$inc", Doc().i64("acid.contentVersion", 1)));
 }
 
@@ -162,38 +155,34 @@ Result<Op> ContentCommands::list(std::string_view collection, std::string_view u
   if (!user.empty()) q += "\"user\":" + json::quote(user) + ",";
   q += "\"_id\":{\"$gt\":" +
        (after_id.empty() ? std::string("{\"$minKey\":1}") : id_json(after_id)) + "}}";
-  auto filter = parse(q);
-  if (!filter) return std::move(filter).error();
+  ACID_ASSIGN_OR_RETURN(auto filter, parse(q));
   return read(
-      Op::Kind::find, collection, std::move(*filter),
+      Op::Kind::find, collection, std::move(filter),
       Doc().doc("sort", Doc().i32("_id", 1)).i64("limit", static_cast<std::int64_t>(limit)));
 }
 
 Result<Op> ContentCommands::next_user(std::string_view collection, std::string_view after_user,
                                       bool needing_sync) const {
-  auto del = deleted_field(collection);
-  if (!del) return std::move(del).error();
+  ACID_ASSIGN_OR_RETURN(auto del, deleted_field(collection));
   std::string q = "{\"user\":{\"$gt\":" + json::quote(after_user) + ",\"$type\":\"string\"}";
   if (needing_sync) {
-    const std::string need = needs_sync(*del);
+    const std::string need = needs_sync(del);
     // The clauses inside need's braces, appended in place (`"," + std::string` makes GCC 12 at
     // -O3 report a false -Wrestrict inside libstdc++, GCC bug 105329).
     q += ',';
     q.append(need, 1, need.size() - 2);
   }
   q += "}";
-  auto filter = parse(q);
-  if (!filter) return std::move(filter).error();
-  return read(Op::Kind::find_one, collection, std::move(*filter),
+  ACID_ASSIGN_OR_RETURN(auto filter, parse(q));
+  return read(Op::Kind::find_one, collection, std::move(filter),
               Doc().doc("sort", Doc().i32("user", 1)).doc("projection", Doc().i32("user", 1)));
 }
 
 Result<Op> ContentCommands::claim_rkey(std::string_view collection, std::string_view id,
                                        std::string_view rkey) const {
   ACID_TRY(deleted_field(collection));
-  auto filter = by_id(id, R"(,"atproto.rkey":{"$not":{"$type":"string"}})");
-  if (!filter) return std::move(filter).error();
-  return write(Op::Kind::update_one, collection, std::move(*filter),
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(id, R"(,"atproto.rkey":{"$not":{"$type":"string"}})"));
+  return write(Op::Kind::update_one, collection, std::move(filter),
                Doc().doc("$set", Doc().str("atproto.rkey", rkey)));
 }
 
@@ -201,10 +190,9 @@ Result<Op> ContentCommands::mark_synced(std::string_view collection, std::string
                                         std::string_view rkey, std::string_view uri,
                                         std::string_view cid, std::int64_t version) const {
   ACID_TRY(deleted_field(collection));
-  auto filter = by_id(id);
-  if (!filter) return std::move(filter).error();
-  filter->str("atproto.rkey", rkey);
-  return write(Op::Kind::update_one, collection, std::move(*filter),
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(id));
+  filter.str("atproto.rkey", rkey);
+  return write(Op::Kind::update_one, collection, std::move(filter),
                Doc()
                    .doc("$set", Doc().str("atproto.uri", uri).str("atproto.cid", cid))
                    .doc("$max", Doc().i64("acid.syncedVersion", version)));
@@ -213,10 +201,9 @@ Result<Op> ContentCommands::mark_synced(std::string_view collection, std::string
 Result<Op> ContentCommands::clear_record(std::string_view collection, std::string_view id,
                                          std::string_view rkey) const {
   ACID_TRY(deleted_field(collection));
-  auto filter = by_id(id);
-  if (!filter) return std::move(filter).error();
-  filter->str("atproto.rkey", rkey);
-  return write(Op::Kind::update_one, collection, std::move(*filter),
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(id));
+  filter.str("atproto.rkey", rkey);
+  return write(Op::Kind::update_one, collection, std::move(filter),
                Doc()
                    .doc("$unset",
                         Doc().str("atproto.rkey", "").str("atproto.uri", "").str("atproto.cid", ""))
@@ -225,9 +212,8 @@ Result<Op> ContentCommands::clear_record(std::string_view collection, std::strin
 
 Result<Op> ContentCommands::mark_unsynced(std::string_view collection, std::string_view id) const {
   ACID_TRY(deleted_field(collection));
-  auto filter = by_id(id);
-  if (!filter) return std::move(filter).error();
-  return write(Op::Kind::update_one, collection, std::move(*filter),
+  ACID_ASSIGN_OR_RETURN(auto filter, by_id(id));
+  return write(Op::Kind::update_one, collection, std::move(filter),
                Doc()
                    .doc("$unset", Doc().str("atproto.uri", "").str("atproto.cid", ""))
                    .doc("$set", Doc().i64("acid.syncedVersion", 0)));
@@ -249,8 +235,7 @@ Op ContentCommands::delete_cursor(std::string_view name) const {
 }
 
 Result<ContentDoc> read_content(std::string_view collection, const bson_t *doc) {
-  auto del = ContentCommands::deleted_field(collection);
-  if (!del) return std::move(del).error();
+  ACID_ASSIGN_OR_RETURN(auto del, ContentCommands::deleted_field(collection));
   ContentDoc out;
   out.collection = std::string(collection);
   Field id = Field::find(doc, "_id");
@@ -291,7 +276,7 @@ Result<ContentDoc> read_content(std::string_view collection, const bson_t *doc) 
   } else if (!when.absent()) {
     return bad("when", when);
   }
-  Field deleted = Field::find(doc, *del);
+  Field deleted = Field::find(doc, del);
   out.deleted = !deleted.absent() && deleted.as_bool().value_or(false);
   for (auto [path, slot] :
        {std::pair{"atproto.rkey", &out.atproto.rkey}, std::pair{"atproto.uri", &out.atproto.uri},

@@ -110,18 +110,14 @@ Result<std::unique_ptr<Store>> open_mongo_store(std::string_view uri, const Mong
   auto report = check_indexes(**conn, true);
   if (!report) return std::move(report).error().context("opening the MongoDB store");
   // Only a required index stops the store; the others are reported (open_problems()).
-  auto missing = mongo::open_decision((*conn)->database(), *report);
-  if (!missing) return std::move(missing).error();
-  return std::unique_ptr<Store>(
-      std::make_unique<MongoStore>(std::move(*conn), std::move(*missing)));
+  ACID_ASSIGN_OR_RETURN(auto missing, mongo::open_decision((*conn)->database(), *report));
+  return std::unique_ptr<Store>(std::make_unique<MongoStore>(std::move(*conn), std::move(missing)));
 }
 
 Result<std::string> mongo_doctor(std::string_view uri, bool fix, const MongoOptions &options) {
-  auto conn = Connection::open(uri, options);
-  if (!conn) return std::move(conn).error();
-  auto report = check_indexes(**conn, fix);
-  if (!report) return std::move(report).error();
-  return mongo::doctor_json((*conn)->database(), fix, *report);
+  ACID_ASSIGN_OR_RETURN(auto conn, Connection::open(uri, options));
+  ACID_ASSIGN_OR_RETURN(auto report, check_indexes(*conn, fix));
+  return mongo::doctor_json((conn)->database(), fix, report);
 }
 
 }  // namespace acid::store

@@ -12,16 +12,15 @@ Status MongoStore::insert_user(const UserRecord &user) {
     // The claim keeps the allocator from handing the code out while the users write runs.
     for (int attempt = 0;; ++attempt) {
       if (attempt == kRaceRetries) return contention("insert_user");
-      auto claim = run(cmd_.insert_external_claim(*user.code, user.sub, now_unix_ms()));
-      if (!claim) return std::move(claim).error();
-      if (!claim->duplicate) {
+      ACID_ASSIGN_OR_RETURN(auto claim,
+                            run(cmd_.insert_external_claim(*user.code, user.sub, now_unix_ms())));
+      if (!claim.duplicate) {
         claimed_now = true;
         break;
       }
-      auto existing = run(cmd_.read_claim(*user.code));
-      if (!existing) return std::move(existing).error();
-      if (!existing->document) continue;  // removed meanwhile by a failed insert: retry
-      if (string_field(existing->document, "sub") != user.sub) return code_taken(*user.code);
+      ACID_ASSIGN_OR_RETURN(auto existing, run(cmd_.read_claim(*user.code)));
+      if (!existing.document) continue;  // removed meanwhile by a failed insert: retry
+      if (string_field(existing.document, "sub") != user.sub) return code_taken(*user.code);
       break;  // claimed for this very user (by the allocator, or by an earlier attempt)
     }
   }
@@ -51,50 +50,45 @@ Status MongoStore::insert_user(const UserRecord &user) {
 }
 
 Result<UserRecord> MongoStore::get_user(std::string_view sub) {
-  auto r = run(cmd_.get_user(sub));
-  if (!r) return std::move(r).error();
-  return mongo::read_user_record(sub, r->document ? r->document->get() : nullptr);
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.get_user(sub)));
+  return mongo::read_user_record(sub, r.document ? r.document->get() : nullptr);
 }
 
 Result<std::string> MongoStore::find_code_owner(std::string_view code) {
-  auto r = run(cmd_.find_code_owner(code));
-  if (!r) return std::move(r).error();
-  if (!r->document) return Error(Code::not_found, "no user has code " + std::string(code));
-  if (auto sub = string_field(r->document, "_id")) return *sub;
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.find_code_owner(code)));
+  if (!r.document) return Error(Code::not_found, "no user has code " + std::string(code));
+  if (auto sub = string_field(r.document, "_id")) return *sub;
   return Error(Code::store,
                "the users document holding code " + std::string(code) + " has a non-string _id");
 }
 
 Result<bool> MongoStore::ensure_verifications(std::string_view sub) {
   if (sub.empty()) return Error(Code::invalid, "empty sub");
-  auto r = run(cmd_.ensure_verifications(sub));
-  if (!r) return std::move(r).error();
-  if (r->duplicate) {
-    if (r->duplicate->role != IndexRole::id) return unexpected_duplicate(*r->duplicate);
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.ensure_verifications(sub)));
+  if (r.duplicate) {
+    if (r.duplicate->role != IndexRole::id) return unexpected_duplicate(*r.duplicate);
     return false;  // created concurrently by someone else
   }
-  return r->upserted;
+  return r.upserted;
 }
 
 Result<std::int64_t> MongoStore::increment_verifications(std::string_view sub) {
   if (sub.empty()) return Error(Code::invalid, "empty sub");
   for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
-    auto r = run(cmd_.increment_verifications(sub));
-    if (!r) return std::move(r).error();
-    if (r->duplicate) continue;  // concurrent creation: the retry increments it
-    if (!r->document) return Error(Code::store, "increment returned no document");
-    return mongo::read_count(r->document->get());
+    ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.increment_verifications(sub)));
+    if (r.duplicate) continue;  // concurrent creation: the retry increments it
+    if (!r.document) return Error(Code::store, "increment returned no document");
+    return mongo::read_count(r.document->get());
   }
   return contention("increment_verifications");
 }
 
 Result<std::int64_t> MongoStore::get_verifications(std::string_view sub) {
-  auto r = run(cmd_.get_verifications(sub));
-  if (!r) return std::move(r).error();
-  if (!r->document) {
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.get_verifications(sub)));
+  if (!r.document) {
     return Error(Code::not_found, "no verifications record for " + std::string(sub));
   }
-  return mongo::read_count(r->document->get());
+  return mongo::read_count(r.document->get());
 }
 
 Status MongoStore::set_handle(std::string_view sub, std::string_view handle) {
@@ -102,32 +96,29 @@ Status MongoStore::set_handle(std::string_view sub, std::string_view handle) {
   if (missing_roles_.contains(IndexRole::handle)) {
     // acid_handle_ci_unique could not be built: check first (a race remains, which the
     // deployed case-sensitive handle_1 narrows to case variants; the problem is alerted).
-    auto held = run(cmd_.handle_held_by_other(sub, handle));
-    if (!held) return std::move(held).error();
-    if (held->document) {
+    ACID_ASSIGN_OR_RETURN(auto held, run(cmd_.handle_held_by_other(sub, handle)));
+    if (held.document) {
       return Error(Code::conflict, "handle " + std::string(handle) + " is taken",
                    "{\"index\":\"handle\",\"name\":\"(checked: acid_handle_ci_unique is "
                    "missing)\"}");
     }
   }
   for (int attempt = 0; attempt < kRaceRetries; ++attempt) {
-    auto r = run(cmd_.set_handle(sub, handle, now_unix_ms()));
-    if (!r) return std::move(r).error();
-    if (!r->duplicate) return Status::ok();
-    if (r->duplicate->role == IndexRole::id) continue;  // concurrent creation: retry
+    ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.set_handle(sub, handle, now_unix_ms())));
+    if (!r.duplicate) return Status::ok();
+    if (r.duplicate->role == IndexRole::id) continue;  // concurrent creation: retry
     // Any unique index on @handles.handle (the library's case-insensitive one, or the
     // deployed case-sensitive handle_1) means someone else holds it.
     return Error(Code::conflict, "handle " + std::string(handle) + " is taken",
-                 "{\"index\":\"handle\",\"name\":" + json::quote(r->duplicate->index) + "}");
+                 "{\"index\":\"handle\",\"name\":" + json::quote(r.duplicate->index) + "}");
   }
   return contention("set_handle");
 }
 
 Result<std::string> MongoStore::get_handle(std::string_view sub) {
-  auto r = run(cmd_.get_handle(sub));
-  if (!r) return std::move(r).error();
-  if (!r->document) return Error(Code::not_found, "no handle for " + std::string(sub));
-  if (auto h = string_field(r->document, "handle")) return *h;
+  ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.get_handle(sub)));
+  if (!r.document) return Error(Code::not_found, "no handle for " + std::string(sub));
+  if (auto h = string_field(r.document, "handle")) return *h;
   return Error(Code::store,
                "the @handles document of " + std::string(sub) + " has no string handle");
 }
