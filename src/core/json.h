@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "core/status.h"
 
@@ -44,6 +45,73 @@ void member(Writer &w, std::string_view key, T value) {
   } else {
     w.Uint64(static_cast<std::uint64_t>(value));
   }
+}
+
+// "key": the value, or null when there is none.
+template <typename T>
+void member(Writer &w, std::string_view key, const std::optional<T> &value) {
+  if (value) {
+    member(w, key, *value);
+  } else {
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    w.Null();
+  }
+}
+
+// "key": an array of the strings in `items`.
+template <typename Range>
+void string_array(Writer &w, std::string_view key, const Range &items) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.StartArray();
+  for (std::string_view item : items) {
+    w.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
+  }
+  w.EndArray();
+}
+
+// A member whose value is JSON text already written elsewhere (one complete object).
+inline void raw_member(Writer &w, std::string_view key, std::string_view object_json) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.RawValue(object_json.data(), object_json.size(), rapidjson::kObjectType);
+}
+
+// The text of one JSON object whose members `body(w)` writes.
+template <std::invocable<Writer &> Body>
+std::string object(Body &&body) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  std::forward<Body>(body)(w);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+// "key": an array of one object per item, whose members `body(w, item)` writes.
+template <typename Range, typename Body>
+void object_array(Writer &w, std::string_view key, const Range &items, Body &&body) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.StartArray();
+  for (const auto &item : items) {
+    w.StartObject();
+    body(w, item);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// {"error": message}: the body of a refused request.
+inline std::string error_body(std::string_view message) {
+  return object([&](Writer &w) { member(w, "error", message); });
+}
+
+// "code", "message" and "detail" of an error, as log lines, reports and stored errors carry it.
+inline void error_members(Writer &w, const Error &e) {
+  member(w, "code", code_name(e.code));
+  member(w, "message", e.message);
+  raw_member(w, "detail", e.detail_json.empty() ? std::string_view("{}") : e.detail_json);
+}
+inline std::string error_json(const Error &e) {
+  return object([&](Writer &w) { error_members(w, e); });
 }
 
 // Nesting allowed by parse() unless told otherwise: far above any document the library reads

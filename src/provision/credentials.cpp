@@ -10,9 +10,11 @@ namespace {
 
 std::string detail(std::string_view sub, std::string_view reason, std::string_view extra_key = {},
                    std::string_view extra_value = {}) {
-  std::string out = "{\"sub\":" + json::quote(sub) + ",\"reason\":" + json::quote(reason);
-  if (!extra_key.empty()) out += "," + json::quote(extra_key) + ":" + json::quote(extra_value);
-  return out + "}";
+  return json::object([&](json::Writer &w) {
+    json::member(w, "sub", sub);
+    json::member(w, "reason", reason);
+    if (!extra_key.empty()) json::member(w, extra_key, extra_value);
+  });
 }
 
 Error no_account(std::string_view sub, std::string_view why, std::string_view reason,
@@ -74,21 +76,27 @@ Result<PdsCredentials> pds_credentials(store::AccountReader &store, const Config
   if (!a.password)
     return no_account(sub, "a DID without a stored password", "no_password", a.state);
   if (!config.pds_url) return Error(Code::config, "PDS_URL: not set (the PDS base URL)");
-  auto password = open_stored_password(config, sub, *a.password);
-  if (!password) return std::move(password).error();
-  return PdsCredentials{*a.did, a.pds_handle.value_or(""), std::move(*password), *config.pds_url};
+  ACID_ASSIGN_OR_RETURN(auto password, open_stored_password(config, sub, *a.password));
+  return PdsCredentials{*a.did, a.pds_handle.value_or(""), std::move(password), *config.pds_url};
 }
 
 std::string to_json(const PdsCredentials &c) {
-  return "{\"did\":" + json::quote(c.did) + ",\"handle\":" + json::quote(c.handle) +
-         ",\"password\":" + json::quote(c.password) + ",\"service\":" + json::quote(c.service) +
-         "}";
+  return json::object([&](json::Writer &w) {
+    json::member(w, "did", c.did);
+    json::member(w, "handle", c.handle);
+    json::member(w, "password", c.password);
+    json::member(w, "service", c.service);
+  });
 }
 
 std::string session_json(const pds::Session &s, std::string_view service) {
-  return "{\"did\":" + json::quote(s.did) + ",\"handle\":" + json::quote(s.handle) +
-         ",\"service\":" + json::quote(service) + ",\"accessJwt\":" + json::quote(s.access_jwt) +
-         ",\"refreshJwt\":" + json::quote(s.refresh_jwt) + "}";
+  return json::object([&](json::Writer &w) {
+    json::member(w, "did", s.did);
+    json::member(w, "handle", s.handle);
+    json::member(w, "service", service);
+    json::member(w, "accessJwt", s.access_jwt);
+    json::member(w, "refreshJwt", s.refresh_jwt);
+  });
 }
 
 Result<std::unique_ptr<PdsSessions>> PdsSessions::create(store::AccountReader &store,
@@ -98,14 +106,12 @@ Result<std::unique_ptr<PdsSessions>> PdsSessions::create(store::AccountReader &s
   out->service_ = *config.pds_url;
   pds::ClientOptions options;
   options.base_url = *config.pds_url;  // logging in as a person needs no admin secret
-  auto client = pds::XrpcClient::create(std::move(options));
-  if (!client) return std::move(client).error();
-  out->client_ = std::move(*client);
+  ACID_ASSIGN_OR_RETURN(auto client, pds::XrpcClient::create(std::move(options)));
+  out->client_ = std::move(client);
   pds::XrpcClient &xrpc = *out->client_;
   auto login = [&store, &config, &xrpc](std::string_view sub) -> Result<pds::Session> {
-    auto credentials = pds_credentials(store, config, sub);
-    if (!credentials) return std::move(credentials).error();
-    auto session = xrpc.create_session(credentials->did, credentials->password);
+    ACID_ASSIGN_OR_RETURN(auto credentials, pds_credentials(store, config, sub));
+    auto session = xrpc.create_session(credentials.did, credentials.password);
     if (!session) return std::move(session).error().context("logging in as " + std::string(sub));
     return session;
   };

@@ -27,13 +27,41 @@ HttpAnswer reply(int status, std::string body) {
   return HttpAnswer{status, std::move(body)};
 }
 
-std::string error_body(std::string_view message) {
-  return "{\"error\":" + json::quote(message) + "}";
+using json::error_body;
+using json::error_json;
+
+// {"kind": the job's kind, "error": the error}: the detail of a job's log line.
+std::string kind_and_error(std::string_view kind, const Error &error) {
+  return json::object([&](json::Writer &w) {
+    json::member(w, "kind", kind);
+    w.Key("error");
+    w.StartObject();
+    json::error_members(w, error);
+    w.EndObject();
+  });
 }
 
-std::string error_json(const Error &e) {
-  return "{\"code\":" + json::quote(code_name(e.code)) + ",\"message\":" + json::quote(e.message) +
-         ",\"detail\":" + (e.detail_json.empty() ? std::string("{}") : e.detail_json) + "}";
+// Why a request the configured token does not admit is refused (nullopt: admitted); with no
+// token configured every request is refused, for the reason `unset`.
+struct Refusal {
+  int status;
+  std::string message;
+};
+std::optional<Refusal> refusal(std::optional<std::string_view> authorization,
+                               const std::optional<std::string> &token, std::string unset) {
+  std::optional<std::string_view> configured;
+  if (token) configured = *token;
+  switch (auth0::check_authorization(authorization, configured)) {
+    case auth0::AuthResult::ok:
+      return std::nullopt;
+    case auth0::AuthResult::not_configured:
+      return Refusal{503, std::move(unset)};
+    case auth0::AuthResult::missing:
+      return Refusal{401, "missing authorization"};
+    case auth0::AuthResult::invalid:
+      return Refusal{403, "invalid authorization token"};
+  }
+  return Refusal{403, "invalid authorization token"};
 }
 
 }  // namespace
@@ -46,24 +74,22 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineOptions options) {
     return Error(Code::config, "the job lease (ACID_JOB_LEASE_MS) must be at least 1000 ms");
   }
   std::unique_ptr<Engine> engine(new Engine(std::move(options)));
-  auto store = store::open_store(engine->options_.config.store_uri);
-  if (!store) return std::move(store).error();
-  engine->store_ = std::move(*store);
+  ACID_ASSIGN_OR_RETURN(auto store, store::open_store(engine->options_.config.store_uri));
+  engine->store_ = std::move(store);
   engine->report_store_problems();
-  auto allocator = code::CodeAllocator::create(*engine->store_);
-  if (!allocator) return std::move(allocator).error();
-  engine->allocator_ = std::move(*allocator);
+  ACID_ASSIGN_OR_RETURN(auto allocator, code::CodeAllocator::create(*engine->store_));
+  engine->allocator_ = std::move(allocator);
   if (!engine->options_.email_lookup) {
     Engine *self = engine.get();
     engine->options_.email_lookup = [self](std::string_view sub) -> Result<std::string> {
-      auto user = self->auth0_user(sub);
-      if (!user) return std::move(user).error();
-      if (!user->email) return Error(Code::not_found, "Auth0 has no email for " + std::string(sub));
-      return *user->email;
+      ACID_ASSIGN_OR_RETURN(auto user, self->auth0_user(sub));
+      if (!user.email) return Error(Code::not_found, "Auth0 has no email for " + std::string(sub));
+      return *user.email;
     };
   }
   for (const std::string &warning : engine->options_.config.warnings()) {
-    engine->log("config.warning", "", "{\"warning\":" + json::quote(warning) + "}");
+    engine->log("config.warning", "",
+                json::object([&](json::Writer &w) { json::member(w, "warning", warning); }));
   }
   return engine;
 }
@@ -75,10 +101,14 @@ void Engine::report_store_problems() {
     // The line starts with "collection.index ".
     metrics_.add("acid_store_index_missing_total",
                  {{"index", problem.substr(0, problem.find(' '))}});
-    const std::string detail = "{\"problem\":" + json::quote(problem) + "}";
-    log("store.index_missing", "", detail);
-    if (options_.alert)
-      options_.alert("{\"kind\":\"store_index_missing\",\"problem\":" + json::quote(problem) + "}");
+    log("store.index_missing", "",
+        json::object([&](json::Writer &w) { json::member(w, "problem", problem); }));
+    if (options_.alert) {
+      options_.alert(json::object([&](json::Writer &w) {
+        json::member(w, "kind", "store_index_missing");
+        json::member(w, "problem", problem);
+      }));
+    }
     metrics_.add("acid_alerts_total", {{"kind", "store_index_missing"}});
   }
 }
@@ -103,9 +133,8 @@ Result<pds::XrpcClient *> Engine::pds_client() {
     pds::ClientOptions opts;
     opts.base_url = *options_.config.pds_url;
     opts.admin_password = *options_.config.pds_admin_password;
-    auto client = pds::XrpcClient::create(std::move(opts));
-    if (!client) return std::move(client).error();
-    pds_ = std::move(*client);
+    ACID_ASSIGN_OR_RETURN(auto client, pds::XrpcClient::create(std::move(opts)));
+    pds_ = std::move(client);
   }
   return pds_.get();
 }
@@ -128,22 +157,19 @@ Result<auth0::ManagementClient *> Engine::management(Tenant tenant) {
   auto &slot = auth0_clients_[tenant == Tenant::sotce ? 1 : 0];
   if (!slot) {
     ACID_ASSIGN_OR_RETURN(auth0::ManagementConfig mc, management_config(tenant));
-    auto client = auth0::ManagementClient::create(std::move(mc));
-    if (!client) return std::move(client).error();
-    slot = std::move(*client);
+    ACID_ASSIGN_OR_RETURN(auto client, auth0::ManagementClient::create(std::move(mc)));
+    slot = std::move(client);
   }
   return slot.get();
 }
 
 Result<auth0::User> Engine::auth0_user(std::string_view sub) {
-  auto client = management(tenant_of_sub(sub));
-  if (!client) return std::move(client).error();
-  return (*client)->get_user(auth0_user_id_of(sub));
+  ACID_ASSIGN_OR_RETURN(auto client, management(tenant_of_sub(sub)));
+  return (client)->get_user(auth0_user_id_of(sub));
 }
 
 Result<Provisioner *> Engine::provisioner() {
-  auto client = pds_client();
-  if (!client) return std::move(client).error();
+  ACID_ASSIGN_OR_RETURN(auto client, pds_client());
   std::lock_guard lock(pds_mu_);
   if (!provisioner_) {
     ProvisionerOptions opts;
@@ -152,7 +178,7 @@ Result<Provisioner *> Engine::provisioner() {
         options_.config.credentials_key ? &*options_.config.credentials_key : nullptr;
     opts.allow_plaintext_credentials = options_.config.allow_plaintext_credentials;
     provisioner_ =
-        std::make_unique<Provisioner>(*store_, **client, std::move(opts), options_.email_lookup);
+        std::make_unique<Provisioner>(*store_, *client, std::move(opts), options_.email_lookup);
   }
   return provisioner_.get();
 }
@@ -162,31 +188,21 @@ Result<Provisioner *> Engine::provisioner() {
 bool Engine::skip_service_account(const auth0::LogEvent &ev) {
   if (!options_.config.service_accounts.is_service_sub(ev.sub)) return false;
   metrics_.add("acid_events_total", {{"type", ev.type}, {"outcome", "service_account"}});
-  log("event.service_account", ev.sub, "{\"log_id\":" + json::quote(ev.log_id) + "}");
+  log("event.service_account", ev.sub,
+      json::object([&](json::Writer &w) { json::member(w, "log_id", ev.log_id); }));
   return true;
 }
 
 HttpAnswer Engine::handle_log_stream(Tenant tenant, std::optional<std::string_view> authorization,
                                      std::string_view body) {
   const std::string tenant_label(tenant_name(tenant));
-  const auto &token = options_.config.tenant(tenant).log_token;
-  std::optional<std::string_view> configured;
-  if (token) configured = *token;
-  switch (auth0::check_authorization(authorization, configured)) {
-    case auth0::AuthResult::ok:
-      break;
-    case auth0::AuthResult::not_configured:
-      metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "503"}});
-      return reply(503, error_body("no webhook token is configured for tenant " + tenant_label +
-                                   ": every request is refused"));
-    case auth0::AuthResult::missing:
-      metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "401"}});
-      return reply(401, error_body("missing authorization"));
-    case auth0::AuthResult::invalid:
-      metrics_.add("acid_webhook_requests_total", {{"tenant", tenant_label}, {"status", "403"}});
-      return reply(403, error_body("invalid authorization token"));
+  if (auto refused = refusal(authorization, options_.config.tenant(tenant).log_token,
+                             "no webhook token is configured for tenant " + tenant_label +
+                                 ": every request is refused")) {
+    metrics_.add("acid_webhook_requests_total",
+                 {{"tenant", tenant_label}, {"status", std::to_string(refused->status)}});
+    return reply(refused->status, error_body(refused->message));
   }
-
   return intake(tenant, body, true, nullptr);
 }
 
@@ -204,10 +220,10 @@ Result<JobRunSummary> Engine::run_jobs(std::int64_t budget_ms, int max_jobs) {
       remaining_due = true;
       break;
     }
-    auto leased = store_->lease_job(options_.worker_id, now, options_.lease_ms);
-    if (!leased) return std::move(leased).error();
-    if (!leased->has_value()) break;
-    const store::Job job = **leased;
+    ACID_ASSIGN_OR_RETURN(auto leased,
+                          store_->lease_job(options_.worker_id, now, options_.lease_ms));
+    if (!leased.has_value()) break;
+    const store::Job job = *leased;
     ++ran;
 
     JobResult result;
@@ -251,8 +267,7 @@ void Engine::note_lease_keeping(const store::Job &job, const LeaseKeeper &keeper
   }
   if (auto lost = keeper.failure()) {
     metrics_.add("acid_leases_lost_total", {{"kind", kind}});
-    log("job.lease_lost", job.sub,
-        "{\"kind\":" + json::quote(kind) + ",\"error\":" + error_json(*lost) + "}");
+    log("job.lease_lost", job.sub, kind_and_error(kind, *lost));
   }
 }
 
@@ -268,8 +283,10 @@ Status Engine::record_job_outcome(const store::Job &job, const JobResult &result
     if (!recorded) return stale_result(job, std::move(recorded), tally);
     ++tally.done;
     metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "done"}});
-    log("job.done", job.sub,
-        "{\"kind\":" + json::quote(kind) + ",\"note\":" + json::quote(result.note) + "}");
+    log("job.done", job.sub, json::object([&](json::Writer &w) {
+          json::member(w, "kind", kind);
+          json::member(w, "note", result.note);
+        }));
     return Status::ok();
   }
   const Error err = result.error.value_or(Error(Code::internal, "job failed without an error"));
@@ -291,8 +308,7 @@ Status Engine::record_job_outcome(const store::Job &job, const JobResult &result
     Status noted = store_->record_attempt_failure(job.sub, attempts, err_json, give_up);
     if (!noted && noted.code() == Code::conflict) {
       metrics_.add("acid_account_writes_refused_total", {{"op", "record_attempt_failure"}});
-      log("job.account_write_refused", job.sub,
-          "{\"kind\":" + json::quote(kind) + ",\"error\":" + error_json(noted.error()) + "}");
+      log("job.account_write_refused", job.sub, kind_and_error(kind, noted.error()));
     } else if (!noted && noted.code() != Code::not_found) {
       return noted;
     }
@@ -300,20 +316,28 @@ Status Engine::record_job_outcome(const store::Job &job, const JobResult &result
   if (!give_up) {
     ++tally.retried;
     metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "retry"}});
-    log("job.retry", job.sub,
-        "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
-            ",\"due\":" + json::quote(format_iso8601(due)) + ",\"error\":" + err_json + "}");
+    log("job.retry", job.sub, json::object([&](json::Writer &w) {
+          json::member(w, "kind", kind);
+          json::member(w, "attempts", attempts);
+          json::member(w, "due", format_iso8601(due));
+          json::raw_member(w, "error", err_json);
+        }));
     return Status::ok();
   }
   ++tally.failed;
   metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "failed"}});
-  const std::string alert = "{\"sub\":" + json::quote(job.sub) + ",\"kind\":" + json::quote(kind) +
-                            ",\"attempts\":" + std::to_string(attempts) + ",\"error\":" + err_json +
-                            "}";
-  log("job.failed", job.sub,
-      "{\"kind\":" + json::quote(kind) + ",\"attempts\":" + std::to_string(attempts) +
-          ",\"error\":" + err_json + "}");
-  if (options_.alert) options_.alert(alert);
+  const auto failure = [&](json::Writer &w) {
+    json::member(w, "kind", kind);
+    json::member(w, "attempts", attempts);
+    json::raw_member(w, "error", err_json);
+  };
+  log("job.failed", job.sub, json::object(failure));
+  if (options_.alert) {
+    options_.alert(json::object([&](json::Writer &w) {
+      json::member(w, "sub", job.sub);
+      failure(w);
+    }));
+  }
   metrics_.add("acid_alerts_total", {{"kind", kind}});
   return Status::ok();
 }
@@ -326,17 +350,14 @@ Status Engine::stale_result(const store::Job &job, Status refused, JobTally &tal
   ++tally.superseded;
   metrics_.add("acid_jobs_total", {{"kind", kind}, {"outcome", "superseded"}});
   metrics_.add("acid_stale_results_dropped_total", {{"kind", kind}});
-  log("job.superseded", job.sub,
-      "{\"kind\":" + json::quote(kind) + ",\"error\":" + error_json(refused.error()) + "}");
+  log("job.superseded", job.sub, kind_and_error(kind, refused.error()));
   return Status::ok();
 }
 
 Result<UserView> Engine::user(std::string_view sub) {
-  auto account = store_->get_account(sub);
-  if (!account) return std::move(account).error();
-  auto jobs = store_->list_jobs(sub);
-  if (!jobs) return std::move(jobs).error();
-  return UserView{std::move(*account), std::move(*jobs)};
+  ACID_ASSIGN_OR_RETURN(auto account, store_->get_account(sub));
+  ACID_ASSIGN_OR_RETURN(auto jobs, store_->list_jobs(sub));
+  return UserView{std::move(account), std::move(jobs)};
 }
 
 Result<std::optional<std::string>> Engine::service_account(std::string_view sub) {
@@ -353,10 +374,9 @@ Result<std::optional<std::string>> Engine::service_account(std::string_view sub)
 }
 
 Status Engine::refuse_service_account(std::string_view sub, std::string_view what) {
-  auto service = service_account(sub);
-  if (!service) return std::move(service).error();
-  if (!*service) return Status::ok();
-  return Error(Code::invalid, std::string(sub) + " is a service account (" + **service +
+  ACID_ASSIGN_OR_RETURN(auto service, service_account(sub));
+  if (!service) return Status::ok();
+  return Error(Code::invalid, std::string(sub) + " is a service account (" + *service +
                                   "): the library does not " + std::string(what) + " it");
 }
 
@@ -376,7 +396,8 @@ Status Engine::set_handle(std::string_view sub, std::string_view handle) {
   if (!account) return std::move(account).error();
   ACID_TRY(refuse_service_account(sub, "move the handle of"));
   ACID_TRY(store_->set_handle(sub, normalized));
-  log("user.handle", sub, "{\"handle\":" + json::quote(normalized) + "}");
+  log("user.handle", sub,
+      json::object([&](json::Writer &w) { json::member(w, "handle", normalized); }));
   // An account on the PDS follows through an update_handle job. The state is read after the
   // handle was written: an account still pending or being created then picks up the new handle
   // itself (the intent is made from it, or the provision job's check after creation, which reads
@@ -399,19 +420,9 @@ HttpAnswer Engine::handle_changed_request(std::optional<std::string_view> author
     metrics_.add("acid_handle_change_requests_total", {{"status", std::to_string(status)}});
     return reply(status, std::move(text));
   };
-  const auto &token = options_.config.handle_changed_token;
-  std::optional<std::string_view> configured;
-  if (token) configured = *token;
-  switch (auth0::check_authorization(authorization, configured)) {
-    case auth0::AuthResult::ok:
-      break;
-    case auth0::AuthResult::not_configured:
-      return answer(503, error_body("ACID_HANDLE_CHANGED_TOKEN is not set: every request is "
-                                    "refused"));
-    case auth0::AuthResult::missing:
-      return answer(401, error_body("missing authorization"));
-    case auth0::AuthResult::invalid:
-      return answer(403, error_body("invalid authorization token"));
+  if (auto refused = refusal(authorization, options_.config.handle_changed_token,
+                             "ACID_HANDLE_CHANGED_TOKEN is not set: every request is refused")) {
+    return answer(refused->status, error_body(refused->message));
   }
   constexpr std::size_t kMaxBody = 4096;  // {"sub": ..., "handle": ...} is far smaller
   if (body.size() > kMaxBody) {
@@ -442,8 +453,10 @@ HttpAnswer Engine::handle_changed_request(std::optional<std::string_view> author
         return answer(503, error_body(st.error().message));  // the caller retries
     }
   }
-  return answer(200, "{\"sub\":" + json::quote(*sub) +
-                         ",\"handle\":" + json::quote(pds::strip_leading_at(*handle)) + "}");
+  return answer(200, json::object([&](json::Writer &w) {
+                  json::member(w, "sub", *sub);
+                  json::member(w, "handle", pds::strip_leading_at(*handle));
+                }));
 }
 
 Status Engine::delete_user(std::string_view sub) {
@@ -460,15 +473,17 @@ Status Engine::delete_user(std::string_view sub) {
                         now,
                         std::nullopt,
                         now};
-  auto outcome = store_->apply_event(
-      fact, code::kCodesPerYear,
-      [this](int yy) -> Result<store::CodeCandidate> { return allocator_->candidates(yy); });
-  if (!outcome) return std::move(outcome).error();
-  log("user.delete", sub,
-      std::string("{\"job_scheduled\":") + (outcome->job_scheduled ? "true" : "false") +
-          ",\"repeated\":" + (outcome->duplicate ? "true" : "false") + "}");
+  ACID_ASSIGN_OR_RETURN(auto outcome,
+                        store_->apply_event(fact, code::kCodesPerYear,
+                                            [this](int yy) -> Result<store::CodeCandidate> {
+                                              return allocator_->candidates(yy);
+                                            }));
+  log("user.delete", sub, json::object([&](json::Writer &w) {
+        json::member(w, "job_scheduled", outcome.job_scheduled);
+        json::member(w, "repeated", outcome.duplicate);
+      }));
   metrics_.add("acid_user_deletions_total",
-               {{"outcome", outcome->duplicate ? "repeated" : "recorded"}});
+               {{"outcome", outcome.duplicate ? "repeated" : "recorded"}});
   return Status::ok();
 }
 
@@ -477,11 +492,9 @@ std::string Engine::metrics_text() const {
 }
 
 Result<PdsDescription> Engine::describe_pds() {
-  auto client = pds_client();
-  if (!client) return std::move(client).error();
-  auto desc = (*client)->describe_server();
-  if (!desc) return std::move(desc).error();
-  return PdsDescription{(*client)->base_url(), std::move(*desc)};
+  ACID_ASSIGN_OR_RETURN(auto client, pds_client());
+  ACID_ASSIGN_OR_RETURN(auto desc, (client)->describe_server());
+  return PdsDescription{(client)->base_url(), std::move(desc)};
 }
 
 }  // namespace acid::provision

@@ -21,14 +21,8 @@ std::optional<store::EventType> event_type(std::string_view type) {
   return std::nullopt;
 }
 
-std::string error_body(std::string_view message) {
-  return "{\"error\":" + json::quote(message) + "}";
-}
-
-std::string error_json(const Error &e) {
-  return "{\"code\":" + json::quote(code_name(e.code)) + ",\"message\":" + json::quote(e.message) +
-         ",\"detail\":" + (e.detail_json.empty() ? std::string("{}") : e.detail_json) + "}";
-}
+using json::error_body;
+using json::error_json;
 
 // How long the webhook leaves Auth0 alone after a 429 or an unreachable Management API.
 constexpr std::int64_t kLookupPauseMs = 60'000;
@@ -56,22 +50,16 @@ struct Applied {
 };
 
 void write_rejected(json::Writer &w, Tenant tenant, const auth0::ParsedBatch &batch, bool kept) {
-  w.Key("rejected");
-  w.StartArray();
-  for (const auth0::RejectedEntry &r : batch.rejected) {
-    w.StartObject();
-    json::member(w, "index", r.index);
-    if (r.log_id) {
-      json::member(w, "log_id", *r.log_id);
-    }
-    json::member(w, "kind", r.kind);
-    json::member(w, "reason", r.reason);
-    if (kept) {
-      json::member(w, "dead_letter", store::dead_letter_id(tenant_name(tenant), r.text));
-    }
-    w.EndObject();
-  }
-  w.EndArray();
+  json::object_array(
+      w, "rejected", batch.rejected, [&](json::Writer &o, const auth0::RejectedEntry &r) {
+        json::member(o, "index", r.index);
+        if (r.log_id) json::member(o, "log_id", *r.log_id);
+        json::member(o, "kind", r.kind);
+        json::member(o, "reason", r.reason);
+        if (kept) {
+          json::member(o, "dead_letter", store::dead_letter_id(tenant_name(tenant), r.text));
+        }
+      });
   w.Key("dropped");
   w.StartArray();
   for (const auth0::LogEvent &ev : batch.events) {
@@ -88,23 +76,20 @@ void write_rejected(json::Writer &w, Tenant tenant, const auth0::ParsedBatch &ba
 
 std::string reply_body(Tenant tenant, const auth0::ParsedBatch &batch, const Applied &a,
                        bool kept) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::member(w, "received", batch.total);
-  json::member(w, "applied", a.applied);
-  json::member(w, "duplicates", a.duplicates);
-  json::member(w, "ignored", batch.ignored);
-  json::member(w, "codes_assigned", a.codes);
-  json::member(w, "jobs_scheduled", a.jobs);
-  write_rejected(w, tenant, batch, kept);
-  if (a.store_failure) {
-    // Auth0 resends the whole batch; log_ids already applied are no-ops then.
-    json::member(w, "error", a.store_failure->message);
-    json::member(w, "retry", true);
-  }
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return json::object([&](json::Writer &w) {
+    json::member(w, "received", batch.total);
+    json::member(w, "applied", a.applied);
+    json::member(w, "duplicates", a.duplicates);
+    json::member(w, "ignored", batch.ignored);
+    json::member(w, "codes_assigned", a.codes);
+    json::member(w, "jobs_scheduled", a.jobs);
+    write_rejected(w, tenant, batch, kept);
+    if (a.store_failure) {
+      // Auth0 resends the whole batch; log_ids already applied are no-ops then.
+      json::member(w, "error", a.store_failure->message);
+      json::member(w, "retry", true);
+    }
+  });
 }
 
 // Every refused entry and dropped field: counted and logged (the reply lists them too).
@@ -113,17 +98,21 @@ void note_refusals(Engine &engine, const std::string &tenant_label,
   for (const auth0::RejectedEntry &r : batch.rejected) {
     engine.metrics().add("acid_webhook_rejected_entries_total",
                          {{"tenant", tenant_label}, {"kind", r.kind}});
-    engine.log("event.rejected", "",
-               "{\"tenant\":" + json::quote(tenant_label) +
-                   ",\"index\":" + std::to_string(r.index) + ",\"kind\":" + json::quote(r.kind) +
-                   ",\"reason\":" + json::quote(r.reason) + "}");
+    engine.log("event.rejected", "", json::object([&](json::Writer &w) {
+                 json::member(w, "tenant", tenant_label);
+                 json::member(w, "index", r.index);
+                 json::member(w, "kind", r.kind);
+                 json::member(w, "reason", r.reason);
+               }));
   }
   for (const auth0::LogEvent &ev : batch.events) {
     for (const auth0::DroppedField &d : ev.dropped) {
       engine.metrics().add("acid_event_fields_dropped_total", {{"field", d.field}});
-      engine.log("event.field_dropped", ev.sub,
-                 "{\"log_id\":" + json::quote(ev.log_id) + ",\"field\":" + json::quote(d.field) +
-                     ",\"reason\":" + json::quote(d.reason) + "}");
+      engine.log("event.field_dropped", ev.sub, json::object([&](json::Writer &w) {
+                   json::member(w, "log_id", ev.log_id);
+                   json::member(w, "field", d.field);
+                   json::member(w, "reason", d.reason);
+                 }));
     }
   }
 }
@@ -194,17 +183,14 @@ HttpAnswer Engine::intake(Tenant tenant, std::string_view body, bool keep_dead_l
       }
       ++a.applied;
       metrics_.add("acid_events_total", {{"type", label}, {"outcome", "applied"}});
-      std::string extra =
-          "{\"type\":" + json::quote(ev.type) + ",\"log_id\":" + json::quote(ev.log_id);
-      if (outcome.new_code) {
-        ++a.codes;
-        extra += ",\"code\":" + json::quote(outcome.new_code->code);
-      }
-      if (outcome.job_scheduled) {
-        ++a.jobs;
-        extra += ",\"job_scheduled\":true";
-      }
-      log("event.applied", ev.sub, extra + "}");
+      if (outcome.new_code) ++a.codes;
+      if (outcome.job_scheduled) ++a.jobs;
+      log("event.applied", ev.sub, json::object([&](json::Writer &w) {
+            json::member(w, "type", ev.type);
+            json::member(w, "log_id", ev.log_id);
+            if (outcome.new_code) json::member(w, "code", outcome.new_code->code);
+            if (outcome.job_scheduled) json::member(w, "job_scheduled", true);
+          }));
     }
   }
   for (const auto &[type, n] : parsed->ignored_by_type) {
@@ -239,9 +225,8 @@ Result<auth0::ManagementClient *> Engine::intake_management(Tenant tenant) {
     mc.max_attempts = 1;
     mc.max_rate_limit_wait_ms = 0;
     mc.max_rate_limit_retries = 0;
-    auto client = auth0::ManagementClient::create(std::move(mc));
-    if (!client) return std::move(client).error();
-    slot = std::move(*client);
+    ACID_ASSIGN_OR_RETURN(auto client, auth0::ManagementClient::create(std::move(mc)));
+    slot = std::move(client);
   }
   return slot.get();
 }
@@ -274,19 +259,19 @@ UnixMillis Engine::code_time_for_verification(const auth0::LogEvent &ev, UnixMil
   // Counted and logged: the code then takes the event's year.
   metrics_.add("acid_auth0_lookup_failures_total", {{"purpose", "created_at"}});
   log("auth0.lookup_failed", ev.sub,
-      user ? std::string("{\"reason\":\"no created_at\"}") : error_json(user.error()));
+      user ? json::object([](json::Writer &w) { json::member(w, "reason", "no created_at"); })
+           : error_json(user.error()));
   return ev.date;
 }
 
 Result<std::string> Engine::dead_letters_json(const store::DeadLetterQuery &query) {
-  auto letters = store_->list_dead_letters(query);
-  if (!letters) return std::move(letters).error();
+  ACID_ASSIGN_OR_RETURN(auto letters, store_->list_dead_letters(query));
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
   w.Key("dead_letters");
   w.StartArray();
-  for (const store::DeadLetter &d : *letters) {
+  for (const store::DeadLetter &d : letters) {
     w.StartObject();
     for (const auto &[key, value] : {std::pair<const char *, const std::string *>{"id", &d.id},
                                      {"tenant", &d.tenant},
@@ -319,24 +304,27 @@ Result<std::string> Engine::dead_letters_json(const store::DeadLetterQuery &quer
 }
 
 Result<std::string> Engine::replay_dead_letter(std::string_view id) {
-  auto letter = store_->get_dead_letter(id);
-  if (!letter) return std::move(letter).error();
-  const std::optional<Tenant> tenant = parse_tenant(letter->tenant);
+  ACID_ASSIGN_OR_RETURN(auto letter, store_->get_dead_letter(id));
+  const std::optional<Tenant> tenant = parse_tenant(letter.tenant);
   if (!tenant) {
     return Error(Code::store, "dead letter " + std::string(id) + " names an unknown tenant \"" +
-                                  letter->tenant + "\"");
+                                  letter.tenant + "\"");
   }
   // The entry alone is a one-line JSON lines body of its stream.
   IntakeSummary summary;
-  const HttpAnswer reply = intake(*tenant, letter->entry, false, &summary);
+  const HttpAnswer reply = intake(*tenant, letter.entry, false, &summary);
   const bool applied = reply.status == 200 && summary.rejected == 0;
-  const std::string outcome = "{\"at\":" + json::quote(format_iso8601(now_unix_ms())) +
-                              ",\"status\":" + std::to_string(reply.status) +
-                              ",\"applied\":" + (applied ? "true" : "false") +
-                              ",\"reply\":" + reply.body + "}";
+  const std::string outcome = json::object([&](json::Writer &w) {
+    json::member(w, "at", format_iso8601(now_unix_ms()));
+    json::member(w, "status", reply.status);
+    json::member(w, "applied", applied);
+    json::raw_member(w, "reply", reply.body);
+  });
   ACID_TRY(store_->record_dead_letter_replay(id, now_unix_ms(), applied, outcome));
-  log("dead_letter.replayed", "",
-      "{\"id\":" + json::quote(id) + ",\"applied\":" + (applied ? "true" : "false") + "}");
+  log("dead_letter.replayed", "", json::object([&](json::Writer &w) {
+        json::member(w, "id", id);
+        json::member(w, "applied", applied);
+      }));
   metrics_.add("acid_dead_letter_replays_total", {{"outcome", applied ? "applied" : "refused"}});
   if (reply.status == 503) {
     return Error(Code::unavailable,

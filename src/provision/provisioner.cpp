@@ -357,9 +357,9 @@ Result<std::string> Provisioner::desired_handle(const store::Account &a) const {
   if (!a.code) return Error(Code::store, "account " + a.sub + " has no user code");
   std::optional<std::string_view> ac_handle;
   if (a.ac_handle) ac_handle = *a.ac_handle;
-  auto choice = pds::choose_pds_handle(ac_handle, *a.code, options_.handle_domain);
-  if (!choice) return std::move(choice).error();
-  return std::move(choice->handle);
+  ACID_ASSIGN_OR_RETURN(auto choice,
+                        pds::choose_pds_handle(ac_handle, *a.code, options_.handle_domain));
+  return std::move(choice.handle);
 }
 
 bool Provisioner::same_handle(std::string_view a, std::string_view b) {

@@ -7,104 +7,75 @@
 
 namespace acid::provision {
 
-std::string to_json(const JobRunSummary &summary) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  for (auto [key, value] :
-       {std::pair{"ran", summary.ran}, std::pair{"done", summary.done},
-        std::pair{"retried", summary.retried}, std::pair{"failed", summary.failed},
-        std::pair{"superseded", summary.superseded}}) {
-    w.Key(key);
-    w.Int(value);
+namespace {
+
+std::optional<std::string> iso8601(const std::optional<UnixMillis> &when) {
+  if (!when) return std::nullopt;
+  return format_iso8601(*when);
+}
+
+void write_account(json::Writer &w, const store::Account &a) {
+  json::member(w, "sub", a.sub);
+  json::member(w, "code", a.code);
+  json::member(w, "when", iso8601(a.when));
+  json::member(w, "verifications",
+               a.has_verifications ? std::optional(a.verification_count) : std::nullopt);
+  json::member(w, "email_verified", a.verified_at.has_value());
+  json::member(w, "signed_up_at", iso8601(a.signed_up_at));
+  json::member(w, "verified_at", iso8601(a.verified_at));
+  json::member(w, "deleted_at", iso8601(a.deleted_at));
+  json::member(w, "handle", a.ac_handle);
+  json::member(w, "state", to_string(a.state));
+  json::member(w, "did", a.did);
+  json::member(w, "pds_handle", a.pds_handle);
+  json::member(w, "pds_created_at", a.pds_created_at);
+  json::member(
+      w, "credentials",
+      a.password ? std::optional<std::string>(seal::is_sealed(*a.password) ? "sealed" : "plaintext")
+                 : std::nullopt);
+  json::member(w, "attempts", a.attempts);
+  if (a.last_error.empty()) {
+    json::member(w, "last_error", std::optional<std::string>());
+  } else {
+    json::raw_member(w, "last_error", a.last_error);
   }
-  json::member(w, "remaining_due", summary.remaining_due);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace
+
+std::string to_json(const JobRunSummary &summary) {
+  return json::object([&](json::Writer &w) {
+    for (auto [key, value] :
+         {std::pair{"ran", summary.ran}, std::pair{"done", summary.done},
+          std::pair{"retried", summary.retried}, std::pair{"failed", summary.failed},
+          std::pair{"superseded", summary.superseded}}) {
+      json::member(w, key, value);
+    }
+    json::member(w, "remaining_due", summary.remaining_due);
+  });
 }
 
 std::string to_json(const UserView &user) {
-  const store::Account &a = user.account;
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  auto opt_string = [&](const char *key, const std::optional<std::string> &v) {
-    w.Key(key);
-    if (v) {
-      w.String(*v);
-    } else {
-      w.Null();
-    }
-  };
-  auto opt_time = [&](const char *key, const std::optional<UnixMillis> &v) {
-    w.Key(key);
-    if (v) {
-      w.String(format_iso8601(*v));
-    } else {
-      w.Null();
-    }
-  };
-  w.StartObject();
-  json::member(w, "sub", a.sub);
-  opt_string("code", a.code);
-  opt_time("when", a.when);
-  w.Key("verifications");
-  if (a.has_verifications) {
-    w.Int64(a.verification_count);
-  } else {
-    w.Null();
-  }
-  json::member(w, "email_verified", a.verified_at.has_value());
-  opt_time("signed_up_at", a.signed_up_at);
-  opt_time("verified_at", a.verified_at);
-  opt_time("deleted_at", a.deleted_at);
-  opt_string("handle", a.ac_handle);
-  json::member(w, "state", to_string(a.state));
-  opt_string("did", a.did);
-  opt_string("pds_handle", a.pds_handle);
-  opt_string("pds_created_at", a.pds_created_at);
-  w.Key("credentials");
-  if (!a.password) {
-    w.Null();
-  } else {
-    w.String(seal::is_sealed(*a.password) ? "sealed" : "plaintext");
-  }
-  json::member(w, "attempts", a.attempts);
-  w.Key("last_error");
-  if (a.last_error.empty()) {
-    w.Null();
-  } else {
-    w.RawValue(a.last_error.data(), a.last_error.size(), rapidjson::kObjectType);
-  }
-  w.Key("jobs");
-  w.StartArray();
-  for (const auto &j : user.jobs) {
-    w.StartObject();
-    json::member(w, "kind", to_string(j.kind));
-    json::member(w, "status", j.failed ? "failed" : "open");
-    json::member(w, "attempts", j.attempts);
-    json::member(w, "due", format_iso8601(j.due_at));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return json::object([&](json::Writer &w) {
+    write_account(w, user.account);
+    json::object_array(w, "jobs", user.jobs, [](json::Writer &o, const store::Job &j) {
+      json::member(o, "kind", to_string(j.kind));
+      json::member(o, "status", j.failed ? "failed" : "open");
+      json::member(o, "attempts", j.attempts);
+      json::member(o, "due", format_iso8601(j.due_at));
+    });
+  });
 }
 
 std::string to_json(const PdsDescription &pds) {
   const pds::ServerDescription &desc = pds.server;
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::member(w, "url", pds.url);
-  json::member(w, "did", desc.did);
-  w.Key("availableUserDomains");
-  w.StartArray();
-  for (const auto &d : desc.available_user_domains) w.String(d);
-  w.EndArray();
-  json::member(w, "inviteCodeRequired", desc.invite_code_required);
-  json::member(w, "phoneVerificationRequired", desc.phone_verification_required);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return json::object([&](json::Writer &w) {
+    json::member(w, "url", pds.url);
+    json::member(w, "did", desc.did);
+    json::string_array(w, "availableUserDomains", desc.available_user_domains);
+    json::member(w, "inviteCodeRequired", desc.invite_code_required);
+    json::member(w, "phoneVerificationRequired", desc.phone_verification_required);
+  });
 }
 
 }  // namespace acid::provision

@@ -34,8 +34,11 @@ bool is_service_account(const Config &config, const store::Account &a) {
 }
 
 std::string failure_json(const std::string &sub, const Error &error) {
-  return "{\"sub\":" + json::quote(sub) + ",\"code\":" + json::quote(code_name(error.code)) +
-         ",\"error\":" + json::quote(error.message) + "}";
+  return json::object([&](json::Writer &w) {
+    json::member(w, "sub", sub);
+    json::member(w, "code", code_name(error.code));
+    json::member(w, "error", error.message);
+  });
 }
 
 // Every stored password in scope (the scan may not call the store, so they are collected first).
@@ -50,11 +53,10 @@ Result<std::vector<Stored>> collect(store::Store &store, const Config &config,
     };
     // By id first (art-guest need not exist to be refused), then with the stored DID.
     if (config.service_accounts.is_service_sub(options.user)) return refused();
-    auto account = store.get_account(options.user);
-    if (!account) return std::move(account).error();
-    if (is_service_account(config, *account)) return refused();
-    if (account->password) {
-      found.push_back({options.user, *account->password});
+    ACID_ASSIGN_OR_RETURN(auto account, store.get_account(options.user));
+    if (is_service_account(config, account)) return refused();
+    if (account.password) {
+      found.push_back({options.user, *account.password});
     } else {
       ++out.checked;
       out.skipped.emplace_back(options.user, "no stored password");
@@ -79,20 +81,22 @@ Result<std::vector<Stored>> collect(store::Store &store, const Config &config,
 }
 
 std::string report_json(const SealTally &o, const Config &config, bool dry_run) {
-  std::string j = std::string("{\"dry_run\":") + (dry_run ? "true" : "false");
-  j += ",\"key\":" + json::quote(config.credentials_key->primary_id());
-  j += ",\"checked\":" + std::to_string(o.checked);
-  j += std::string(",\"") + (dry_run ? "would_seal" : "sealed") + "\":" + std::to_string(o.sealed);
-  j += std::string(",\"") + (dry_run ? "would_reseal" : "resealed") +
-       "\":" + std::to_string(o.resealed);
-  j += ",\"already_sealed\":" + std::to_string(o.already_sealed) + ",\"skipped\":[";
-  for (std::size_t i = 0; i < o.skipped.size(); ++i) {
-    j += (i ? "," : "") + std::string("{\"sub\":") + json::quote(o.skipped[i].first) +
-         ",\"reason\":" + json::quote(o.skipped[i].second) + "}";
-  }
-  j += "],\"failed\":[";
-  for (std::size_t i = 0; i < o.failed.size(); ++i) j += (i ? "," : "") + o.failed[i];
-  return j + "]}";
+  return json::object([&](json::Writer &w) {
+    json::member(w, "dry_run", dry_run);
+    json::member(w, "key", config.credentials_key->primary_id());
+    json::member(w, "checked", o.checked);
+    json::member(w, dry_run ? "would_seal" : "sealed", o.sealed);
+    json::member(w, dry_run ? "would_reseal" : "resealed", o.resealed);
+    json::member(w, "already_sealed", o.already_sealed);
+    json::object_array(w, "skipped", o.skipped, [](json::Writer &s, const auto &skipped) {
+      json::member(s, "sub", skipped.first);
+      json::member(s, "reason", skipped.second);
+    });
+    w.Key("failed");
+    w.StartArray();
+    for (const std::string &f : o.failed) w.RawValue(f.data(), f.size(), rapidjson::kObjectType);
+    w.EndArray();
+  });
 }
 
 }  // namespace
@@ -121,13 +125,17 @@ Result<CredentialsCounts> credentials_counts(store::Store &store, const Config &
 }
 
 std::string to_json(const CredentialsCounts &c, const Config &config) {
-  return "{\"accounts\":" + std::to_string(c.accounts) + ",\"sealed\":" + std::to_string(c.sealed) +
-         ",\"old_key\":" + std::to_string(c.old_key) +
-         ",\"plaintext\":" + std::to_string(c.plaintext) +
-         ",\"missing\":" + std::to_string(c.missing) +
-         ",\"service_plaintext\":" + std::to_string(c.skipped_service) + ",\"key\":" +
-         (config.credentials_key ? json::quote(config.credentials_key->primary_id()) : "null") +
-         "}";
+  return json::object([&](json::Writer &w) {
+    json::member(w, "accounts", c.accounts);
+    json::member(w, "sealed", c.sealed);
+    json::member(w, "old_key", c.old_key);
+    json::member(w, "plaintext", c.plaintext);
+    json::member(w, "missing", c.missing);
+    json::member(w, "service_plaintext", c.skipped_service);
+    json::member(w, "key",
+                 config.credentials_key ? std::optional(config.credentials_key->primary_id())
+                                        : std::nullopt);
+  });
 }
 
 Result<SealOptions> parse_seal_options(std::string_view text) {
@@ -168,9 +176,8 @@ Result<std::string> seal_credentials(store::Store &store, const Config &config,
   }
   const seal::KeyRing &ring = *config.credentials_key;
   SealTally out;
-  auto stored = collect(store, config, options, out);
-  if (!stored) return std::move(stored).error();
-  for (const Stored &s : *stored) {
+  ACID_ASSIGN_OR_RETURN(auto stored, collect(store, config, options, out));
+  for (const Stored &s : stored) {
     ++out.checked;
     if (!seal::needs_reseal(ring, s.password)) {
       ++out.already_sealed;
