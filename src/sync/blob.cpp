@@ -42,9 +42,8 @@ Result<UploadedBlob> upload_blob(pds::XrpcClient &pds, std::string_view access_j
   call.auth = pds::AuthKind::bearer;
   call.bearer = std::string(access_jwt);
   call.idempotent = true;  // content-addressed: uploading the same bytes twice is one blob
-  auto reply = pds.call(call);
-  if (!reply) return std::move(reply).error();
-  auto doc = json::parse(reply->body);
+  ACID_ASSIGN_OR_RETURN(auto reply, pds.call(call));
+  auto doc = json::parse(reply.body);
   if (!doc || !doc->IsObject() || !doc->HasMember("blob") || !(*doc)["blob"].IsObject()) {
     return Error(Code::pds, "uploadBlob answered without a blob object");
   }
@@ -66,9 +65,8 @@ Result<UploadedBlob> upload_blob(pds::XrpcClient &pds, std::string_view access_j
 }
 
 Result<std::unique_ptr<MediaFetcher>> MediaFetcher::create(MediaFetchOptions options) {
-  auto transport = net::HttpTransport::create(4);
-  if (!transport) return std::move(transport).error();
-  return std::unique_ptr<MediaFetcher>(new MediaFetcher(std::move(options), std::move(*transport)));
+  ACID_ASSIGN_OR_RETURN(auto transport, net::HttpTransport::create(4));
+  return std::unique_ptr<MediaFetcher>(new MediaFetcher(std::move(options), std::move(transport)));
 }
 
 MediaFetcher::MediaFetcher(MediaFetchOptions options, std::unique_ptr<net::HttpTransport> transport)

@@ -97,23 +97,21 @@ Result<std::vector<store::ContentDoc>> parse_content_lines(std::string_view json
     ++line;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    auto doc = parse_line(text, line);
-    if (!doc) return std::move(doc).error();
-    auto [it, inserted] = seen.emplace(std::pair{doc->collection, doc->id}, line);
+    ACID_ASSIGN_OR_RETURN(auto doc, parse_line(text, line));
+    auto [it, inserted] = seen.emplace(std::pair{doc.collection, doc.id}, line);
     if (!inserted) {
-      return line_error(line, "_id " + doc->id + " appears again (first on line " +
+      return line_error(line, "_id " + doc.id + " appears again (first on line " +
                                   std::to_string(it->second) + ")");
     }
-    docs.push_back(std::move(*doc));
+    docs.push_back(std::move(doc));
   }
   if (docs.empty()) return Error(Code::invalid, "no documents in the input");
   return docs;
 }
 
 Result<ImportReport> import_content(store::ContentStore &store, std::string_view jsonl) {
-  auto parsed = parse_content_lines(jsonl);
-  if (!parsed) return std::move(parsed).error();
-  const std::vector<store::ContentDoc> &docs = *parsed;
+  ACID_ASSIGN_OR_RETURN(auto parsed, parse_content_lines(jsonl));
+  const std::vector<store::ContentDoc> &docs = parsed;
   ImportReport report;
   report.documents = static_cast<std::int64_t>(docs.size());
   for (const store::ContentDoc &d : docs) {
@@ -162,12 +160,10 @@ std::string to_json(const ContentDeletion &deletion) {
 
 Result<ContentDeletion> delete_content(store::ContentStore &store, std::string_view collection,
                                        std::string_view id) {
-  auto mapping = mapping_for(collection);
-  if (!mapping) return std::move(mapping).error();
+  ACID_TRY(mapping_for(collection));
   if (id.empty()) return Error(Code::invalid, "an empty _id");
-  auto changed = store.set_content_deleted(collection, id, true);
-  if (!changed) return std::move(changed).error();
-  return ContentDeletion{std::string(collection), std::string(id), *changed};
+  ACID_ASSIGN_OR_RETURN(auto changed, store.set_content_deleted(collection, id, true));
+  return ContentDeletion{std::string(collection), std::string(id), changed};
 }
 
 }  // namespace acid::sync

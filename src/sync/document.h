@@ -20,15 +20,13 @@
 
 #include "core/status.h"
 #include "provision/metrics.h"
-#include "store/store.h"
 #include "sync/mirror.h"
 
 namespace acid::sync {
 
 class DocumentMirror {
  public:
-  DocumentMirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log,
-                 std::string media_base);
+  explicit DocumentMirror(MirrorParts parts);
   ~DocumentMirror();
 
   // Report: {"collection","id","action":"created"|"retried"|"updated"|"deleted"|"unchanged"|
@@ -44,7 +42,7 @@ class DocumentMirror {
   std::unique_ptr<Impl> impl_;
 };
 
-// Over an engine's store, PDS client, provisioner, metrics, log and ACID_MEDIA_BASE_URL. Keep
+// Over an engine's parts (engine_parts in mirror.h). Keep
 // it for the engine's lifetime: it holds the repo sessions, so a second document of the same
 // person needs no new login.
 Result<std::unique_ptr<DocumentMirror>> make_document_mirror(provision::Engine &engine);

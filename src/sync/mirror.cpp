@@ -59,8 +59,7 @@ Result<std::vector<std::string>> parse_collections(const rapidjson::Value &doc) 
   if (!it->value.IsString()) return Error(Code::invalid, "\"collection\" must be a string");
   const std::string_view name(it->value.GetString(), it->value.GetStringLength());
   if (name == "all" || name.empty()) return out;
-  auto mapping = mapping_for(name);
-  if (!mapping) return std::move(mapping).error();
+  ACID_TRY(mapping_for(name));  // an unknown collection is an error
   out.emplace_back(name);
   return out;
 }
@@ -114,44 +113,26 @@ Result<CommonOptions> parse_common(std::string_view json_text) {
 }  // namespace
 
 Result<SyncOptions> parse_sync_options(std::string_view json_text) {
-  auto common = parse_common(json_text);
-  if (!common) return std::move(common).error();
-  SyncOptions out;
-  out.collections = std::move(common->collections);
-  out.user = std::move(common->user);
-  out.apply = common->fix;
-  return out;
+  ACID_ASSIGN_OR_RETURN(auto c, parse_common(json_text));
+  return SyncOptions{.collections = std::move(c.collections),
+                     .user = std::move(c.user),
+                     .apply = c.fix,
+                     .progress = {}};
 }
 
 Result<VerifyOptions> parse_verify_options(std::string_view json_text) {
-  auto common = parse_common(json_text);
-  if (!common) return std::move(common).error();
-  VerifyOptions out;
-  out.collections = std::move(common->collections);
-  out.user = std::move(common->user);
-  out.fix = common->fix;
-  return out;
+  ACID_ASSIGN_OR_RETURN(auto c, parse_common(json_text));
+  return VerifyOptions{
+      .collections = std::move(c.collections), .user = std::move(c.user), .fix = c.fix};
 }
 
-Mirror::Impl::Impl(store::Store &s, RemoteSource r, provision::Metrics &m, LogFn l,
-                   std::string media_base)
-    : store(s),
-      remote_source(std::move(r)),
-      metrics(m),
-      log(std::move(l)),
-      maker(std::move(media_base), m),
-      sessions([this](std::string_view refresh_jwt) {
-        return pds_client->refresh_session(refresh_jwt);
-      }) {}
+Mirror::Impl::Impl(MirrorParts parts)
+    : store(parts.content),
+      repos(parts.accounts, std::move(parts.remote)),
+      metrics(parts.metrics),
+      log(std::move(parts.log)),
+      maker(std::move(parts.media_base), parts.metrics) {}
 
-Status Mirror::Impl::connect() {
-  if (pds_client != nullptr) return Status::ok();
-  auto r = remote_source();
-  if (!r) return std::move(r).error();
-  pds_client = r->pds;
-  provisioner = r->provisioner;
-  return Status::ok();
-}
 void Mirror::Impl::reset_run() {
   problems = SyncProblems{};
   issues.clear();
@@ -204,12 +185,11 @@ Result<std::vector<store::ContentDoc>> Mirror::Impl::load(const CollectionMappin
   std::vector<store::ContentDoc> all;
   std::string after;
   for (;;) {
-    auto page = store.list_content(m.collection, user, after, kPage);
-    if (!page) return std::move(page).error();
-    if (page->empty()) break;
-    after = page->back().id;
-    const std::size_t got = page->size();
-    for (auto &d : *page) {
+    ACID_ASSIGN_OR_RETURN(auto page, store.list_content(m.collection, user, after, kPage));
+    if (page.empty()) break;
+    after = page.back().id;
+    const std::size_t got = page.size();
+    for (auto &d : page) {
       if (!user.empty() || d.user.empty()) all.push_back(std::move(d));
     }
     if (got < kPage) break;
@@ -230,21 +210,7 @@ Result<std::optional<std::string>> Mirror::Impl::account_did(const CollectionMap
     reason = "no user (a guest document)";
     return std::optional<std::string>();
   }
-  auto account = store.get_account(owner);
-  if (!account) {
-    if (account.code() == Code::not_found) {
-      reason = "unknown user";
-      return std::optional<std::string>();
-    }
-    return std::move(account).error();
-  }
-  // The art account is a service account: its DID and password are enough.
-  const bool active = account->state == store::AccountState::active || owner == kArtGuestSub;
-  if (!active || !account->did || !account->password) {
-    reason = std::string("no active PDS account (state ") + store::to_string(account->state) + ")";
-    return std::optional<std::string>();
-  }
-  return std::optional<std::string>(*account->did);
+  return repos.writable_did(owner, reason);
 }
 
 // The DID of the repo the user's documents go to; nullopt when there is no active account (then
@@ -262,31 +228,14 @@ Result<std::optional<std::string>> Mirror::Impl::did_or_skip(const CollectionMap
   return did;
 }
 
-// Logs in as the user with the stored credentials (once per Mirror).
-Result<std::string> Mirror::Impl::login(const std::string &user, const std::string &did) {
-  auto known = logged_in.find(user);
-  if (known != logged_in.end() && sessions.get(did)) return known->second;
-  auto account = store.get_account(user);
-  if (!account) return std::move(account).error();
-  if (!account->password) return Error(Code::not_found, "no stored PDS password for " + user);
-  auto password = provisioner->open_password(user, *account->password);
-  if (!password) return std::move(password).error();
-  auto session = pds().create_session(did, *password);
-  if (!session) return std::move(session).error();
-  sessions.put(*session);
-  logged_in[user] = session->did;
-  return session->did;
-}
-
 // The record (derived fields, blobs uploaded to `repo`); blob misses are counted by the maker.
 Result<std::string> Mirror::Impl::make_record(const CollectionMapping &m,
                                               const store::ContentDoc &d, const std::string &repo) {
-  auto made = maker.make(m, d, [&](std::string_view bytes, std::string_view mime) {
-    return sessions.with_session(
-        repo, [&](std::string_view jwt) { return upload_blob(pds(), jwt, bytes, mime); });
-  });
-  if (!made) return std::move(made).error();
-  return std::move(made->json);
+  ACID_ASSIGN_OR_RETURN(auto made,
+                        maker.make(m, d, [&](std::string_view bytes, std::string_view mime) {
+                          return repos.upload(repo, bytes, mime);
+                        }));
+  return std::move(made.json);
 }
 
 Status Mirror::Impl::write_back(const CollectionMapping &m, const Pending &p, std::string_view uri,
@@ -301,16 +250,11 @@ Status Mirror::Impl::put(const CollectionMapping &m, const std::string &did, con
   write.collection = std::string(m.nsid);
   write.rkey = p.rkey;
   write.record_json = p.record;
-  auto ref = sessions.with_session(
-      did, [&](std::string_view jwt) { return pds().put_record(jwt, write); });
-  if (!ref) return std::move(ref).error();
-  return write_back(m, p, ref->uri, ref->cid);
+  ACID_ASSIGN_OR_RETURN(auto ref, repos.put_record(write));
+  return write_back(m, p, ref.uri, ref.cid);
 }
 
-Mirror::Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log,
-               std::string media_base)
-    : impl_(std::make_unique<Impl>(store, std::move(remote), metrics, std::move(log),
-                                   std::move(media_base))) {}
+Mirror::Mirror(MirrorParts parts) : impl_(std::make_unique<Impl>(std::move(parts))) {}
 
 Mirror::~Mirror() = default;
 
@@ -322,27 +266,25 @@ Result<VerifyReport> Mirror::verify(const VerifyOptions &options) {
   return impl_->verify(options);
 }
 
-RemoteSource engine_remote(provision::Engine &engine) {
+MirrorParts engine_parts(provision::Engine &engine) {
   provision::Engine *e = &engine;
-  return [e]() -> Result<Remote> {
-    auto provisioner = e->provisioner();
-    if (!provisioner) return std::move(provisioner).error();
-    auto pds = e->pds_client();
-    if (!pds) return std::move(pds).error();
-    return Remote{*pds, *provisioner};
-  };
-}
-
-LogFn engine_log(provision::Engine &engine) {
-  provision::Engine *e = &engine;
-  return [e](std::string_view event, std::string_view sub, std::string_view extra) {
-    e->log(event, sub, extra);
+  return MirrorParts{
+      .content = engine.store(),
+      .accounts = engine.store(),
+      .remote = [e]() -> Result<Remote> {
+        ACID_ASSIGN_OR_RETURN(auto provisioner, e->provisioner());
+        ACID_ASSIGN_OR_RETURN(auto pds, e->pds_client());
+        return Remote{pds, provisioner};
+      },
+      .metrics = engine.metrics(),
+      .log = [e](std::string_view event, std::string_view sub,
+                 std::string_view extra) { e->log(event, sub, extra); },
+      .media_base = engine.config().media_base_url,
   };
 }
 
 Result<std::unique_ptr<Mirror>> make_mirror(provision::Engine &engine) {
-  return std::make_unique<Mirror>(engine.store(), engine_remote(engine), engine.metrics(),
-                                  engine_log(engine), engine.config().media_base_url);
+  return std::make_unique<Mirror>(engine_parts(engine));
 }
 
 }  // namespace acid::sync

@@ -3,7 +3,7 @@
 //
 // Exactly-once by construction (docs/sync.md):
 //   - a document without a record gets a fresh TID, stored on the document BEFORE any write
-//     (Store::claim_content_rkey; the stored key wins over a concurrent claim);
+//     (ContentStore::claim_content_rkey; the stored key wins over a concurrent claim);
 //   - fresh keys are created in applyWrites batches of up to 200 per repo;
 //   - a key stored by an earlier run that never got its URI back (a crash, a lost answer) is
 //     written with putRecord at that same key: an upsert, so a record that did land is
@@ -28,7 +28,8 @@
 #include "pds/xrpc_client.h"
 #include "provision/metrics.h"
 #include "provision/provisioner.h"
-#include "store/store.h"
+#include "store/account_reader.h"
+#include "store/content_store.h"
 #include "sync/mapping.h"
 #include "sync/mirror_report.h"
 #include "sync/record_maker.h"
@@ -69,11 +70,24 @@ struct VerifyOptions {
 Result<SyncOptions> parse_sync_options(std::string_view json_text);
 Result<VerifyOptions> parse_verify_options(std::string_view json_text);
 
+// What a mirror works with: the content documents, the owners' accounts (read only), the remote,
+// the metrics and log, and ACID_MEDIA_BASE_URL (painting image URLs are derived from it).
+struct MirrorParts {
+  store::ContentStore &content;
+  store::AccountReader &accounts;
+  RemoteSource remote;
+  provision::Metrics &metrics;
+  LogFn log;
+  std::string media_base = std::string(kDefaultMediaBase);
+};
+
+// What an engine lends a mirror: its store, its PDS client and provisioner (asked for on first
+// use), its metrics, log and media base.
+MirrorParts engine_parts(provision::Engine &engine);
+
 class Mirror {
  public:
-  // media_base: ACID_MEDIA_BASE_URL (painting image URLs are derived from it).
-  Mirror(store::Store &store, RemoteSource remote, provision::Metrics &metrics, LogFn log,
-         std::string media_base = std::string(kDefaultMediaBase));
+  explicit Mirror(MirrorParts parts);
   ~Mirror();
 
   // Brings the repos in line with the store (or, as a dry run, reports what it would do).
@@ -92,12 +106,7 @@ class Mirror {
   std::unique_ptr<Impl> impl_;
 };
 
-// What an engine lends a mirror: its PDS client and provisioner (asked for on first use), and
-// its log.
-RemoteSource engine_remote(provision::Engine &engine);
-LogFn engine_log(provision::Engine &engine);
-
-// A mirror over an engine's store, PDS client, provisioner (stored credentials), metrics and log.
+// A mirror over an engine's parts (engine_parts).
 Result<std::unique_ptr<Mirror>> make_mirror(provision::Engine &engine);
 
 }  // namespace acid::sync

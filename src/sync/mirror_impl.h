@@ -1,4 +1,4 @@
-// Internal to the content mirror (mirror.cpp: sessions, records and bookkeeping;
+// Internal to the content mirror (mirror.cpp: records and bookkeeping (repo_access.h: sessions);
 // mirror_sync.cpp: the sync pass; mirror_verify.cpp: the verify pass; mirror_report.cpp: JSON).
 #pragma once
 
@@ -10,11 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "pds/session.h"
 #include "sync/mirror.h"
 #include "sync/mirror_report.h"
 #include "sync/record_maker.h"
-#include "sync/tid.h"
+#include "sync/repo_access.h"
 
 namespace acid::sync::mirror_detail {
 
@@ -49,28 +48,21 @@ struct Mirror::Impl {
   using Pending = mirror_detail::Pending;
   using RemoteRecord = mirror_detail::RemoteRecord;
 
-  Impl(store::Store &s, RemoteSource r, provision::Metrics &m, LogFn l, std::string media_base);
+  explicit Impl(MirrorParts parts);
 
-  store::Store &store;
-  RemoteSource remote_source;
-  pds::XrpcClient *pds_client = nullptr;                // set by connect(): a dry run needs
-  const provision::Provisioner *provisioner = nullptr;  // neither the PDS nor the credentials
+  store::ContentStore &store;
+  RepoAccess repos;
   provision::Metrics &metrics;
   LogFn log;
   RecordMaker maker;
-  pds::SessionManager sessions;
-  std::optional<TidClock> tids;
-  std::map<std::string, std::string> logged_in;  // sub -> DID, for this object's lifetime
 
   // Per run.
   SyncProblems problems;
   std::vector<VerifyIssue> issues;
   std::int64_t issues_total = 0;
 
-  // ---- mirror.cpp: the remote, bookkeeping, documents, accounts and records ----
-  Status connect();
-  pds::XrpcClient &pds() { return *pds_client; }
-  std::uint64_t pds_calls() const { return pds_client == nullptr ? 0 : pds_client->stats().calls; }
+  // ---- mirror.cpp: bookkeeping, documents, accounts and records ----
+  pds::XrpcClient &pds() { return repos.pds(); }
   void reset_run();
   void fail(SyncTally &t, const CollectionMapping &m, const std::string &user,
             const std::string &id, const char *op, const Error &error, std::int64_t documents = 1);
@@ -87,7 +79,6 @@ struct Mirror::Impl {
   Result<std::optional<std::string>> did_or_skip(const CollectionMapping &m,
                                                  const std::string &user,
                                                  std::int64_t &skipped_users);
-  Result<std::string> login(const std::string &user, const std::string &did);
   Result<std::string> make_record(const CollectionMapping &m, const store::ContentDoc &d,
                                   const std::string &repo);
   Status write_back(const CollectionMapping &m, const Pending &p, std::string_view uri,
@@ -101,7 +92,6 @@ struct Mirror::Impl {
     std::int64_t total() const;
   };
   NeededWrites sort_by_need(std::vector<store::ContentDoc> &docs, SyncTally &t);
-  Status ensure_tid_clock();
   std::vector<Pending> with_records(const CollectionMapping &m, const std::string &user,
                                     const std::string &repo, std::vector<store::ContentDoc> &docs,
                                     SyncTally &t);

@@ -40,14 +40,6 @@ Mirror::Impl::NeededWrites Mirror::Impl::sort_by_need(std::vector<store::Content
   return needed;
 }
 
-Status Mirror::Impl::ensure_tid_clock() {
-  if (tids) return Status::ok();
-  auto clock = TidClock::create();
-  if (!clock) return std::move(clock).error();
-  tids.emplace(std::move(*clock));
-  return Status::ok();
-}
-
 // The records of documents that already have a key (retries and updates); a document the
 // lexicon refuses is a failure of its own.
 std::vector<Mirror::Impl::Pending> Mirror::Impl::with_records(const CollectionMapping &m,
@@ -76,16 +68,20 @@ void Mirror::Impl::claim_fresh_keys(const CollectionMapping &m, const std::strin
                                     std::vector<Pending> &fresh, std::vector<Pending> &again,
                                     SyncTally &t) {
   std::vector<Pending> candidates;
-  std::vector<store::Store::RkeyClaim> claims;
+  std::vector<store::ContentStore::RkeyClaim> claims;
   for (auto &d : creates) {
     auto record = make_record(m, d, repo);
     if (!record) {
       fail(t, m, user, d.id, "validate", record.error());
       continue;
     }
-    std::string rkey = tids->next();
-    claims.push_back({d.id, rkey});
-    candidates.push_back(Pending{std::move(d), std::move(rkey), std::move(*record)});
+    auto rkey = repos.next_tid();
+    if (!rkey) {
+      fail(t, m, user, d.id, "claim_rkey", rkey.error());
+      continue;
+    }
+    claims.push_back({d.id, *rkey});
+    candidates.push_back(Pending{std::move(d), std::move(*rkey), std::move(*record)});
   }
   if (claims.empty()) return;
   auto held = store.claim_content_rkeys(m.collection, claims);
@@ -123,7 +119,7 @@ pds::ApplyWritesInput Mirror::Impl::create_writes(const CollectionMapping &m,
 void Mirror::Impl::write_back_batch(const CollectionMapping &m, const std::string &user,
                                     std::span<const Pending> batch,
                                     const pds::ApplyWritesResult &result, SyncTally &t) {
-  std::vector<store::Store::SyncedRecord> written;
+  std::vector<store::ContentStore::SyncedRecord> written;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const pds::WriteResult &r = result.results[i];
     if (!r.uri || !r.cid) {
@@ -188,7 +184,7 @@ bool Mirror::Impl::create_batches(const CollectionMapping &m, const std::string 
     const std::span<const Pending> batch(fresh.data() + start, end - start);
     const pds::ApplyWritesInput input = create_writes(m, did, batch);
     ++t.batches;
-    auto result = sessions.with_session(
+    auto result = repos.with_session(
         did, [&](std::string_view jwt) { return pds().apply_writes(jwt, input); });
     if (result && result->results.size() == batch.size()) {
       write_back_batch(m, user, batch, *result, t);
@@ -235,8 +231,7 @@ bool Mirror::Impl::delete_removed(const CollectionMapping &m, const std::string 
   for (std::size_t i = 0; i < removes.size(); ++i) {
     const store::ContentDoc &d = removes[i];
     const std::string rkey = *d.atproto.rkey;
-    Status st = sessions.with_session(
-        repo, [&](std::string_view jwt) { return pds().delete_record(jwt, repo, m.nsid, rkey); });
+    Status st = repos.delete_record(repo, m.nsid, rkey);
     if (st) st = store.clear_content_record(m.collection, d.id, rkey);
     if (!st) {
       const bool fatal = fatal_for_user(st.error());
@@ -280,9 +275,8 @@ void Mirror::Impl::write_needed(const CollectionMapping &m, const std::string &u
 // Syncs one user's documents of one collection.
 Status Mirror::Impl::sync_user(const CollectionMapping &m, const std::string &user, bool apply,
                                SyncTally &t) {
-  auto docs = load(m, user);
-  if (!docs) return std::move(docs).error();
-  NeededWrites needed = sort_by_need(*docs, t);
+  ACID_ASSIGN_OR_RETURN(auto docs, load(m, user));
+  NeededWrites needed = sort_by_need(docs, t);
   const std::int64_t pending = needed.total();
   if (pending == 0) return Status::ok();
   ++t.users;
@@ -295,12 +289,11 @@ Status Mirror::Impl::sync_user(const CollectionMapping &m, const std::string &us
     t.would_delete += static_cast<std::int64_t>(needed.removes.size());
     return Status::ok();
   }
-  auto session_did = login(owner_of(m, user), *did);
+  auto session_did = repos.login(owner_of(m, user), *did);
   if (!session_did) {
     fail(t, m, user, "", "login", session_did.error(), pending);
     return Status::ok();
   }
-  ACID_TRY(ensure_tid_clock());
   write_needed(m, user, *session_did, needed, t);
   return Status::ok();
 }
@@ -325,9 +318,8 @@ Result<SyncCollectionReport> Mirror::Impl::sync_collection(const SyncOptions &o,
   }
   const std::string cursor_name = "records:" + std::string(m.collection);
   if (o.apply) {
-    auto cursor = store.get_sync_cursor(cursor_name);
-    if (!cursor) return std::move(cursor).error();
-    report.resumed_after = *cursor;
+    ACID_ASSIGN_OR_RETURN(auto cursor, store.get_sync_cursor(cursor_name));
+    report.resumed_after = cursor;
   }
   // Guest documents (user "") sort before every sub, so the user walk below never meets
   // them: their pass (the art account's repo) comes first, on every run.
@@ -358,8 +350,8 @@ Result<SyncCollectionReport> Mirror::Impl::sync_collection(const SyncOptions &o,
 
 Result<SyncReport> Mirror::Impl::sync(const SyncOptions &o) {
   reset_run();
-  if (o.apply) ACID_TRY(connect());
-  const std::uint64_t calls_before = pds_calls();
+  if (o.apply) ACID_TRY(repos.connect());
+  const std::uint64_t calls_before = repos.pds_calls();
   SyncReport report;
   report.dry_run = !o.apply;
   for (const CollectionMapping *m : selected(o.collections)) {
@@ -369,7 +361,7 @@ Result<SyncReport> Mirror::Impl::sync(const SyncOptions &o) {
     report.collections.push_back(std::move(collection));
   }
   report.problems = std::move(problems);
-  report.pds_calls = pds_calls() - calls_before;
+  report.pds_calls = repos.pds_calls() - calls_before;
   return report;
 }
 

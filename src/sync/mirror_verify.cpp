@@ -34,14 +34,13 @@ Result<std::vector<std::pair<RemoteRecord, std::string>>> Mirror::Impl::list_rep
   q.limit = 100;
   q.reverse = true;
   for (;;) {
-    auto page = pds().list_records(q);
-    if (!page) return std::move(page).error();
-    for (const pds::Record &r : page->records) {
+    ACID_ASSIGN_OR_RETURN(auto page, pds().list_records(q));
+    for (const pds::Record &r : page.records) {
       out.push_back(
           {RemoteRecord{rkey_of(r.uri), r.uri, r.cid.value_or("")}, record_ref(r.value_json)});
     }
-    if (!page->cursor || page->records.empty()) break;
-    q.cursor = page->cursor;
+    if (!page.cursor || page.records.empty()) break;
+    q.cursor = page.cursor;
   }
   return out;
 }
@@ -149,7 +148,7 @@ void Mirror::Impl::delete_records(const CollectionMapping &m, const std::string 
       op.rkey = rkeys[i];
       input.writes.push_back(std::move(op));
     }
-    auto r = sessions.with_session(
+    auto r = repos.with_session(
         did, [&](std::string_view jwt) { return pds().apply_writes(jwt, input); });
     if (r) {
       t.deleted_records += static_cast<std::int64_t>(end - start);
@@ -157,9 +156,7 @@ void Mirror::Impl::delete_records(const CollectionMapping &m, const std::string 
       continue;
     }
     for (std::size_t i = start; i < end; ++i) {
-      Status st = sessions.with_session(did, [&](std::string_view jwt) {
-        return pds().delete_record(jwt, did, m.nsid, rkeys[i]);
-      });
+      Status st = repos.delete_record(did, m.nsid, rkeys[i]);
       if (!st) {
         ++t.failed;
         record_failure(m, user, rkeys[i], "verify_delete", st.error());
@@ -215,20 +212,19 @@ Status Mirror::Impl::verify_user(const CollectionMapping &m, const std::string &
                         did_or_skip(m, user, t.skipped_users));
   if (!did) return Status::ok();
   ++t.users;
-  auto docs = load(m, user);
-  if (!docs) return std::move(docs).error();
+  ACID_ASSIGN_OR_RETURN(auto docs, load(m, user));
   auto remote = list_repo(m, *did);
   if (!remote) {
     ++t.failed;
     record_failure(m, user, "", "list_records", remote.error());
     return Status::ok();
   }
-  t.documents += static_cast<std::int64_t>(docs->size());
+  t.documents += static_cast<std::int64_t>(docs.size());
   t.records += static_cast<std::int64_t>(remote->size());
-  const RepairPlan plan = compare_with_repo(m, user, *docs, group_by_ref(m, user, *remote, t), t);
+  const RepairPlan plan = compare_with_repo(m, user, docs, group_by_ref(m, user, *remote, t), t);
   if (!fix) return Status::ok();
 
-  auto session_did = login(owner_of(m, user), *did);
+  auto session_did = repos.login(owner_of(m, user), *did);
   if (!session_did) {
     ++t.failed;
     record_failure(m, user, "", "login", session_did.error());
@@ -242,9 +238,8 @@ Status Mirror::Impl::verify_user(const CollectionMapping &m, const std::string &
 // The art account's repo against the guest documents, when there are any.
 Status Mirror::Impl::verify_guests(const CollectionMapping &m, bool fix, VerifyTally &t,
                                    SyncTally &synced) {
-  auto guests = load(m, "");
-  if (!guests) return std::move(guests).error();
-  if (guests->empty()) return Status::ok();
+  ACID_ASSIGN_OR_RETURN(auto guests, load(m, ""));
+  if (guests.empty()) return Status::ok();
   return verify_user(m, "", fix, t, synced);
 }
 
@@ -258,10 +253,9 @@ Result<VerifyCollectionReport> Mirror::Impl::verify_collection(const VerifyOptio
   if (m.guest_repo) ACID_TRY(verify_guests(m, o.fix, report.tally, report.synced));
   std::string after;
   for (;;) {
-    auto users = store.content_users(m.collection, after, kUsersPage, false);
-    if (!users) return std::move(users).error();
-    if (users->empty()) break;
-    for (const std::string &user : *users) {
+    ACID_ASSIGN_OR_RETURN(auto users, store.content_users(m.collection, after, kUsersPage, false));
+    if (users.empty()) break;
+    for (const std::string &user : users) {
       after = user;
       ACID_TRY(verify_user(m, user, o.fix, report.tally, report.synced));
     }
@@ -271,8 +265,8 @@ Result<VerifyCollectionReport> Mirror::Impl::verify_collection(const VerifyOptio
 
 Result<VerifyReport> Mirror::Impl::verify(const VerifyOptions &o) {
   reset_run();
-  ACID_TRY(connect());
-  const std::uint64_t calls_before = pds_calls();
+  ACID_TRY(repos.connect());
+  const std::uint64_t calls_before = repos.pds_calls();
   VerifyReport report;
   report.fix = o.fix;
   for (const CollectionMapping *m : selected(o.collections)) {
@@ -282,7 +276,7 @@ Result<VerifyReport> Mirror::Impl::verify(const VerifyOptions &o) {
   report.issues = std::move(issues);
   report.issues_total = issues_total;
   report.problems = std::move(problems);
-  report.pds_calls = pds_calls() - calls_before;
+  report.pds_calls = repos.pds_calls() - calls_before;
   return report;
 }
 

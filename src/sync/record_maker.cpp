@@ -13,9 +13,8 @@ RecordMaker::~RecordMaker() = default;
 Result<MediaFetcher *> RecordMaker::fetcher() {
   std::lock_guard lock(mu_);
   if (!fetcher_) {
-    auto made = MediaFetcher::create();
-    if (!made) return std::move(made).error();
-    fetcher_ = std::move(*made);
+    ACID_ASSIGN_OR_RETURN(auto made, MediaFetcher::create());
+    fetcher_ = std::move(made);
   }
   return fetcher_.get();
 }
@@ -26,10 +25,9 @@ Result<MadeRecord> RecordMaker::make(const CollectionMapping &mapping, const sto
   RecordInputs inputs;
   inputs.media_base = media_base_;
   // Checked before any fetch: a document the lexicon refuses costs no download.
-  auto plain = record_json(mapping, doc, inputs);
-  if (!plain) return std::move(plain).error();
+  ACID_ASSIGN_OR_RETURN(auto plain, record_json(mapping, doc, inputs));
   if (mapping.blobs.empty()) {
-    out.json = std::move(*plain);
+    out.json = std::move(plain);
     return out;
   }
   const auto fields = record_fields(mapping, doc, media_base_);
@@ -46,9 +44,8 @@ Result<MadeRecord> RecordMaker::make(const CollectionMapping &mapping, const sto
     if (url.empty()) {
       missed = MediaMiss{"no_url", "no URL to fetch"};
     } else {
-      auto f = fetcher();
-      if (!f) return std::move(f).error();
-      auto fetched = (*f)->fetch(url, rule.accept, rule.max_bytes);
+      ACID_ASSIGN_OR_RETURN(auto f, fetcher());
+      auto fetched = (f)->fetch(url, rule.accept, rule.max_bytes);
       if (auto *m = std::get_if<MediaMiss>(&fetched)) {
         missed = std::move(*m);
       } else {
@@ -73,9 +70,8 @@ Result<MadeRecord> RecordMaker::make(const CollectionMapping &mapping, const sto
     inputs.blobs[std::string(rule.record)] = blob->json;
     out.blobs.push_back(blob->cid);
   }
-  auto record = record_json(mapping, doc, inputs);
-  if (!record) return std::move(record).error();
-  out.json = std::move(*record);
+  ACID_ASSIGN_OR_RETURN(auto record, record_json(mapping, doc, inputs));
+  out.json = std::move(record);
   return out;
 }
 

@@ -35,9 +35,8 @@ bool is_tid(std::string_view text) {
 }
 
 Result<TidClock> TidClock::create() {
-  auto id = random_below(1024);
-  if (!id) return std::move(id).error();
-  return TidClock(static_cast<unsigned>(*id));
+  ACID_ASSIGN_OR_RETURN(auto id, random_below(1024));
+  return TidClock(static_cast<unsigned>(id));
 }
 
 std::string TidClock::next() {
