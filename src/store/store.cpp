@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/enum_names.h"
 #include "store/mongo/mongo_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -15,66 +16,44 @@ ContentNeed content_need(const ContentDoc &doc) {
   return ContentNeed::none;
 }
 
+namespace {
+
+constexpr EnumName<AccountState> kAccountStates[] = {
+    {AccountState::none, "none"},         {AccountState::pending, "pending"},
+    {AccountState::creating, "creating"}, {AccountState::active, "active"},
+    {AccountState::failed, "failed"},     {AccountState::deleting, "deleting"},
+    {AccountState::deleted, "deleted"}};
+
+// The Auth0 log event type codes the store records.
+constexpr EnumName<EventType> kEventTypes[] = {{EventType::signup, "ss"},
+                                               {EventType::verified, "sv"},
+                                               {EventType::email_changed, "sce"},
+                                               {EventType::deleted, "sdu"}};
+
+constexpr EnumName<JobKind> kJobKinds[] = {{JobKind::provision, "provision"},
+                                           {JobKind::update_handle, "update_handle"},
+                                           {JobKind::delete_account, "delete_account"}};
+
+}  // namespace
+
 const char *to_string(AccountState state) {
-  switch (state) {
-    case AccountState::none:
-      return "none";
-    case AccountState::pending:
-      return "pending";
-    case AccountState::creating:
-      return "creating";
-    case AccountState::active:
-      return "active";
-    case AccountState::failed:
-      return "failed";
-    case AccountState::deleting:
-      return "deleting";
-    case AccountState::deleted:
-      return "deleted";
-  }
-  return "unknown";
+  return name_of(kAccountStates, state);
 }
 
 std::optional<AccountState> parse_account_state(std::string_view text) {
-  for (AccountState s :
-       {AccountState::none, AccountState::pending, AccountState::creating, AccountState::active,
-        AccountState::failed, AccountState::deleting, AccountState::deleted}) {
-    if (text == to_string(s)) return s;
-  }
-  return std::nullopt;
+  return value_named(kAccountStates, text);
 }
 
 const char *to_string(EventType type) {
-  switch (type) {
-    case EventType::signup:
-      return "ss";
-    case EventType::verified:
-      return "sv";
-    case EventType::email_changed:
-      return "sce";
-    case EventType::deleted:
-      return "sdu";
-  }
-  return "unknown";
+  return name_of(kEventTypes, type);
 }
 
 const char *to_string(JobKind kind) {
-  switch (kind) {
-    case JobKind::provision:
-      return "provision";
-    case JobKind::update_handle:
-      return "update_handle";
-    case JobKind::delete_account:
-      return "delete_account";
-  }
-  return "unknown";
+  return name_of(kJobKinds, kind);
 }
 
 std::optional<JobKind> parse_job_kind(std::string_view text) {
-  for (JobKind k : {JobKind::provision, JobKind::update_handle, JobKind::delete_account}) {
-    if (text == to_string(k)) return k;
-  }
-  return std::nullopt;
+  return value_named(kJobKinds, text);
 }
 
 Result<std::unique_ptr<Store>> open_store(std::string_view uri) {
