@@ -9,7 +9,6 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -666,81 +665,6 @@ class Auditor {
 };
 
 }  // namespace
-
-Result<Options> parse_options(const rapidjson::Value &o) {
-  if (!o.IsObject()) return Error(Code::invalid, "audit options must be a JSON object");
-  Options out;
-  bool scoped = false;
-  for (auto it = o.MemberBegin(); it != o.MemberEnd(); ++it) {
-    const std::string name(it->name.GetString(), it->name.GetStringLength());
-    const rapidjson::Value &v = it->value;
-    auto bad = [&](const char *what) {
-      return Error(Code::invalid, "audit option \"" + name + "\" " + what);
-    };
-    if (name == "all") {
-      if (!v.IsBool()) return bad("must be a boolean");
-      if (v.GetBool()) {
-        if (scoped) return bad("conflicts with another scope (limit, user)");
-        out.scope = Scope::all;
-        scoped = true;
-      }
-    } else if (name == "limit") {
-      if (!v.IsUint64() || v.GetUint64() < 1 || v.GetUint64() > 1000) {
-        return bad("must be an integer from 1 to 1000");
-      }
-      if (scoped) return bad("conflicts with another scope (all, user)");
-      out.scope = Scope::recent;
-      out.limit = static_cast<std::size_t>(v.GetUint64());
-      scoped = true;
-    } else if (name == "user") {
-      if (!v.IsString() || v.GetStringLength() == 0 || v.GetStringLength() > 512) {
-        return bad("must be a non-empty string (the stored sub)");
-      }
-      if (scoped) return bad("conflicts with another scope (all, limit)");
-      out.scope = Scope::user;
-      out.user.assign(v.GetString(), v.GetStringLength());
-      scoped = true;
-    } else if (name == "tenant") {
-      const std::string t = v.IsString() ? v.GetString() : "";
-      if (t == "all") {
-        out.tenant = store::SubFilter::all;
-      } else if (t == "aesthetic") {
-        out.tenant = store::SubFilter::aesthetic;
-      } else if (t == "sotce") {
-        out.tenant = store::SubFilter::sotce;
-      } else {
-        return bad("must be \"aesthetic\", \"sotce\" or \"all\"");
-      }
-    } else if (name == "deep") {
-      if (!v.IsBool()) return bad("must be a boolean");
-      out.deep = v.GetBool();
-    } else if (name == "deep_concurrency") {
-      if (!v.IsInt() || v.GetInt() < 1 || v.GetInt() > 32) return bad("must be from 1 to 32");
-      out.deep_concurrency = v.GetInt();
-    } else if (name == "ignore_dids") {
-      if (!v.IsArray()) return bad("must be an array of DIDs");
-      for (const auto &d : v.GetArray()) {
-        if (!d.IsString() || std::string_view(d.GetString()).substr(0, 4) != "did:") {
-          return bad("must hold DIDs (\"did:...\")");
-        }
-        out.ignore_dids.emplace_back(d.GetString(), d.GetStringLength());
-      }
-    } else if (name == "stuck_after_ms") {
-      if (!v.IsInt64() || v.GetInt64() < 0) return bad("must be a non-negative integer");
-      out.stuck_after_ms = v.GetInt64();
-    } else {
-      // Backfill members are read by the backfill's parser; anything else is a typo.
-      static const std::set<std::string, std::less<>> kBackfill = {"fix", "concurrency",
-                                                                   "delete_orphans", "budget_ms"};
-      if (!kBackfill.contains(name)) return bad("is unknown");
-    }
-  }
-  if (!scoped) {
-    return Error(Code::invalid,
-                 "audit options need a scope: \"all\":true, \"limit\":N or \"user\"");
-  }
-  return out;
-}
 
 Result<Report> run_audit(provision::Engine &engine, const Options &options) {
   Auditor auditor(engine, options);

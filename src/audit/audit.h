@@ -41,7 +41,10 @@ struct Options {
 };
 
 // Options from the documented JSON object (docs/audit.md); Code::invalid naming the member.
+// Backfill members are accepted (and left to parse_backfill_options); any other is refused.
 Result<Options> parse_options(const rapidjson::Value &object);
+// acid_audit's options_json text: one JSON object of at most 1 MiB, audit members only.
+Result<Options> parse_audit_options(std::string_view options_json);
 
 enum class Kind {
   missing_verifications,
@@ -130,6 +133,13 @@ struct BackfillOptions {
   std::int64_t budget_ms = 600'000;  // stop running jobs after this long (re-run to resume)
 };
 
+// acid_backfill's options_json text: the audit's members plus fix, delete_orphans, concurrency
+// and budget_ms, checked by validate().
+Result<BackfillOptions> parse_backfill_options(std::string_view options_json);
+// The backfill's rules, stated once: concurrency 1..64, a positive budget, orphans deleted only
+// in the "all" scope. Code::invalid naming the option.
+Status validate(const BackfillOptions &options);
+
 struct Progress {
   std::string phase;  // "audit", "apply", "jobs", "verify", "done"
   std::uint64_t done = 0;
@@ -138,6 +148,8 @@ struct Progress {
   double elapsed_s = 0;
 };
 using ProgressSink = std::function<void(const Progress &progress)>;
+// {"phase":...,"done":N,"total":N,"failed":N,"elapsed_s":S}: one progress line of acid_backfill.
+std::string to_json(const Progress &progress);
 
 // One action of a backfill's plan (one per finding it answers), and what became of it.
 struct PlannedAction {

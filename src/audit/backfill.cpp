@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,30 +23,21 @@ namespace acid::audit {
 
 namespace {
 
-int order_of(Action a) {
-  switch (a) {
-    case Action::record_signup:
-      return 0;
-    case Action::retry_failed:
-      return 1;
-    case Action::reprovision:
-      return 2;
-    case Action::record_verification:
-      return 3;
-    case Action::schedule_provision:
-      return 4;
-    case Action::resync_handle:
-      return 5;
-    case Action::record_deletion:
-      return 6;
-    case Action::schedule_delete:
-      return 7;
-    case Action::delete_orphan:
-      return 8;
-    case Action::manual:
-      return 9;
-  }
-  return 9;
+// The order a plan applies its actions in: records first (a signup before anything that needs
+// the account), then jobs, deletions last; manual ones (nothing to apply) at the end.
+constexpr Action kApplyOrder[] = {
+    Action::record_signup,      Action::retry_failed,
+    Action::reprovision,        Action::record_verification,
+    Action::schedule_provision, Action::resync_handle,
+    Action::record_deletion,    Action::schedule_delete,
+    Action::delete_orphan,      Action::manual,
+};
+// Every action has its place: delete_orphan is the last enumerator of Action.
+static_assert(std::size(kApplyOrder) == static_cast<std::size_t>(Action::delete_orphan) + 1);
+
+std::size_t order_of(Action a) {
+  return static_cast<std::size_t>(std::find(std::begin(kApplyOrder), std::end(kApplyOrder), a) -
+                                  std::begin(kApplyOrder));
 }
 
 std::vector<PlannedAction> plan(const Report &report) {
@@ -382,10 +374,7 @@ class Backfill {
 
 Result<BackfillReport> run_backfill(provision::Engine &engine, const BackfillOptions &options,
                                     const ProgressSink &progress) {
-  if (options.concurrency < 1 || options.concurrency > 64) {
-    return Error(Code::invalid, "backfill concurrency must be from 1 to 64");
-  }
-  if (options.budget_ms <= 0) return Error(Code::invalid, "backfill budget must be positive");
+  ACID_TRY(validate(options));
   Backfill backfill(engine, options, progress);
   return backfill.run();
 }
