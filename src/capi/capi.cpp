@@ -94,29 +94,6 @@ Status hand_out_http(const provision::HttpAnswer &answer, int *http_status, char
   return Status::ok();
 }
 
-std::string code_stats_json(const std::vector<code::YearStats> &stats) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  w.Key("years");
-  w.StartArray();
-  for (const auto &s : stats) {
-    w.StartObject();
-    json::member(w, "year", s.yy);
-    json::member(w, "allocated", s.allocated);
-    json::member(w, "legacy", s.legacy);
-    json::member(w, "blocked", s.blocked);
-    json::member(w, "remaining", s.remaining);
-    json::member(w, "capacity", code::kCodesPerYear);
-    json::member(w, "counter", s.counter);
-    json::member(w, "skipped", s.skipped);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
 }  // namespace
 
 int set_error(const Error &error) noexcept {
@@ -300,7 +277,26 @@ ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_j
     ACID_TRY(require(year < 100, "acid_user_code_stats: year must be a two-digit year (0-99)"));
     ACID_ASSIGN_OR_RETURN(auto stats, client->engine->allocator().stats(
                                           year < 0 ? std::nullopt : std::optional<int>(year)));
-    return acid::capi::hand_out(acid::capi::code_stats_json(stats), out_json);
+    rapidjson::StringBuffer buf;
+    acid::json::Writer w(buf);
+    w.StartObject();
+    w.Key("years");
+    w.StartArray();
+    for (const auto &s : stats) {
+      w.StartObject();
+      acid::json::member(w, "year", s.yy);
+      acid::json::member(w, "allocated", s.allocated);
+      acid::json::member(w, "legacy", s.legacy);
+      acid::json::member(w, "blocked", s.blocked);
+      acid::json::member(w, "remaining", s.remaining);
+      acid::json::member(w, "capacity", acid::code::kCodesPerYear);
+      acid::json::member(w, "counter", s.counter);
+      acid::json::member(w, "skipped", s.skipped);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return acid::capi::hand_out(std::string(buf.GetString(), buf.GetSize()), out_json);
   });
 }
 

@@ -17,6 +17,21 @@ using acid::capi::answer;
 using acid::capi::guard;
 using acid::capi::require;
 
+std::string_view text_or_empty(const char *text) {
+  return text == nullptr ? std::string_view() : std::string_view(text);
+}
+
+// A sync or verify run: the parsed options (their error named after `function`), a new mirror,
+// `run` on it, and its report as JSON.
+template <typename Options, typename Run>
+Result<std::string> mirror_report(acid_client &client, Result<Options> options,
+                                  const char *function, Run &&run) {
+  if (!options) return std::move(options).error().context(function);
+  ACID_ASSIGN_OR_RETURN(auto mirror, acid::sync::make_mirror(*client.engine));
+  ACID_ASSIGN_OR_RETURN(auto report, run(*mirror, *options));
+  return acid::sync::to_json(report);
+}
+
 }  // namespace
 
 extern "C" {
@@ -26,18 +41,16 @@ ACID_EXTERN int acid_sync_records(acid_client *client, const char *options_json,
   return answer(__func__, client != nullptr && report_json != nullptr,
                 "acid_sync_records: client and report_json are required", report_json,
                 [&]() -> Result<std::string> {
-                  auto options =
-                      acid::sync::parse_sync_options(options_json == nullptr ? "" : options_json);
-                  if (!options) return std::move(options).error().context("acid_sync_records");
-                  if (progress != nullptr) {
+                  auto options = acid::sync::parse_sync_options(text_or_empty(options_json));
+                  if (options && progress != nullptr) {
                     options->progress = [progress, user_data](std::string_view json) {
                       const std::string text(json);
                       progress(text.c_str(), user_data);
                     };
                   }
-                  ACID_ASSIGN_OR_RETURN(auto mirror, acid::sync::make_mirror(*client->engine));
-                  ACID_ASSIGN_OR_RETURN(auto report, mirror->sync(*options));
-                  return acid::sync::to_json(report);
+                  return mirror_report(
+                      *client, std::move(options), "acid_sync_records",
+                      [](acid::sync::Mirror &m, const auto &o) { return m.sync(o); });
                 });
 }
 
@@ -46,12 +59,10 @@ ACID_EXTERN int acid_sync_verify(acid_client *client, const char *options_json,
   return answer(__func__, client != nullptr && report_json != nullptr,
                 "acid_sync_verify: client and report_json are required", report_json,
                 [&]() -> Result<std::string> {
-                  auto options =
-                      acid::sync::parse_verify_options(options_json == nullptr ? "" : options_json);
-                  if (!options) return std::move(options).error().context("acid_sync_verify");
-                  ACID_ASSIGN_OR_RETURN(auto mirror, acid::sync::make_mirror(*client->engine));
-                  ACID_ASSIGN_OR_RETURN(auto report, mirror->verify(*options));
-                  return acid::sync::to_json(report);
+                  return mirror_report(
+                      *client, acid::sync::parse_verify_options(text_or_empty(options_json)),
+                      "acid_sync_verify",
+                      [](acid::sync::Mirror &m, const auto &o) { return m.verify(o); });
                 });
 }
 
