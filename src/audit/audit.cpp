@@ -81,7 +81,7 @@ struct DidRef {
 
 class Auditor {
  public:
-  Auditor(provision::Engine &engine, const Options &options) : engine_(engine), options_(options) {}
+  Auditor(const Sources &sources, const Options &options) : sources_(sources), options_(options) {}
 
   Result<Report> run() {
     const auto start = std::chrono::steady_clock::now();
@@ -103,7 +103,7 @@ class Auditor {
       }
     } joiner{lister};
     if (options_.scope == Scope::all) {
-      auto client = engine_.pds_client();
+      auto client = sources_.pds();
       if (!client) return std::move(client).error().context("the PDS is needed to audit accounts");
       lister = std::thread([this, pds = *client] { list_repos(*pds); });
     }
@@ -146,7 +146,7 @@ class Auditor {
 
   // Every open and failed job, one query: which (sub, kind) has an open job and since when.
   Status load_jobs() {
-    auto jobs = engine_.store().list_jobs("");
+    auto jobs = sources_.jobs.list_jobs("");
     if (!jobs) return std::move(jobs).error();
     for (const store::Job &j : *jobs) {
       if (j.failed) continue;
@@ -165,7 +165,7 @@ class Auditor {
     // Every sub is visited (orphan detection needs every stored DID); checks apply to the
     // selected tenant only.
     store::AccountScanFilter filter;
-    return engine_.store().scan_accounts(filter, [&](const store::AuditRow &row) -> Status {
+    return sources_.scan.scan_accounts(filter, [&](const store::AuditRow &row) -> Status {
       if (row.account.did) all_dids_.insert(*row.account.did);
       if (row.account.intent) in_flight_handles_.insert(lower(row.account.intent->handle));
       if (!in_tenant(options_.tenant, row.account.sub)) return Status::ok();
@@ -181,7 +181,7 @@ class Auditor {
     for (Tenant t : {Tenant::aesthetic, Tenant::sotce}) {
       if (options_.tenant == store::SubFilter::aesthetic && t != Tenant::aesthetic) continue;
       if (options_.tenant == store::SubFilter::sotce && t != Tenant::sotce) continue;
-      auto client = engine_.management(t);
+      auto client = sources_.management(t);
       if (!client) {
         return std::move(client).error().context(std::string("the Auth0 Management API of ") +
                                                  std::string(tenant_name(t)));
@@ -197,7 +197,7 @@ class Auditor {
         Auth0View view{true, true, u.email_verified, u.created_at};
         ACID_TRY(check_stored(sub, view));
       }
-      ACID_TRY(find_users_without_auth0(engine_, t, options_.limit, listed, report_));
+      ACID_TRY(find_users_without_auth0(sources_, t, options_.limit, listed, report_));
     }
     return Status::ok();
   }
@@ -205,7 +205,7 @@ class Auditor {
   Status scan_user() {
     if (options_.user.empty()) return Error(Code::invalid, "--user needs a sub");
     Auth0View view;
-    auto user = engine_.auth0_user(options_.user);
+    auto user = sources_.auth0_user(options_.user);
     if (user) {
       ++report_.auth0_users;
       view = Auth0View{true, true, user->email_verified, user->created_at};
@@ -222,7 +222,7 @@ class Auditor {
   // One stored sub (recent / user scope): get_account, then the same checks as the scan.
   Status check_stored(const std::string &sub, const Auth0View &view) {
     scoped_subs_.insert(sub);
-    auto account = engine_.store().get_account(sub);
+    auto account = sources_.accounts.get_account(sub);
     if (!account && account.code() != Code::not_found) return std::move(account).error();
     if (!account) {
       if (view.known && !view.exists) return Status::ok();  // nowhere: nothing to audit
@@ -248,7 +248,7 @@ class Auditor {
     // is stored (the same rule the MongoDB adapter applies).
     store::AuditRow row;
     row.account = std::move(*account);
-    auto user = engine_.store().get_user(sub);
+    auto user = sources_.accounts.get_user(sub);
     if (!user && user.code() != Code::not_found) return std::move(user).error();
     row.has_user = user.is_ok();
     row.has_accounts = true;
@@ -347,7 +347,7 @@ class Auditor {
     const std::string &sub = a.sub;
     if (a.password && !seal::is_sealed(*a.password)) {  // never sealed automatically
       add(Kind::plaintext_credentials, sub, a.did, "the stored PDS password is plaintext",
-          Action::manual, seal_fix(engine_.config().credentials_key.has_value(), sub));
+          Action::manual, seal_fix(sources_.has_credentials_key, sub));
     }
     if (a.did && !a.password) {
       add(Kind::credentials_unusable, sub, a.did, "a DID without a stored password", Action::manual,
@@ -371,7 +371,7 @@ class Auditor {
     ref.code = a.code;
     refs_.push_back(std::move(ref));
     if (a.pds_handle) {
-      const std::string domain = "." + engine_.config().pds_handle_domain;
+      const std::string domain = "." + sources_.pds_handle_domain;
       if (!ends_with(lower(*a.pds_handle), lower(domain))) {
         add(Kind::stale_handle_domain, sub, a.did,
             "PDS handle " + *a.pds_handle + " is not under " + domain, Action::resync_handle,
@@ -383,7 +383,7 @@ class Auditor {
   // Service accounts (art-guest, ACID_SERVICE_ACCOUNTS) are listed, never checked: nothing
   // about them is the library's to fix.
   bool note_service_account(const store::Account &a) {
-    auto seen = service_account_seen(engine_.config().service_accounts, a);
+    auto seen = service_account_seen(sources_.service_accounts, a);
     if (!seen) return false;
     service_subs_.insert(a.sub);
     report_.service_accounts.push_back(std::move(*seen));
@@ -395,13 +395,13 @@ class Auditor {
     // A handle change whose update_handle job is due (and not stuck) is on its way.
     const auto due = open_job(r.sub, store::JobKind::update_handle);
     if (due && now_unix_ms() - *due <= options_.stuck_after_ms) return;
-    auto finding = ac_handle_finding(r.sub, r.did, *r.ac_handle, *r.code, on_pds,
-                                     engine_.config().pds_handle_domain);
+    auto finding =
+        ac_handle_finding(r.sub, r.did, *r.ac_handle, *r.code, on_pds, sources_.pds_handle_domain);
     if (finding) report_.findings.push_back(std::move(*finding));
   }
 
   Status check_duplicates() {
-    auto dups = engine_.store().duplicate_codes();
+    auto dups = sources_.scan.duplicate_codes();
     if (!dups) return std::move(dups).error();
     for (const store::DuplicateCode &d : *dups) {
       std::string holders;
@@ -487,7 +487,7 @@ class Auditor {
 
   Status check_pds() {
     if (refs_.empty() && options_.scope != Scope::all) return Status::ok();
-    auto client = engine_.pds_client();
+    auto client = sources_.pds();
     if (!client) return std::move(client).error().context("the PDS is needed to audit accounts");
     pds::XrpcClient &pds = **client;
 
@@ -568,10 +568,8 @@ class Auditor {
   // --deep: createSession with each stored password, `deep_concurrency` at a time, waiting out
   // the PDS's rate limit (RateLimit-Reset) up to max_rate_limit_wait_ms per login.
   Status check_sessions() {
-    auto client = engine_.pds_client();
+    auto client = sources_.pds();
     if (!client) return std::move(client).error();
-    auto prov = engine_.provisioner();
-    if (!prov) return std::move(prov).error();
     std::atomic<std::size_t> next{0};
     std::mutex mu;
     std::optional<Error> fatal;
@@ -590,7 +588,7 @@ class Auditor {
         const std::size_t i = next.fetch_add(1);
         if (i >= sessions_.size()) return;
         const DidRef &r = *sessions_[i];
-        auto password = (*prov)->open_password(r.sub, *r.password);
+        auto password = sources_.open_password(r.sub, *r.password);
         if (!password) {
           std::lock_guard lock(mu);
           add(Kind::credentials_unusable, r.sub, r.did,
@@ -649,7 +647,7 @@ class Auditor {
     return Status::ok();
   }
 
-  provision::Engine &engine_;
+  const Sources &sources_;
   const Options &options_;
   Report report_;
   std::unordered_map<std::string, UnixMillis> jobs_;
@@ -666,8 +664,8 @@ class Auditor {
 
 }  // namespace
 
-Result<Report> run_audit(provision::Engine &engine, const Options &options) {
-  Auditor auditor(engine, options);
+Result<Report> run_audit(const Sources &sources, const Options &options) {
+  Auditor auditor(sources, options);
   return auditor.run();
 }
 

@@ -70,15 +70,15 @@ std::string error_text(const Error &e) {
 
 class Backfill {
  public:
-  Backfill(provision::Engine &engine, const BackfillOptions &options, const ProgressSink &progress)
-      : engine_(engine),
+  Backfill(const BackfillParts &parts, const BackfillOptions &options, const ProgressSink &progress)
+      : parts_(parts),
         options_(options),
         progress_(progress),
         start_(std::chrono::steady_clock::now()) {}
 
   Result<BackfillReport> run() {
     emit("audit", 0, 1, 0);
-    auto before = run_audit(engine_, options_.audit);
+    auto before = run_audit(parts_.audit, options_.audit);
     if (!before) return std::move(before).error();
     actions_ = plan(*before);
     for (PlannedAction &p : actions_) {
@@ -102,9 +102,9 @@ class Backfill {
         p.status = "failed";
         p.error = error_text(st.error());
         ++failed;
-        engine_.log("backfill.action_failed", p.sub,
-                    "{\"action\":" + json::quote(to_string(p.action)) +
-                        ",\"error\":" + json::quote(p.error) + "}");
+        parts_.log("backfill.action_failed", p.sub,
+                   "{\"action\":" + json::quote(to_string(p.action)) +
+                       ",\"error\":" + json::quote(p.error) + "}");
       }
       emit("apply", ++done, total, failed);
     }
@@ -112,7 +112,7 @@ class Backfill {
     ACID_TRY(run_jobs());
 
     emit("verify", 0, 1, 0);
-    auto after = run_audit(engine_, options_.audit);
+    auto after = run_audit(parts_.audit, options_.audit);
     if (!after) return std::move(after).error();
     settle(*after);
     emit("done", 1, 1, 0);
@@ -135,13 +135,13 @@ class Backfill {
   // what the store knows, else now.
   void signup_facts(const std::string &sub, UnixMillis &date, std::optional<std::string> &email) {
     date = now_unix_ms();
-    auto user = engine_.auth0_user(sub);
+    auto user = parts_.audit.auth0_user(sub);
     if (user) {
       if (user->created_at) date = *user->created_at;
       email = user->email;
       return;
     }
-    auto a = engine_.store().get_account(sub);
+    auto a = parts_.accounts.get_account(sub);
     if (!a) return;
     if (a->when) {
       date = *a->when;
@@ -160,19 +160,19 @@ class Backfill {
                                                             : "deleted";
     store::EventFact fact{
         std::string("backfill:") + name + ":" + sub, type, sub, date, std::move(email), code_time};
-    auto outcome = engine_.store().apply_event(fact, code::kCodesPerYear,
-                                               [this](int yy) -> Result<store::CodeCandidate> {
-                                                 return engine_.allocator().candidates(yy);
-                                               });
+    auto outcome = parts_.accounts.apply_event(
+        fact, code::kCodesPerYear,
+        [this](int yy) -> Result<store::CodeCandidate> { return parts_.allocator.candidates(yy); });
     if (!outcome) return std::move(outcome).error();
-    engine_.log("backfill.fact", sub,
-                "{\"type\":" + json::quote(name) +
-                    ",\"duplicate\":" + (outcome->duplicate ? "true" : "false") + "}");
+    parts_.log("backfill.fact", sub,
+               "{\"type\":" + json::quote(name) +
+                   ",\"duplicate\":" + (outcome->duplicate ? "true" : "false") + "}");
     return Status::ok();
   }
 
   Status apply(const PlannedAction &p) {
-    store::Store &store = engine_.store();
+    store::AccountStore &accounts = parts_.accounts;
+    store::JobStore &jobs = parts_.audit.jobs;
     const UnixMillis now = now_unix_ms();
     switch (p.action) {
       case Action::manual:
@@ -190,51 +190,51 @@ class Backfill {
         return apply_fact(store::EventType::verified, p.sub, now, date, std::move(email));
       }
       case Action::schedule_provision: {
-        auto r = store.schedule_job(p.sub, store::JobKind::provision, now);
+        auto r = jobs.schedule_job(p.sub, store::JobKind::provision, now);
         return r ? Status::ok() : Status(std::move(r).error());
       }
       case Action::resync_handle: {
         // The update_handle job compares the wanted handle with the store's record of the PDS
         // handle, so that record is first set to what the PDS really has.
-        auto a = store.get_account(p.sub);
+        auto a = accounts.get_account(p.sub);
         if (!a) return std::move(a).error();
         if (!a->did) return Error(Code::conflict, p.sub + " has no DID any more");
-        auto client = engine_.pds_client();
+        auto client = parts_.audit.pds();
         if (!client) return std::move(client).error();
         auto info = (*client)->get_account_info(*a->did);
         if (!info) return std::move(info).error();
-        ACID_TRY(store.set_pds_handle(p.sub, info->handle, format_iso8601(now)));
-        auto r = store.schedule_job(p.sub, store::JobKind::update_handle, now);
+        ACID_TRY(accounts.set_pds_handle(p.sub, info->handle, format_iso8601(now)));
+        auto r = jobs.schedule_job(p.sub, store::JobKind::update_handle, now);
         return r ? Status::ok() : Status(std::move(r).error());
       }
       case Action::schedule_delete: {
-        auto r = store.schedule_job(p.sub, store::JobKind::delete_account, now);
+        auto r = jobs.schedule_job(p.sub, store::JobKind::delete_account, now);
         return r ? Status::ok() : Status(std::move(r).error());
       }
       case Action::record_deletion:
         return apply_fact(store::EventType::deleted, p.sub, now, now, std::nullopt);
       case Action::retry_failed: {
-        Status st = engine_.retry_user(p.sub);
+        Status st = parts_.retry_user(p.sub);
         if (!st && st.code() == Code::conflict) return Status::ok();  // no longer failed
         return st;
       }
       case Action::reprovision: {
         // Only while the store still holds the DID the audit found missing (or none at all).
-        auto a = store.get_account(p.sub);
+        auto a = accounts.get_account(p.sub);
         if (!a) return std::move(a).error();
         if (a->did && p.did && *a->did != *p.did) return Status::ok();  // changed since
-        if (a->did) ACID_TRY(store.mark_account_deleted(p.sub));
+        if (a->did) ACID_TRY(accounts.mark_account_deleted(p.sub));
         const std::string why =
             "{\"code\":\"not_found\",\"message\":\"the stored PDS account is gone (audit)\"}";
-        ACID_TRY(store.record_attempt_failure(p.sub, a->attempts, why, true));
-        return engine_.retry_user(p.sub);
+        ACID_TRY(accounts.record_attempt_failure(p.sub, a->attempts, why, true));
+        return parts_.retry_user(p.sub);
       }
       case Action::delete_orphan: {
-        auto client = engine_.pds_client();
+        auto client = parts_.audit.pds();
         if (!client) return std::move(client).error();
         if (!p.did) return Error(Code::internal, "orphan without a DID");
         // The audit left out DIDs any stored user or in-flight intent references.
-        engine_.log("backfill.delete_orphan", "", "{\"did\":" + json::quote(*p.did) + "}");
+        parts_.log("backfill.delete_orphan", "", "{\"did\":" + json::quote(*p.did) + "}");
         return (*client)->delete_account(*p.did);
       }
     }
@@ -247,7 +247,7 @@ class Backfill {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.budget_ms);
     auto open_due_within = [&](std::int64_t ms, std::uint64_t &count) -> Result<bool> {
-      auto jobs = engine_.store().list_jobs("");
+      auto jobs = parts_.audit.jobs.list_jobs("");
       if (!jobs) return std::move(jobs).error();
       count = 0;
       bool any = false;
@@ -278,7 +278,7 @@ class Backfill {
                               deadline - std::chrono::steady_clock::now())
                               .count();
         if (left <= 0) return;
-        auto summary = engine_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
+        auto summary = parts_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
         if (!summary) return fail(std::move(summary).error());
         if (summary->ran == 0) return;
         ran += static_cast<std::uint64_t>(summary->ran);
@@ -340,7 +340,7 @@ class Backfill {
       p.status = "failed";
       p.error = left;
       if (!p.sub.empty()) {
-        auto a = engine_.store().get_account(p.sub);
+        auto a = parts_.accounts.get_account(p.sub);
         if (a && !a->last_error.empty()) p.error += "; last error: " + a->last_error;
         if (a && (a->state == store::AccountState::pending ||
                   a->state == store::AccountState::creating)) {
@@ -361,7 +361,7 @@ class Backfill {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()};
   }
 
-  provision::Engine &engine_;
+  const BackfillParts &parts_;
   const BackfillOptions &options_;
   const ProgressSink &progress_;
   std::chrono::steady_clock::time_point start_;
@@ -372,10 +372,10 @@ class Backfill {
 
 }  // namespace
 
-Result<BackfillReport> run_backfill(provision::Engine &engine, const BackfillOptions &options,
+Result<BackfillReport> run_backfill(const BackfillParts &parts, const BackfillOptions &options,
                                     const ProgressSink &progress) {
   ACID_TRY(validate(options));
-  Backfill backfill(engine, options, progress);
+  Backfill backfill(parts, options, progress);
   return backfill.run();
 }
 
