@@ -146,9 +146,8 @@ class Auditor {
 
   // Every open and failed job, one query: which (sub, kind) has an open job and since when.
   Status load_jobs() {
-    auto jobs = sources_.jobs.list_jobs("");
-    if (!jobs) return std::move(jobs).error();
-    for (const store::Job &j : *jobs) {
+    ACID_ASSIGN_OR_RETURN(const std::vector<store::Job> jobs, sources_.jobs.list_jobs(""));
+    for (const store::Job &j : jobs) {
       if (j.failed) continue;
       jobs_[j.sub + '\n' + to_string(j.kind)] = j.due_at;
     }
@@ -186,10 +185,10 @@ class Auditor {
         return std::move(client).error().context(std::string("the Auth0 Management API of ") +
                                                  std::string(tenant_name(t)));
       }
-      auto users = (*client)->list_recent_users(options_.limit);
-      if (!users) return std::move(users).error();
+      ACID_ASSIGN_OR_RETURN(const std::vector<auth0::User> users,
+                            (*client)->list_recent_users(options_.limit));
       std::unordered_set<std::string> listed;
-      for (const auth0::User &u : *users) {
+      for (const auth0::User &u : users) {
         ++report_.auth0_users;
         // Sotce users are stored with the "sotce-" prefix (the deployed audit forgot it).
         const std::string sub = stored_sub(t, u.user_id);
@@ -401,9 +400,9 @@ class Auditor {
   }
 
   Status check_duplicates() {
-    auto dups = sources_.scan.duplicate_codes();
-    if (!dups) return std::move(dups).error();
-    for (const store::DuplicateCode &d : *dups) {
+    ACID_ASSIGN_OR_RETURN(const std::vector<store::DuplicateCode> dups,
+                          sources_.scan.duplicate_codes());
+    for (const store::DuplicateCode &d : dups) {
       std::string holders;
       for (const std::string &s : d.subs) holders += (holders.empty() ? "" : ", ") + s;
       for (const std::string &s : d.subs) {
@@ -495,10 +494,8 @@ class Auditor {
     std::vector<std::string> dids;
     dids.reserve(refs_.size());
     for (const DidRef &r : refs_) dids.push_back(r.did);
-    auto known = account_handles(pds, dids);
-    if (!known) return std::move(known).error();
+    ACID_ASSIGN_OR_RETURN(const auto handle_of, account_handles(pds, dids));
     report_.pds_dids_checked += dids.size();
-    const std::unordered_map<std::string, std::string> &handle_of = *known;
     // A PDS that knows none of many stored DIDs is the wrong PDS (PDS_URL), not thousands of
     // lost accounts: refuse, so a backfill never re-provisions everyone elsewhere.
     if (refs_.size() >= kWrongPdsThreshold && handle_of.empty()) {
@@ -551,11 +548,10 @@ class Auditor {
       ++report_.pds_accounts;
       if (!all_dids_.contains(did) && !ignored.contains(did)) orphans.push_back(did);
     }
-    auto orphan_handles = account_handles(pds, orphans);
-    if (!orphan_handles) return std::move(orphan_handles).error();
+    ACID_ASSIGN_OR_RETURN(const auto orphan_handles, account_handles(pds, orphans));
     for (const std::string &did : orphans) {
-      auto h = orphan_handles->find(did);
-      const std::string handle = h == orphan_handles->end() ? "" : h->second;
+      auto h = orphan_handles.find(did);
+      const std::string handle = h == orphan_handles.end() ? "" : h->second;
       // An account whose createAccount is in flight: its intent holds the handle.
       if (!handle.empty() && in_flight_handles_.contains(lower(handle))) continue;
       add(Kind::orphan_pds_account, "", did,
@@ -568,8 +564,7 @@ class Auditor {
   // --deep: createSession with each stored password, `deep_concurrency` at a time, waiting out
   // the PDS's rate limit (RateLimit-Reset) up to max_rate_limit_wait_ms per login.
   Status check_sessions() {
-    auto client = sources_.pds();
-    if (!client) return std::move(client).error();
+    ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, sources_.pds());
     std::atomic<std::size_t> next{0};
     std::mutex mu;
     std::optional<Error> fatal;
@@ -598,7 +593,7 @@ class Auditor {
         }
         std::int64_t waited = 0;
         for (;;) {
-          auto session = (*client)->create_session(r.did, *password);
+          auto session = client->create_session(r.did, *password);
           if (session) {
             std::lock_guard lock(mu);
             ++report_.sessions_checked;

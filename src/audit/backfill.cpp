@@ -78,9 +78,8 @@ class Backfill {
 
   Result<BackfillReport> run() {
     emit("audit", 0, 1, 0);
-    auto before = run_audit(parts_.audit, options_.audit);
-    if (!before) return std::move(before).error();
-    actions_ = plan(*before);
+    ACID_ASSIGN_OR_RETURN(Report before, run_audit(parts_.audit, options_.audit));
+    actions_ = plan(before);
     for (PlannedAction &p : actions_) {
       if (p.action == Action::manual) p.status = "skipped";
       if (p.action == Action::delete_orphan && !options_.delete_orphans) {
@@ -88,7 +87,7 @@ class Backfill {
         p.error = "orphans are deleted only with --delete-orphans";
       }
     }
-    if (!options_.fix) return report(std::move(*before), std::nullopt, true);
+    if (!options_.fix) return report(std::move(before), std::nullopt, true);
 
     // Apply: facts and jobs (store only, except orphan deletion on the PDS).
     std::uint64_t done = 0, failed = 0, total = 0;
@@ -112,11 +111,10 @@ class Backfill {
     ACID_TRY(run_jobs());
 
     emit("verify", 0, 1, 0);
-    auto after = run_audit(parts_.audit, options_.audit);
-    if (!after) return std::move(after).error();
-    settle(*after);
+    ACID_ASSIGN_OR_RETURN(Report after, run_audit(parts_.audit, options_.audit));
+    settle(after);
     emit("done", 1, 1, 0);
-    return report(std::move(*before), std::move(*after), false);
+    return report(std::move(before), std::move(after), false);
   }
 
  private:
@@ -160,13 +158,15 @@ class Backfill {
                                                             : "deleted";
     store::EventFact fact{
         std::string("backfill:") + name + ":" + sub, type, sub, date, std::move(email), code_time};
-    auto outcome = parts_.accounts.apply_event(
-        fact, code::kCodesPerYear,
-        [this](int yy) -> Result<store::CodeCandidate> { return parts_.allocator.candidates(yy); });
-    if (!outcome) return std::move(outcome).error();
+    ACID_ASSIGN_OR_RETURN(
+        const store::ApplyOutcome outcome,
+        parts_.accounts.apply_event(fact, code::kCodesPerYear,
+                                    [this](int yy) -> Result<store::CodeCandidate> {
+                                      return parts_.allocator.candidates(yy);
+                                    }));
     parts_.log("backfill.fact", sub,
                "{\"type\":" + json::quote(name) +
-                   ",\"duplicate\":" + (outcome->duplicate ? "true" : "false") + "}");
+                   ",\"duplicate\":" + (outcome.duplicate ? "true" : "false") + "}");
     return Status::ok();
   }
 
@@ -189,28 +189,20 @@ class Backfill {
         signup_facts(p.sub, date, email);
         return apply_fact(store::EventType::verified, p.sub, now, date, std::move(email));
       }
-      case Action::schedule_provision: {
-        auto r = jobs.schedule_job(p.sub, store::JobKind::provision, now);
-        return r ? Status::ok() : Status(std::move(r).error());
-      }
+      case Action::schedule_provision:
+        return jobs.schedule_job(p.sub, store::JobKind::provision, now).status();
       case Action::resync_handle: {
         // The update_handle job compares the wanted handle with the store's record of the PDS
         // handle, so that record is first set to what the PDS really has.
-        auto a = accounts.get_account(p.sub);
-        if (!a) return std::move(a).error();
-        if (!a->did) return Error(Code::conflict, p.sub + " has no DID any more");
-        auto client = parts_.audit.pds();
-        if (!client) return std::move(client).error();
-        auto info = (*client)->get_account_info(*a->did);
-        if (!info) return std::move(info).error();
-        ACID_TRY(accounts.set_pds_handle(p.sub, info->handle, format_iso8601(now)));
-        auto r = jobs.schedule_job(p.sub, store::JobKind::update_handle, now);
-        return r ? Status::ok() : Status(std::move(r).error());
+        ACID_ASSIGN_OR_RETURN(const store::Account a, accounts.get_account(p.sub));
+        if (!a.did) return Error(Code::conflict, p.sub + " has no DID any more");
+        ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, parts_.audit.pds());
+        ACID_ASSIGN_OR_RETURN(const auto info, client->get_account_info(*a.did));
+        ACID_TRY(accounts.set_pds_handle(p.sub, info.handle, format_iso8601(now)));
+        return jobs.schedule_job(p.sub, store::JobKind::update_handle, now).status();
       }
-      case Action::schedule_delete: {
-        auto r = jobs.schedule_job(p.sub, store::JobKind::delete_account, now);
-        return r ? Status::ok() : Status(std::move(r).error());
-      }
+      case Action::schedule_delete:
+        return jobs.schedule_job(p.sub, store::JobKind::delete_account, now).status();
       case Action::record_deletion:
         return apply_fact(store::EventType::deleted, p.sub, now, now, std::nullopt);
       case Action::retry_failed: {
@@ -220,22 +212,20 @@ class Backfill {
       }
       case Action::reprovision: {
         // Only while the store still holds the DID the audit found missing (or none at all).
-        auto a = accounts.get_account(p.sub);
-        if (!a) return std::move(a).error();
-        if (a->did && p.did && *a->did != *p.did) return Status::ok();  // changed since
-        if (a->did) ACID_TRY(accounts.mark_account_deleted(p.sub));
+        ACID_ASSIGN_OR_RETURN(const store::Account a, accounts.get_account(p.sub));
+        if (a.did && p.did && *a.did != *p.did) return Status::ok();  // changed since
+        if (a.did) ACID_TRY(accounts.mark_account_deleted(p.sub));
         const std::string why =
             "{\"code\":\"not_found\",\"message\":\"the stored PDS account is gone (audit)\"}";
-        ACID_TRY(accounts.record_attempt_failure(p.sub, a->attempts, why, true));
+        ACID_TRY(accounts.record_attempt_failure(p.sub, a.attempts, why, true));
         return parts_.retry_user(p.sub);
       }
       case Action::delete_orphan: {
-        auto client = parts_.audit.pds();
-        if (!client) return std::move(client).error();
+        ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, parts_.audit.pds());
         if (!p.did) return Error(Code::internal, "orphan without a DID");
         // The audit left out DIDs any stored user or in-flight intent references.
         parts_.log("backfill.delete_orphan", "", "{\"did\":" + json::quote(*p.did) + "}");
-        return (*client)->delete_account(*p.did);
+        return client->delete_account(*p.did);
       }
     }
     return Status::ok();
@@ -247,12 +237,11 @@ class Backfill {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.budget_ms);
     auto open_due_within = [&](std::int64_t ms, std::uint64_t &count) -> Result<bool> {
-      auto jobs = parts_.audit.jobs.list_jobs("");
-      if (!jobs) return std::move(jobs).error();
+      ACID_ASSIGN_OR_RETURN(const std::vector<store::Job> jobs, parts_.audit.jobs.list_jobs(""));
       count = 0;
       bool any = false;
       const UnixMillis horizon = now_unix_ms() + ms;
-      for (const store::Job &j : *jobs) {
+      for (const store::Job &j : jobs) {
         if (j.failed) continue;
         ++count;
         any = any || j.due_at <= horizon;
@@ -260,10 +249,7 @@ class Backfill {
       return any;
     };
     std::uint64_t total = 0;
-    {
-      auto any = open_due_within(0, total);
-      if (!any) return std::move(any).error();
-    }
+    ACID_TRY(open_due_within(0, total));
     std::atomic<std::uint64_t> ran{0}, failed{0};
     std::mutex mu;
     std::optional<Error> fatal;
@@ -304,9 +290,8 @@ class Backfill {
       if (fatal) return std::move(*fatal).context("running jobs");
       if (std::chrono::steady_clock::now() >= deadline) break;
       std::uint64_t open = 0;
-      auto soon = open_due_within(5'000, open);
-      if (!soon) return std::move(soon).error();
-      if (!*soon) break;
+      ACID_ASSIGN_OR_RETURN(const bool soon, open_due_within(5'000, open));
+      if (!soon) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     jobs_ran_ = ran.load();
