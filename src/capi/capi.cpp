@@ -87,13 +87,6 @@ Status write_code(const std::string &code, char *out) {
   return Status::ok();
 }
 
-// An HTTP answer's body handed out in *response_json, then its status in *http_status.
-Status hand_out_http(const provision::HttpAnswer &answer, int *http_status, char **response_json) {
-  ACID_TRY(hand_out(answer.body, response_json));
-  *http_status = answer.status;
-  return Status::ok();
-}
-
 }  // namespace
 
 int set_error(const Error &error) noexcept {
@@ -128,6 +121,12 @@ Status hand_out(const std::string &text, char **out) {
   auto copy = dup_for_caller(text);
   if (!copy) return std::move(copy).error();
   *out = *copy;
+  return Status::ok();
+}
+
+Status hand_out_http(int status, const std::string &body, int *http_status, char **response_json) {
+  ACID_TRY(hand_out(body, response_json));
+  *http_status = status;
   return Status::ok();
 }
 
@@ -314,11 +313,10 @@ ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
                      "acid_handle_log_stream: unknown tenant"));
     std::optional<std::string_view> auth;
     if (authorization != nullptr) auth = authorization;
-    return acid::capi::hand_out_http(
-        client->engine->handle_log_stream(
-            tenant == ACID_TENANT_SOTCE ? acid::Tenant::sotce : acid::Tenant::aesthetic, auth,
-            std::string_view(body == nullptr ? "" : body, len)),
-        http_status, response_json);
+    const acid::provision::HttpAnswer answer = client->engine->handle_log_stream(
+        tenant == ACID_TENANT_SOTCE ? acid::Tenant::sotce : acid::Tenant::aesthetic, auth,
+        std::string_view(body == nullptr ? "" : body, len));
+    return acid::capi::hand_out_http(answer.status, answer.body, http_status, response_json);
   });
 }
 
@@ -371,9 +369,9 @@ ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *aut
     ACID_TRY(require(body != nullptr || len == 0, "acid_handle_changed_request: body is NULL"));
     std::optional<std::string_view> auth;
     if (authorization != nullptr) auth = authorization;
-    return acid::capi::hand_out_http(client->engine->handle_changed_request(
-                                         auth, std::string_view(body == nullptr ? "" : body, len)),
-                                     http_status, response_json);
+    const acid::provision::HttpAnswer answer = client->engine->handle_changed_request(
+        auth, std::string_view(body == nullptr ? "" : body, len));
+    return acid::capi::hand_out_http(answer.status, answer.body, http_status, response_json);
   });
 }
 

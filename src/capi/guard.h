@@ -47,6 +47,8 @@ inline Status require(bool ok, const char *what) {
 Result<char *> dup_for_caller(const std::string &text);
 // Stores that copy in *out: how every exported function hands a string to its caller.
 Status hand_out(const std::string &text, char **out);
+// An HTTP answer for the caller: the body in *response_json (as hand_out), then the status.
+Status hand_out_http(int status, const std::string &body, int *http_status, char **response_json);
 
 // The shape of an exported function that answers with one string: the argument check (`given`,
 // else Code::invalid with `missing`, *out untouched), then *out cleared, then `body` (returning
