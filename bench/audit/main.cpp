@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "audit/audit.h"
+#include "audit/engine_parts.h"
 #include "code/user_code.h"
 #include "common.h"
 #include "core/seal.h"
@@ -282,7 +283,7 @@ int main(int argc, char **argv) {
   options.ignore_dids = ignore;
   const double rss_before = peak_rss_mib();
   const auto lib_start = bench::Clock::now();
-  auto report = audit::run_audit(**engine, options);
+  auto report = audit::run_audit(audit::audit_sources(**engine), options);
   const double lib_s = std::chrono::duration<double>(bench::Clock::now() - lib_start).count();
   if (!report) die("audit", report.error());
   const double rss_after = peak_rss_mib();

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -82,7 +81,7 @@ struct DidRef {
 
 class Auditor {
  public:
-  Auditor(provision::Engine &engine, const Options &options) : engine_(engine), options_(options) {}
+  Auditor(const Sources &sources, const Options &options) : sources_(sources), options_(options) {}
 
   Result<Report> run() {
     const auto start = std::chrono::steady_clock::now();
@@ -104,7 +103,7 @@ class Auditor {
       }
     } joiner{lister};
     if (options_.scope == Scope::all) {
-      auto client = engine_.pds_client();
+      auto client = sources_.pds();
       if (!client) return std::move(client).error().context("the PDS is needed to audit accounts");
       lister = std::thread([this, pds = *client] { list_repos(*pds); });
     }
@@ -147,9 +146,8 @@ class Auditor {
 
   // Every open and failed job, one query: which (sub, kind) has an open job and since when.
   Status load_jobs() {
-    auto jobs = engine_.store().list_jobs("");
-    if (!jobs) return std::move(jobs).error();
-    for (const store::Job &j : *jobs) {
+    ACID_ASSIGN_OR_RETURN(const std::vector<store::Job> jobs, sources_.jobs.list_jobs(""));
+    for (const store::Job &j : jobs) {
       if (j.failed) continue;
       jobs_[j.sub + '\n' + to_string(j.kind)] = j.due_at;
     }
@@ -166,7 +164,7 @@ class Auditor {
     // Every sub is visited (orphan detection needs every stored DID); checks apply to the
     // selected tenant only.
     store::AccountScanFilter filter;
-    return engine_.store().scan_accounts(filter, [&](const store::AuditRow &row) -> Status {
+    return sources_.scan.scan_accounts(filter, [&](const store::AuditRow &row) -> Status {
       if (row.account.did) all_dids_.insert(*row.account.did);
       if (row.account.intent) in_flight_handles_.insert(lower(row.account.intent->handle));
       if (!in_tenant(options_.tenant, row.account.sub)) return Status::ok();
@@ -182,15 +180,15 @@ class Auditor {
     for (Tenant t : {Tenant::aesthetic, Tenant::sotce}) {
       if (options_.tenant == store::SubFilter::aesthetic && t != Tenant::aesthetic) continue;
       if (options_.tenant == store::SubFilter::sotce && t != Tenant::sotce) continue;
-      auto client = engine_.management(t);
+      auto client = sources_.management(t);
       if (!client) {
         return std::move(client).error().context(std::string("the Auth0 Management API of ") +
                                                  std::string(tenant_name(t)));
       }
-      auto users = (*client)->list_recent_users(options_.limit);
-      if (!users) return std::move(users).error();
+      ACID_ASSIGN_OR_RETURN(const std::vector<auth0::User> users,
+                            (*client)->list_recent_users(options_.limit));
       std::unordered_set<std::string> listed;
-      for (const auth0::User &u : *users) {
+      for (const auth0::User &u : users) {
         ++report_.auth0_users;
         // Sotce users are stored with the "sotce-" prefix (the deployed audit forgot it).
         const std::string sub = stored_sub(t, u.user_id);
@@ -198,7 +196,7 @@ class Auditor {
         Auth0View view{true, true, u.email_verified, u.created_at};
         ACID_TRY(check_stored(sub, view));
       }
-      ACID_TRY(find_users_without_auth0(engine_, t, options_.limit, listed, report_));
+      ACID_TRY(find_users_without_auth0(sources_, t, options_.limit, listed, report_));
     }
     return Status::ok();
   }
@@ -206,7 +204,7 @@ class Auditor {
   Status scan_user() {
     if (options_.user.empty()) return Error(Code::invalid, "--user needs a sub");
     Auth0View view;
-    auto user = engine_.auth0_user(options_.user);
+    auto user = sources_.auth0_user(options_.user);
     if (user) {
       ++report_.auth0_users;
       view = Auth0View{true, true, user->email_verified, user->created_at};
@@ -223,7 +221,7 @@ class Auditor {
   // One stored sub (recent / user scope): get_account, then the same checks as the scan.
   Status check_stored(const std::string &sub, const Auth0View &view) {
     scoped_subs_.insert(sub);
-    auto account = engine_.store().get_account(sub);
+    auto account = sources_.accounts.get_account(sub);
     if (!account && account.code() != Code::not_found) return std::move(account).error();
     if (!account) {
       if (view.known && !view.exists) return Status::ok();  // nowhere: nothing to audit
@@ -249,7 +247,7 @@ class Auditor {
     // is stored (the same rule the MongoDB adapter applies).
     store::AuditRow row;
     row.account = std::move(*account);
-    auto user = engine_.store().get_user(sub);
+    auto user = sources_.accounts.get_user(sub);
     if (!user && user.code() != Code::not_found) return std::move(user).error();
     row.has_user = user.is_ok();
     row.has_accounts = true;
@@ -348,7 +346,7 @@ class Auditor {
     const std::string &sub = a.sub;
     if (a.password && !seal::is_sealed(*a.password)) {  // never sealed automatically
       add(Kind::plaintext_credentials, sub, a.did, "the stored PDS password is plaintext",
-          Action::manual, seal_fix(engine_.config().credentials_key.has_value(), sub));
+          Action::manual, seal_fix(sources_.has_credentials_key, sub));
     }
     if (a.did && !a.password) {
       add(Kind::credentials_unusable, sub, a.did, "a DID without a stored password", Action::manual,
@@ -372,7 +370,7 @@ class Auditor {
     ref.code = a.code;
     refs_.push_back(std::move(ref));
     if (a.pds_handle) {
-      const std::string domain = "." + engine_.config().pds_handle_domain;
+      const std::string domain = "." + sources_.pds_handle_domain;
       if (!ends_with(lower(*a.pds_handle), lower(domain))) {
         add(Kind::stale_handle_domain, sub, a.did,
             "PDS handle " + *a.pds_handle + " is not under " + domain, Action::resync_handle,
@@ -384,7 +382,7 @@ class Auditor {
   // Service accounts (art-guest, ACID_SERVICE_ACCOUNTS) are listed, never checked: nothing
   // about them is the library's to fix.
   bool note_service_account(const store::Account &a) {
-    auto seen = service_account_seen(engine_.config().service_accounts, a);
+    auto seen = service_account_seen(sources_.service_accounts, a);
     if (!seen) return false;
     service_subs_.insert(a.sub);
     report_.service_accounts.push_back(std::move(*seen));
@@ -396,15 +394,15 @@ class Auditor {
     // A handle change whose update_handle job is due (and not stuck) is on its way.
     const auto due = open_job(r.sub, store::JobKind::update_handle);
     if (due && now_unix_ms() - *due <= options_.stuck_after_ms) return;
-    auto finding = ac_handle_finding(r.sub, r.did, *r.ac_handle, *r.code, on_pds,
-                                     engine_.config().pds_handle_domain);
+    auto finding =
+        ac_handle_finding(r.sub, r.did, *r.ac_handle, *r.code, on_pds, sources_.pds_handle_domain);
     if (finding) report_.findings.push_back(std::move(*finding));
   }
 
   Status check_duplicates() {
-    auto dups = engine_.store().duplicate_codes();
-    if (!dups) return std::move(dups).error();
-    for (const store::DuplicateCode &d : *dups) {
+    ACID_ASSIGN_OR_RETURN(const std::vector<store::DuplicateCode> dups,
+                          sources_.scan.duplicate_codes());
+    for (const store::DuplicateCode &d : dups) {
       std::string holders;
       for (const std::string &s : d.subs) holders += (holders.empty() ? "" : ", ") + s;
       for (const std::string &s : d.subs) {
@@ -488,7 +486,7 @@ class Auditor {
 
   Status check_pds() {
     if (refs_.empty() && options_.scope != Scope::all) return Status::ok();
-    auto client = engine_.pds_client();
+    auto client = sources_.pds();
     if (!client) return std::move(client).error().context("the PDS is needed to audit accounts");
     pds::XrpcClient &pds = **client;
 
@@ -496,10 +494,8 @@ class Auditor {
     std::vector<std::string> dids;
     dids.reserve(refs_.size());
     for (const DidRef &r : refs_) dids.push_back(r.did);
-    auto known = account_handles(pds, dids);
-    if (!known) return std::move(known).error();
+    ACID_ASSIGN_OR_RETURN(const auto handle_of, account_handles(pds, dids));
     report_.pds_dids_checked += dids.size();
-    const std::unordered_map<std::string, std::string> &handle_of = *known;
     // A PDS that knows none of many stored DIDs is the wrong PDS (PDS_URL), not thousands of
     // lost accounts: refuse, so a backfill never re-provisions everyone elsewhere.
     if (refs_.size() >= kWrongPdsThreshold && handle_of.empty()) {
@@ -552,11 +548,10 @@ class Auditor {
       ++report_.pds_accounts;
       if (!all_dids_.contains(did) && !ignored.contains(did)) orphans.push_back(did);
     }
-    auto orphan_handles = account_handles(pds, orphans);
-    if (!orphan_handles) return std::move(orphan_handles).error();
+    ACID_ASSIGN_OR_RETURN(const auto orphan_handles, account_handles(pds, orphans));
     for (const std::string &did : orphans) {
-      auto h = orphan_handles->find(did);
-      const std::string handle = h == orphan_handles->end() ? "" : h->second;
+      auto h = orphan_handles.find(did);
+      const std::string handle = h == orphan_handles.end() ? "" : h->second;
       // An account whose createAccount is in flight: its intent holds the handle.
       if (!handle.empty() && in_flight_handles_.contains(lower(handle))) continue;
       add(Kind::orphan_pds_account, "", did,
@@ -569,10 +564,7 @@ class Auditor {
   // --deep: createSession with each stored password, `deep_concurrency` at a time, waiting out
   // the PDS's rate limit (RateLimit-Reset) up to max_rate_limit_wait_ms per login.
   Status check_sessions() {
-    auto client = engine_.pds_client();
-    if (!client) return std::move(client).error();
-    auto prov = engine_.provisioner();
-    if (!prov) return std::move(prov).error();
+    ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, sources_.pds());
     std::atomic<std::size_t> next{0};
     std::mutex mu;
     std::optional<Error> fatal;
@@ -591,7 +583,7 @@ class Auditor {
         const std::size_t i = next.fetch_add(1);
         if (i >= sessions_.size()) return;
         const DidRef &r = *sessions_[i];
-        auto password = (*prov)->open_password(r.sub, *r.password);
+        auto password = sources_.open_password(r.sub, *r.password);
         if (!password) {
           std::lock_guard lock(mu);
           add(Kind::credentials_unusable, r.sub, r.did,
@@ -601,7 +593,7 @@ class Auditor {
         }
         std::int64_t waited = 0;
         for (;;) {
-          auto session = (*client)->create_session(r.did, *password);
+          auto session = client->create_session(r.did, *password);
           if (session) {
             std::lock_guard lock(mu);
             ++report_.sessions_checked;
@@ -650,7 +642,7 @@ class Auditor {
     return Status::ok();
   }
 
-  provision::Engine &engine_;
+  const Sources &sources_;
   const Options &options_;
   Report report_;
   std::unordered_map<std::string, UnixMillis> jobs_;
@@ -667,83 +659,8 @@ class Auditor {
 
 }  // namespace
 
-Result<Options> parse_options(const rapidjson::Value &o) {
-  if (!o.IsObject()) return Error(Code::invalid, "audit options must be a JSON object");
-  Options out;
-  bool scoped = false;
-  for (auto it = o.MemberBegin(); it != o.MemberEnd(); ++it) {
-    const std::string name(it->name.GetString(), it->name.GetStringLength());
-    const rapidjson::Value &v = it->value;
-    auto bad = [&](const char *what) {
-      return Error(Code::invalid, "audit option \"" + name + "\" " + what);
-    };
-    if (name == "all") {
-      if (!v.IsBool()) return bad("must be a boolean");
-      if (v.GetBool()) {
-        if (scoped) return bad("conflicts with another scope (limit, user)");
-        out.scope = Scope::all;
-        scoped = true;
-      }
-    } else if (name == "limit") {
-      if (!v.IsUint64() || v.GetUint64() < 1 || v.GetUint64() > 1000) {
-        return bad("must be an integer from 1 to 1000");
-      }
-      if (scoped) return bad("conflicts with another scope (all, user)");
-      out.scope = Scope::recent;
-      out.limit = static_cast<std::size_t>(v.GetUint64());
-      scoped = true;
-    } else if (name == "user") {
-      if (!v.IsString() || v.GetStringLength() == 0 || v.GetStringLength() > 512) {
-        return bad("must be a non-empty string (the stored sub)");
-      }
-      if (scoped) return bad("conflicts with another scope (all, limit)");
-      out.scope = Scope::user;
-      out.user.assign(v.GetString(), v.GetStringLength());
-      scoped = true;
-    } else if (name == "tenant") {
-      const std::string t = v.IsString() ? v.GetString() : "";
-      if (t == "all") {
-        out.tenant = store::SubFilter::all;
-      } else if (t == "aesthetic") {
-        out.tenant = store::SubFilter::aesthetic;
-      } else if (t == "sotce") {
-        out.tenant = store::SubFilter::sotce;
-      } else {
-        return bad("must be \"aesthetic\", \"sotce\" or \"all\"");
-      }
-    } else if (name == "deep") {
-      if (!v.IsBool()) return bad("must be a boolean");
-      out.deep = v.GetBool();
-    } else if (name == "deep_concurrency") {
-      if (!v.IsInt() || v.GetInt() < 1 || v.GetInt() > 32) return bad("must be from 1 to 32");
-      out.deep_concurrency = v.GetInt();
-    } else if (name == "ignore_dids") {
-      if (!v.IsArray()) return bad("must be an array of DIDs");
-      for (const auto &d : v.GetArray()) {
-        if (!d.IsString() || std::string_view(d.GetString()).substr(0, 4) != "did:") {
-          return bad("must hold DIDs (\"did:...\")");
-        }
-        out.ignore_dids.emplace_back(d.GetString(), d.GetStringLength());
-      }
-    } else if (name == "stuck_after_ms") {
-      if (!v.IsInt64() || v.GetInt64() < 0) return bad("must be a non-negative integer");
-      out.stuck_after_ms = v.GetInt64();
-    } else {
-      // Backfill members are read by the backfill's parser; anything else is a typo.
-      static const std::set<std::string, std::less<>> kBackfill = {"fix", "concurrency",
-                                                                   "delete_orphans", "budget_ms"};
-      if (!kBackfill.contains(name)) return bad("is unknown");
-    }
-  }
-  if (!scoped) {
-    return Error(Code::invalid,
-                 "audit options need a scope: \"all\":true, \"limit\":N or \"user\"");
-  }
-  return out;
-}
-
-Result<Report> run_audit(provision::Engine &engine, const Options &options) {
-  Auditor auditor(engine, options);
+Result<Report> run_audit(const Sources &sources, const Options &options) {
+  Auditor auditor(sources, options);
   return auditor.run();
 }
 

@@ -1,6 +1,8 @@
 // Audit and backfill (docs/audit.md): every drift between Auth0, the store and the PDS, found with
 // a few streaming store queries and batched PDS calls, and repaired through the provisioning
 // engine's own facts and jobs (no second code path). docs/audit.md documents the JSON schema.
+// Both receive only the parts they use (Sources, BackfillParts; audit/engine_parts.h makes them
+// from an engine).
 #pragma once
 
 #include <cstdint>
@@ -10,10 +12,17 @@
 #include <string_view>
 #include <vector>
 
+#include "auth0/management.h"
+#include "code/allocator.h"
 #include "core/json.h"
+#include "core/service_accounts.h"
 #include "core/status.h"
-#include "provision/engine.h"
-#include "store/store.h"
+#include "core/tenant.h"
+#include "pds/xrpc_client.h"
+#include "provision/results.h"
+#include "store/account_store.h"
+#include "store/audit_scan.h"
+#include "store/job_store.h"
 
 namespace acid::audit {
 
@@ -41,7 +50,10 @@ struct Options {
 };
 
 // Options from the documented JSON object (docs/audit.md); Code::invalid naming the member.
+// Backfill members are accepted (and left to parse_backfill_options); any other is refused.
 Result<Options> parse_options(const rapidjson::Value &object);
+// acid_audit's options_json text: one JSON object of at most 1 MiB, audit members only.
+Result<Options> parse_audit_options(std::string_view options_json);
 
 enum class Kind {
   missing_verifications,
@@ -115,7 +127,25 @@ struct Report {
   double pds_seconds = 0;    // the PDS phase (getAccountInfos, listRepos, --deep logins)
 };
 
-Result<Report> run_audit(provision::Engine &engine, const Options &options);
+// What the audit reads, and nothing more: three store roles, the PDS and Auth0 (clients made on
+// first use by their owner), the opener of stored passwords (--deep) and three settings.
+struct Sources {
+  store::AuditScan &scan;
+  store::AccountReader &accounts;
+  store::JobStore &jobs;
+  std::function<Result<pds::XrpcClient *>()> pds;  // the admin client
+  std::function<Result<auth0::ManagementClient *>(Tenant tenant)> management;
+  // The Auth0 user of a stored sub ("sotce-" prefixed for sotce); Code::not_found, Code::config.
+  std::function<Result<auth0::User>(std::string_view sub)> auth0_user;
+  // A stored password as the provisioner reads it (sealed or legacy plaintext).
+  std::function<Result<std::string>(const std::string &sub, const std::string &stored)>
+      open_password;
+  const ServiceAccounts &service_accounts;
+  std::string pds_handle_domain;
+  bool has_credentials_key = false;  // ACID_CREDENTIALS_KEY is set (the fix it suggests)
+};
+
+Result<Report> run_audit(const Sources &sources, const Options &options);
 
 // {"schema":"acidentity.audit/1", ...} (docs/audit.md).
 std::string to_json(const Report &report);
@@ -130,6 +160,13 @@ struct BackfillOptions {
   std::int64_t budget_ms = 600'000;  // stop running jobs after this long (re-run to resume)
 };
 
+// acid_backfill's options_json text: the audit's members plus fix, delete_orphans, concurrency
+// and budget_ms, checked by validate().
+Result<BackfillOptions> parse_backfill_options(std::string_view options_json);
+// The backfill's rules, stated once: concurrency 1..64, a positive budget, orphans deleted only
+// in the "all" scope. Code::invalid naming the option.
+Status validate(const BackfillOptions &options);
+
 struct Progress {
   std::string phase;  // "audit", "apply", "jobs", "verify", "done"
   std::uint64_t done = 0;
@@ -138,6 +175,8 @@ struct Progress {
   double elapsed_s = 0;
 };
 using ProgressSink = std::function<void(const Progress &progress)>;
+// {"phase":...,"done":N,"total":N,"failed":N,"elapsed_s":S}: one progress line of acid_backfill.
+std::string to_json(const Progress &progress);
 
 // One action of a backfill's plan (one per finding it answers), and what became of it.
 struct PlannedAction {
@@ -162,10 +201,22 @@ struct BackfillReport {
 // {"schema":"acidentity.backfill/1", ...} (docs/audit.md).
 std::string to_json(const BackfillReport &report);
 
-// Audits, plans one action per finding, and with `fix` applies the plan (facts and jobs through
-// the engine), runs the jobs with `concurrency` workers, audits again and reports what was fixed
-// and what failed and why.
-Result<BackfillReport> run_backfill(provision::Engine &engine, const BackfillOptions &options,
+// What the backfill uses beyond the audit's sources: the account store its facts and fixes
+// write, the code allocator, and the live system's own retry, job runner and log.
+struct BackfillParts {
+  Sources audit;
+  store::AccountStore &accounts;
+  code::CodeAllocator &allocator;
+  std::function<Status(std::string_view sub)> retry_user;  // as `acidentity user retry`
+  std::function<Result<provision::JobRunSummary>(std::int64_t budget_ms, int max_jobs)> run_jobs;
+  std::function<void(std::string_view event, std::string_view sub, std::string_view extra_json)>
+      log;
+};
+
+// Audits, plans one action per finding, and with `fix` applies the plan (facts and jobs as live
+// provisioning makes them), runs the jobs with `concurrency` workers, audits again and reports
+// what was fixed and what failed and why.
+Result<BackfillReport> run_backfill(const BackfillParts &parts, const BackfillOptions &options,
                                     const ProgressSink &progress);
 
 }  // namespace acid::audit

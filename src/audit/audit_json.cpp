@@ -1,5 +1,7 @@
 // The audit report as JSON (schema acidentity.audit/1, docs/audit.md).
 #include <map>
+#include <optional>
+#include <string>
 
 #include "audit/audit.h"
 #include "core/json.h"
@@ -8,24 +10,28 @@ namespace acid::audit {
 
 namespace {
 
+// "key": value, or null when there is no value.
+void member_or_null(json::Writer &w, const char *key, const std::optional<std::string> &value) {
+  w.Key(key);
+  if (value) {
+    w.String(*value);
+  } else {
+    w.Null();
+  }
+}
+// "key": text, or null when the text is empty (no sub for an orphan, no error).
+void text_or_null(json::Writer &w, const char *key, const std::string &text) {
+  member_or_null(w, key, text.empty() ? std::nullopt : std::optional<std::string>(text));
+}
+
 void write_service_accounts(json::Writer &w, const Report &r) {
   w.Key("service_accounts");
   w.StartArray();
   for (const ServiceAccountSeen &s : r.service_accounts) {
     w.StartObject();
     json::member(w, "sub", s.sub);
-    w.Key("did");
-    if (s.did) {
-      w.String(*s.did);
-    } else {
-      w.Null();
-    }
-    w.Key("handle");
-    if (s.pds_handle) {
-      w.String(*s.pds_handle);
-    } else {
-      w.Null();
-    }
+    member_or_null(w, "did", s.did);
+    member_or_null(w, "handle", s.pds_handle);
     json::member(w, "reason", s.reason);
     w.EndObject();
   }
@@ -145,18 +151,8 @@ std::string to_json(const Report &r) {
   for (const Finding &f : r.findings) {
     w.StartObject();
     json::member(w, "kind", to_string(f.kind));
-    w.Key("sub");
-    if (f.sub.empty()) {
-      w.Null();
-    } else {
-      w.String(f.sub);
-    }
-    w.Key("did");
-    if (f.did) {
-      w.String(*f.did);
-    } else {
-      w.Null();
-    }
+    text_or_null(w, "sub", f.sub);
+    member_or_null(w, "did", f.did);
     json::member(w, "evidence", f.evidence);
     json::member(w, "action", to_string(f.action));
     json::member(w, "fix", f.fix);
@@ -168,6 +164,20 @@ std::string to_json(const Report &r) {
   w.StartArray();
   for (const std::string &n : r.notes) w.String(n);
   w.EndArray();
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string to_json(const Progress &progress) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::member(w, "phase", progress.phase);
+  json::member(w, "done", progress.done);
+  json::member(w, "total", progress.total);
+  json::member(w, "failed", progress.failed);
+  w.Key("elapsed_s");
+  w.Double(progress.elapsed_s);
   w.EndObject();
   return buf.GetString();
 }
@@ -187,30 +197,15 @@ std::string to_json(const BackfillReport &report) {
     ++tally[p.status];
     w.StartObject();
     json::member(w, "action", to_string(p.action));
-    w.Key("sub");
-    if (p.sub.empty()) {
-      w.Null();
-    } else {
-      w.String(p.sub);
-    }
-    w.Key("did");
-    if (p.did) {
-      w.String(*p.did);
-    } else {
-      w.Null();
-    }
+    text_or_null(w, "sub", p.sub);
+    member_or_null(w, "did", p.did);
     w.Key("kinds");
     w.StartArray();
     for (Kind k : p.kinds) w.String(to_string(k));
     w.EndArray();
     json::member(w, "evidence", p.evidence);
     json::member(w, "status", p.status);
-    w.Key("error");
-    if (p.error.empty()) {
-      w.Null();
-    } else {
-      w.String(p.error);
-    }
+    text_or_null(w, "error", p.error);
     w.EndObject();
   }
   w.EndArray();

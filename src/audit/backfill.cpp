@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,30 +23,21 @@ namespace acid::audit {
 
 namespace {
 
-int order_of(Action a) {
-  switch (a) {
-    case Action::record_signup:
-      return 0;
-    case Action::retry_failed:
-      return 1;
-    case Action::reprovision:
-      return 2;
-    case Action::record_verification:
-      return 3;
-    case Action::schedule_provision:
-      return 4;
-    case Action::resync_handle:
-      return 5;
-    case Action::record_deletion:
-      return 6;
-    case Action::schedule_delete:
-      return 7;
-    case Action::delete_orphan:
-      return 8;
-    case Action::manual:
-      return 9;
-  }
-  return 9;
+// The order a plan applies its actions in: records first (a signup before anything that needs
+// the account), then jobs, deletions last; manual ones (nothing to apply) at the end.
+constexpr Action kApplyOrder[] = {
+    Action::record_signup,      Action::retry_failed,
+    Action::reprovision,        Action::record_verification,
+    Action::schedule_provision, Action::resync_handle,
+    Action::record_deletion,    Action::schedule_delete,
+    Action::delete_orphan,      Action::manual,
+};
+// Every action has its place: delete_orphan is the last enumerator of Action.
+static_assert(std::size(kApplyOrder) == static_cast<std::size_t>(Action::delete_orphan) + 1);
+
+std::size_t order_of(Action a) {
+  return static_cast<std::size_t>(std::find(std::begin(kApplyOrder), std::end(kApplyOrder), a) -
+                                  std::begin(kApplyOrder));
 }
 
 std::vector<PlannedAction> plan(const Report &report) {
@@ -78,17 +70,16 @@ std::string error_text(const Error &e) {
 
 class Backfill {
  public:
-  Backfill(provision::Engine &engine, const BackfillOptions &options, const ProgressSink &progress)
-      : engine_(engine),
+  Backfill(const BackfillParts &parts, const BackfillOptions &options, const ProgressSink &progress)
+      : parts_(parts),
         options_(options),
         progress_(progress),
         start_(std::chrono::steady_clock::now()) {}
 
   Result<BackfillReport> run() {
     emit("audit", 0, 1, 0);
-    auto before = run_audit(engine_, options_.audit);
-    if (!before) return std::move(before).error();
-    actions_ = plan(*before);
+    ACID_ASSIGN_OR_RETURN(Report before, run_audit(parts_.audit, options_.audit));
+    actions_ = plan(before);
     for (PlannedAction &p : actions_) {
       if (p.action == Action::manual) p.status = "skipped";
       if (p.action == Action::delete_orphan && !options_.delete_orphans) {
@@ -96,7 +87,7 @@ class Backfill {
         p.error = "orphans are deleted only with --delete-orphans";
       }
     }
-    if (!options_.fix) return report(std::move(*before), std::nullopt, true);
+    if (!options_.fix) return report(std::move(before), std::nullopt, true);
 
     // Apply: facts and jobs (store only, except orphan deletion on the PDS).
     std::uint64_t done = 0, failed = 0, total = 0;
@@ -110,9 +101,9 @@ class Backfill {
         p.status = "failed";
         p.error = error_text(st.error());
         ++failed;
-        engine_.log("backfill.action_failed", p.sub,
-                    "{\"action\":" + json::quote(to_string(p.action)) +
-                        ",\"error\":" + json::quote(p.error) + "}");
+        parts_.log("backfill.action_failed", p.sub,
+                   "{\"action\":" + json::quote(to_string(p.action)) +
+                       ",\"error\":" + json::quote(p.error) + "}");
       }
       emit("apply", ++done, total, failed);
     }
@@ -120,11 +111,10 @@ class Backfill {
     ACID_TRY(run_jobs());
 
     emit("verify", 0, 1, 0);
-    auto after = run_audit(engine_, options_.audit);
-    if (!after) return std::move(after).error();
-    settle(*after);
+    ACID_ASSIGN_OR_RETURN(Report after, run_audit(parts_.audit, options_.audit));
+    settle(after);
     emit("done", 1, 1, 0);
-    return report(std::move(*before), std::move(*after), false);
+    return report(std::move(before), std::move(after), false);
   }
 
  private:
@@ -143,13 +133,13 @@ class Backfill {
   // what the store knows, else now.
   void signup_facts(const std::string &sub, UnixMillis &date, std::optional<std::string> &email) {
     date = now_unix_ms();
-    auto user = engine_.auth0_user(sub);
+    auto user = parts_.audit.auth0_user(sub);
     if (user) {
       if (user->created_at) date = *user->created_at;
       email = user->email;
       return;
     }
-    auto a = engine_.store().get_account(sub);
+    auto a = parts_.accounts.get_account(sub);
     if (!a) return;
     if (a->when) {
       date = *a->when;
@@ -168,19 +158,21 @@ class Backfill {
                                                             : "deleted";
     store::EventFact fact{
         std::string("backfill:") + name + ":" + sub, type, sub, date, std::move(email), code_time};
-    auto outcome = engine_.store().apply_event(fact, code::kCodesPerYear,
-                                               [this](int yy) -> Result<store::CodeCandidate> {
-                                                 return engine_.allocator().candidates(yy);
-                                               });
-    if (!outcome) return std::move(outcome).error();
-    engine_.log("backfill.fact", sub,
-                "{\"type\":" + json::quote(name) +
-                    ",\"duplicate\":" + (outcome->duplicate ? "true" : "false") + "}");
+    ACID_ASSIGN_OR_RETURN(
+        const store::ApplyOutcome outcome,
+        parts_.accounts.apply_event(fact, code::kCodesPerYear,
+                                    [this](int yy) -> Result<store::CodeCandidate> {
+                                      return parts_.allocator.candidates(yy);
+                                    }));
+    parts_.log("backfill.fact", sub,
+               "{\"type\":" + json::quote(name) +
+                   ",\"duplicate\":" + (outcome.duplicate ? "true" : "false") + "}");
     return Status::ok();
   }
 
   Status apply(const PlannedAction &p) {
-    store::Store &store = engine_.store();
+    store::AccountStore &accounts = parts_.accounts;
+    store::JobStore &jobs = parts_.audit.jobs;
     const UnixMillis now = now_unix_ms();
     switch (p.action) {
       case Action::manual:
@@ -197,53 +189,43 @@ class Backfill {
         signup_facts(p.sub, date, email);
         return apply_fact(store::EventType::verified, p.sub, now, date, std::move(email));
       }
-      case Action::schedule_provision: {
-        auto r = store.schedule_job(p.sub, store::JobKind::provision, now);
-        return r ? Status::ok() : Status(std::move(r).error());
-      }
+      case Action::schedule_provision:
+        return jobs.schedule_job(p.sub, store::JobKind::provision, now).status();
       case Action::resync_handle: {
         // The update_handle job compares the wanted handle with the store's record of the PDS
         // handle, so that record is first set to what the PDS really has.
-        auto a = store.get_account(p.sub);
-        if (!a) return std::move(a).error();
-        if (!a->did) return Error(Code::conflict, p.sub + " has no DID any more");
-        auto client = engine_.pds_client();
-        if (!client) return std::move(client).error();
-        auto info = (*client)->get_account_info(*a->did);
-        if (!info) return std::move(info).error();
-        ACID_TRY(store.set_pds_handle(p.sub, info->handle, format_iso8601(now)));
-        auto r = store.schedule_job(p.sub, store::JobKind::update_handle, now);
-        return r ? Status::ok() : Status(std::move(r).error());
+        ACID_ASSIGN_OR_RETURN(const store::Account a, accounts.get_account(p.sub));
+        if (!a.did) return Error(Code::conflict, p.sub + " has no DID any more");
+        ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, parts_.audit.pds());
+        ACID_ASSIGN_OR_RETURN(const auto info, client->get_account_info(*a.did));
+        ACID_TRY(accounts.set_pds_handle(p.sub, info.handle, format_iso8601(now)));
+        return jobs.schedule_job(p.sub, store::JobKind::update_handle, now).status();
       }
-      case Action::schedule_delete: {
-        auto r = store.schedule_job(p.sub, store::JobKind::delete_account, now);
-        return r ? Status::ok() : Status(std::move(r).error());
-      }
+      case Action::schedule_delete:
+        return jobs.schedule_job(p.sub, store::JobKind::delete_account, now).status();
       case Action::record_deletion:
         return apply_fact(store::EventType::deleted, p.sub, now, now, std::nullopt);
       case Action::retry_failed: {
-        Status st = engine_.retry_user(p.sub);
+        Status st = parts_.retry_user(p.sub);
         if (!st && st.code() == Code::conflict) return Status::ok();  // no longer failed
         return st;
       }
       case Action::reprovision: {
         // Only while the store still holds the DID the audit found missing (or none at all).
-        auto a = store.get_account(p.sub);
-        if (!a) return std::move(a).error();
-        if (a->did && p.did && *a->did != *p.did) return Status::ok();  // changed since
-        if (a->did) ACID_TRY(store.mark_account_deleted(p.sub));
+        ACID_ASSIGN_OR_RETURN(const store::Account a, accounts.get_account(p.sub));
+        if (a.did && p.did && *a.did != *p.did) return Status::ok();  // changed since
+        if (a.did) ACID_TRY(accounts.mark_account_deleted(p.sub));
         const std::string why =
             "{\"code\":\"not_found\",\"message\":\"the stored PDS account is gone (audit)\"}";
-        ACID_TRY(store.record_attempt_failure(p.sub, a->attempts, why, true));
-        return engine_.retry_user(p.sub);
+        ACID_TRY(accounts.record_attempt_failure(p.sub, a.attempts, why, true));
+        return parts_.retry_user(p.sub);
       }
       case Action::delete_orphan: {
-        auto client = engine_.pds_client();
-        if (!client) return std::move(client).error();
+        ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, parts_.audit.pds());
         if (!p.did) return Error(Code::internal, "orphan without a DID");
         // The audit left out DIDs any stored user or in-flight intent references.
-        engine_.log("backfill.delete_orphan", "", "{\"did\":" + json::quote(*p.did) + "}");
-        return (*client)->delete_account(*p.did);
+        parts_.log("backfill.delete_orphan", "", "{\"did\":" + json::quote(*p.did) + "}");
+        return client->delete_account(*p.did);
       }
     }
     return Status::ok();
@@ -255,12 +237,11 @@ class Backfill {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.budget_ms);
     auto open_due_within = [&](std::int64_t ms, std::uint64_t &count) -> Result<bool> {
-      auto jobs = engine_.store().list_jobs("");
-      if (!jobs) return std::move(jobs).error();
+      ACID_ASSIGN_OR_RETURN(const std::vector<store::Job> jobs, parts_.audit.jobs.list_jobs(""));
       count = 0;
       bool any = false;
       const UnixMillis horizon = now_unix_ms() + ms;
-      for (const store::Job &j : *jobs) {
+      for (const store::Job &j : jobs) {
         if (j.failed) continue;
         ++count;
         any = any || j.due_at <= horizon;
@@ -268,10 +249,7 @@ class Backfill {
       return any;
     };
     std::uint64_t total = 0;
-    {
-      auto any = open_due_within(0, total);
-      if (!any) return std::move(any).error();
-    }
+    ACID_TRY(open_due_within(0, total));
     std::atomic<std::uint64_t> ran{0}, failed{0};
     std::mutex mu;
     std::optional<Error> fatal;
@@ -286,7 +264,7 @@ class Backfill {
                               deadline - std::chrono::steady_clock::now())
                               .count();
         if (left <= 0) return;
-        auto summary = engine_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
+        auto summary = parts_.run_jobs(std::min<std::int64_t>(left, 60'000), 1);
         if (!summary) return fail(std::move(summary).error());
         if (summary->ran == 0) return;
         ran += static_cast<std::uint64_t>(summary->ran);
@@ -312,9 +290,8 @@ class Backfill {
       if (fatal) return std::move(*fatal).context("running jobs");
       if (std::chrono::steady_clock::now() >= deadline) break;
       std::uint64_t open = 0;
-      auto soon = open_due_within(5'000, open);
-      if (!soon) return std::move(soon).error();
-      if (!*soon) break;
+      ACID_ASSIGN_OR_RETURN(const bool soon, open_due_within(5'000, open));
+      if (!soon) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     jobs_ran_ = ran.load();
@@ -348,7 +325,7 @@ class Backfill {
       p.status = "failed";
       p.error = left;
       if (!p.sub.empty()) {
-        auto a = engine_.store().get_account(p.sub);
+        auto a = parts_.accounts.get_account(p.sub);
         if (a && !a->last_error.empty()) p.error += "; last error: " + a->last_error;
         if (a && (a->state == store::AccountState::pending ||
                   a->state == store::AccountState::creating)) {
@@ -369,7 +346,7 @@ class Backfill {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()};
   }
 
-  provision::Engine &engine_;
+  const BackfillParts &parts_;
   const BackfillOptions &options_;
   const ProgressSink &progress_;
   std::chrono::steady_clock::time_point start_;
@@ -380,13 +357,10 @@ class Backfill {
 
 }  // namespace
 
-Result<BackfillReport> run_backfill(provision::Engine &engine, const BackfillOptions &options,
+Result<BackfillReport> run_backfill(const BackfillParts &parts, const BackfillOptions &options,
                                     const ProgressSink &progress) {
-  if (options.concurrency < 1 || options.concurrency > 64) {
-    return Error(Code::invalid, "backfill concurrency must be from 1 to 64");
-  }
-  if (options.budget_ms <= 0) return Error(Code::invalid, "backfill budget must be positive");
-  Backfill backfill(engine, options, progress);
+  ACID_TRY(validate(options));
+  Backfill backfill(parts, options, progress);
   return backfill.run();
 }
 

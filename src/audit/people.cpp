@@ -51,13 +51,13 @@ std::optional<Finding> ac_handle_finding(const std::string &sub, const std::stri
                  "when the PDS refuses it)"};
 }
 
-Status find_users_without_auth0(provision::Engine &engine, Tenant tenant, std::size_t limit,
+Status find_users_without_auth0(const Sources &sources, Tenant tenant, std::size_t limit,
                                 const std::unordered_set<std::string> &listed, Report &report) {
   std::priority_queue<Dated, std::vector<Dated>, std::greater<>> newest;
   store::AccountScanFilter filter;
   filter.tenant = tenant == Tenant::sotce ? store::SubFilter::sotce : store::SubFilter::aesthetic;
-  const ServiceAccounts &service = engine.config().service_accounts;
-  ACID_TRY(engine.store().scan_accounts(filter, [&](const store::AuditRow &row) -> Status {
+  const ServiceAccounts &service = sources.service_accounts;
+  ACID_TRY(sources.scan.scan_accounts(filter, [&](const store::AuditRow &row) -> Status {
     const store::Account &a = row.account;
     if (!row.has_user || !a.when || a.deleted_at || listed.contains(a.sub)) return Status::ok();
     if (service_account_seen(service, a)) return Status::ok();
@@ -68,7 +68,7 @@ Status find_users_without_auth0(provision::Engine &engine, Tenant tenant, std::s
   std::vector<Dated> docs;
   for (; !newest.empty(); newest.pop()) docs.push_back(newest.top());
   for (const Dated &doc : docs) {
-    auto user = engine.auth0_user(doc.sub);
+    auto user = sources.auth0_user(doc.sub);
     if (user) continue;  // Auth0 has it, older than its newest users: not an orphan
     if (user.code() != Code::not_found) {
       ++report.unchecked;

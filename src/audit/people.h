@@ -12,8 +12,7 @@
 #include "audit/audit.h"
 #include "core/service_accounts.h"
 #include "core/tenant.h"
-#include "provision/engine.h"
-#include "store/store.h"
+#include "store/records.h"
 
 namespace acid::audit {
 
@@ -33,7 +32,7 @@ std::optional<Finding> ac_handle_finding(const std::string &sub, const std::stri
 // looked up in Auth0 one by one, and each 404 is a users_without_auth0 finding. Deletions the
 // library recorded and service accounts are expected to have no Auth0 user. A failed lookup is
 // counted in report.unchecked with a note.
-Status find_users_without_auth0(provision::Engine &engine, Tenant tenant, std::size_t limit,
+Status find_users_without_auth0(const Sources &sources, Tenant tenant, std::size_t limit,
                                 const std::unordered_set<std::string> &listed, Report &report);
 
 }  // namespace acid::audit

@@ -41,24 +41,29 @@ thread_local ThreadError t_error;
 // Used when storing the real message failed for lack of memory.
 constexpr const char *kOutOfMemory = "out of memory while recording an error";
 
-Result<acid::code::CodeAllocator *> allocator_of(acid_client *client) {
-  return &client->engine->allocator();
-}
-
 // The environment as the options present it: a set field wins, then (if allowed) the process
 // environment. Config::from_env then validates everything in one place.
+struct TextOption {
+  const char *variable;
+  const char *acid_client_options::*field;
+};
+// The version-1 text fields and the variable each stands for (NULL: not set).
+constexpr TextOption kTextOptions[] = {
+    {"ACID_STORE", &acid_client_options::store_uri},
+    {"PDS_URL", &acid_client_options::pds_url},
+    {"PDS_ADMIN_PASSWORD", &acid_client_options::pds_admin_password},
+    {"ACID_PDS_HANDLE_DOMAIN", &acid_client_options::pds_handle_domain},
+    {"AUTH0_LOG_TOKEN", &acid_client_options::auth0_log_token},
+    {"SOTCE_AUTH0_LOG_TOKEN", &acid_client_options::sotce_auth0_log_token},
+    {"ACID_CREDENTIALS_KEY", &acid_client_options::credentials_key},
+};
+
 acid::EnvLookup options_env(const acid_client_options &o) {
   std::map<std::string, std::string, std::less<>> fixed;
   auto put = [&](const char *name, const char *value) {
     if (value != nullptr) fixed[name] = value;
   };
-  put("ACID_STORE", o.store_uri);
-  put("PDS_URL", o.pds_url);
-  put("PDS_ADMIN_PASSWORD", o.pds_admin_password);
-  put("ACID_PDS_HANDLE_DOMAIN", o.pds_handle_domain);
-  put("AUTH0_LOG_TOKEN", o.auth0_log_token);
-  put("SOTCE_AUTH0_LOG_TOKEN", o.sotce_auth0_log_token);
-  put("ACID_CREDENTIALS_KEY", o.credentials_key);
+  for (const TextOption &option : kTextOptions) put(option.variable, o.*option.field);
   if (o.allow_plaintext_credentials >= 0) {
     fixed["ACID_ALLOW_PLAINTEXT_CREDENTIALS"] = o.allow_plaintext_credentials ? "1" : "0";
   }
@@ -119,11 +124,19 @@ Status hand_out(const std::string &text, char **out) {
   return Status::ok();
 }
 
+Status hand_out_http(int status, const std::string &body, int *http_status, char **response_json) {
+  ACID_TRY(hand_out(body, response_json));
+  *http_status = status;
+  return Status::ok();
+}
+
 }  // namespace acid::capi
 
 using acid::Code;
 using acid::Error;
+using acid::Result;
 using acid::Status;
+using acid::capi::answer;
 using acid::capi::guard;
 using acid::capi::require;
 
@@ -183,12 +196,11 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
       return Error(Code::version,
                    "acid_client_create: unknown options version " + std::to_string(opts->version));
     }
-    auto config = acid::Config::from_env(acid::capi::options_env(*opts));
-    if (!config) return std::move(config).error();
+    ACID_ASSIGN_OR_RETURN(auto config, acid::Config::from_env(acid::capi::options_env(*opts)));
     acid::provision::EngineOptions eo;
     // One redaction pass over every log line and alert (capi_daemon.cpp).
-    const auto redactor = std::make_shared<const acid::Redactor>(config->secrets());
-    eo.config = std::move(*config);
+    const auto redactor = std::make_shared<const acid::Redactor>(config.secrets());
+    eo.config = std::move(config);
     if (opts->log != nullptr) {
       eo.log = [fn = opts->log, ud = opts->log_user_data, redactor](std::string_view line) {
         const std::string text = acid::capi::redacted_line(*redactor, line);
@@ -203,10 +215,9 @@ ACID_EXTERN int acid_client_create(acid_client **out, const acid_client_options 
     }
     acid::provision::LogSink log = eo.log;
     eo.lease_ms = eo.config.job_lease_ms;
-    auto engine = acid::provision::Engine::create(std::move(eo));
-    if (!engine) return std::move(engine).error();
+    ACID_ASSIGN_OR_RETURN(auto engine, acid::provision::Engine::create(std::move(eo)));
     auto client = std::make_unique<acid_client>();
-    client->engine = std::move(*engine);
+    client->engine = std::move(engine);
     client->log = std::move(log);
     *out = client.release();
     return Status::ok();
@@ -240,9 +251,8 @@ ACID_EXTERN int acid_user_code_generate(int64_t signup_unix_ms, char out[ACID_US
   return guard(__func__, [&]() -> Status {
     ACID_TRY(require(out != nullptr, "acid_user_code_generate: out is NULL"));
     out[0] = '\0';
-    auto code = acid::code::generate_random(acid::utc_year(signup_unix_ms));
-    if (!code) return std::move(code).error();
-    return acid::capi::write_code(*code, out);
+    ACID_ASSIGN_OR_RETURN(auto code, acid::code::generate_random(acid::utc_year(signup_unix_ms)));
+    return acid::capi::write_code(code, out);
   });
 }
 
@@ -252,11 +262,9 @@ ACID_EXTERN int acid_user_code_allocate(acid_client *client, int64_t signup_unix
     ACID_TRY(require(client != nullptr, "acid_user_code_allocate: client is NULL"));
     ACID_TRY(require(out != nullptr, "acid_user_code_allocate: out is NULL"));
     out[0] = '\0';
-    auto allocator = acid::capi::allocator_of(client);
-    if (!allocator) return std::move(allocator).error();
-    auto claimed = (*allocator)->allocate(acid::utc_year(signup_unix_ms));
-    if (!claimed) return std::move(claimed).error();
-    return acid::capi::write_code(claimed->code, out);
+    ACID_ASSIGN_OR_RETURN(auto claimed,
+                          client->engine->allocator().allocate(acid::utc_year(signup_unix_ms)));
+    return acid::capi::write_code(claimed.code, out);
   });
 }
 
@@ -266,16 +274,14 @@ ACID_EXTERN int acid_user_code_stats(acid_client *client, int year, char **out_j
     ACID_TRY(require(out_json != nullptr, "acid_user_code_stats: out_json is NULL"));
     *out_json = nullptr;
     ACID_TRY(require(year < 100, "acid_user_code_stats: year must be a two-digit year (0-99)"));
-    auto allocator = acid::capi::allocator_of(client);
-    if (!allocator) return std::move(allocator).error();
-    auto stats = (*allocator)->stats(year < 0 ? std::nullopt : std::optional<int>(year));
-    if (!stats) return std::move(stats).error();
+    ACID_ASSIGN_OR_RETURN(auto stats, client->engine->allocator().stats(
+                                          year < 0 ? std::nullopt : std::optional<int>(year)));
     rapidjson::StringBuffer buf;
     acid::json::Writer w(buf);
     w.StartObject();
     w.Key("years");
     w.StartArray();
-    for (const auto &s : *stats) {
+    for (const auto &s : stats) {
       w.StartObject();
       acid::json::member(w, "year", s.yy);
       acid::json::member(w, "allocated", s.allocated);
@@ -310,33 +316,28 @@ ACID_EXTERN int acid_handle_log_stream(acid_client *client, acid_tenant tenant,
     const acid::provision::HttpAnswer answer = client->engine->handle_log_stream(
         tenant == ACID_TENANT_SOTCE ? acid::Tenant::sotce : acid::Tenant::aesthetic, auth,
         std::string_view(body == nullptr ? "" : body, len));
-    ACID_TRY(acid::capi::hand_out(answer.body, response_json));
-    *http_status = answer.status;
-    return Status::ok();
+    return acid::capi::hand_out_http(answer.status, answer.body, http_status, response_json);
   });
 }
 
 ACID_EXTERN int acid_run_jobs(acid_client *client, int64_t budget_ms, int max_jobs,
                               char **result_json) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && result_json != nullptr,
-                     "acid_run_jobs: client and result_json are required"));
-    *result_json = nullptr;
-    auto summary = client->engine->run_jobs(budget_ms, max_jobs);
-    if (!summary) return std::move(summary).error();
-    return acid::capi::hand_out(acid::provision::to_json(*summary), result_json);
-  });
+  return answer(__func__, client != nullptr && result_json != nullptr,
+                "acid_run_jobs: client and result_json are required", result_json,
+                [&]() -> Result<std::string> {
+                  ACID_ASSIGN_OR_RETURN(auto summary,
+                                        client->engine->run_jobs(budget_ms, max_jobs));
+                  return acid::provision::to_json(summary);
+                });
 }
 
 ACID_EXTERN int acid_user_get(acid_client *client, const char *sub, char **user_json) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && sub != nullptr && user_json != nullptr,
-                     "acid_user_get: client, sub and user_json are required"));
-    *user_json = nullptr;
-    auto user = client->engine->user(sub);
-    if (!user) return std::move(user).error();
-    return acid::capi::hand_out(acid::provision::to_json(*user), user_json);
-  });
+  return answer(__func__, client != nullptr && sub != nullptr && user_json != nullptr,
+                "acid_user_get: client, sub and user_json are required", user_json,
+                [&]() -> Result<std::string> {
+                  ACID_ASSIGN_OR_RETURN(auto user, client->engine->user(sub));
+                  return acid::provision::to_json(user);
+                });
 }
 
 ACID_EXTERN int acid_user_retry(acid_client *client, const char *sub) {
@@ -370,9 +371,7 @@ ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *aut
     if (authorization != nullptr) auth = authorization;
     const acid::provision::HttpAnswer answer = client->engine->handle_changed_request(
         auth, std::string_view(body == nullptr ? "" : body, len));
-    ACID_TRY(acid::capi::hand_out(answer.body, response_json));
-    *http_status = answer.status;
-    return Status::ok();
+    return acid::capi::hand_out_http(answer.status, answer.body, http_status, response_json);
   });
 }
 
@@ -387,31 +386,28 @@ ACID_EXTERN int acid_user_delete(acid_client *client, const char *sub) {
 
 ACID_EXTERN int acid_pds_handle_choose(const char *ac_handle, const char *code, const char *domain,
                                        char **result_json) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(code != nullptr && result_json != nullptr,
-                     "acid_pds_handle_choose: code and result_json are required"));
-    *result_json = nullptr;
-    std::optional<std::string_view> handle;
-    if (ac_handle != nullptr && *ac_handle != '\0') handle = ac_handle;
-    auto choice = acid::pds::choose_pds_handle(
-        handle, code, domain != nullptr ? domain : "at.aesthetic.computer");
-    if (!choice) return std::move(choice).error();
-    return acid::capi::hand_out("{\"handle\":" + acid::json::quote(choice->handle) +
-                                    ",\"fallback\":" + (choice->is_fallback ? "true" : "false") +
-                                    ",\"reason\":" + acid::json::quote(choice->reason) + "}",
-                                result_json);
-  });
+  return answer(__func__, code != nullptr && result_json != nullptr,
+                "acid_pds_handle_choose: code and result_json are required", result_json,
+                [&]() -> Result<std::string> {
+                  std::optional<std::string_view> handle;
+                  if (ac_handle != nullptr && *ac_handle != '\0') handle = ac_handle;
+                  ACID_ASSIGN_OR_RETURN(
+                      auto choice,
+                      acid::pds::choose_pds_handle(
+                          handle, code, domain != nullptr ? domain : "at.aesthetic.computer"));
+                  return "{\"handle\":" + acid::json::quote(choice.handle) +
+                         ",\"fallback\":" + (choice.is_fallback ? "true" : "false") +
+                         ",\"reason\":" + acid::json::quote(choice.reason) + "}";
+                });
 }
 
 ACID_EXTERN int acid_pds_describe(acid_client *client, char **result_json) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && result_json != nullptr,
-                     "acid_pds_describe: client and result_json are required"));
-    *result_json = nullptr;
-    auto described = client->engine->describe_pds();
-    if (!described) return std::move(described).error();
-    return acid::capi::hand_out(acid::provision::to_json(*described), result_json);
-  });
+  return answer(__func__, client != nullptr && result_json != nullptr,
+                "acid_pds_describe: client and result_json are required", result_json,
+                [&]() -> Result<std::string> {
+                  ACID_ASSIGN_OR_RETURN(auto described, client->engine->describe_pds());
+                  return acid::provision::to_json(described);
+                });
 }
 
 ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_ok,
@@ -426,21 +422,18 @@ ACID_EXTERN int acid_doctor(const acid_client_options *opts, int fix, int *all_o
     if (opts->version == 0 || opts->version > ACID_CLIENT_OPTIONS_VERSION) {
       return Error(Code::version, "acid_doctor: unknown options version");
     }
-    auto report = acid::provision::run_doctor(acid::capi::options_env(*opts), fix != 0);
-    if (!report) return std::move(report).error();
-    ACID_TRY(acid::capi::hand_out(report->json, report_json));
-    *all_ok = report->ok ? 1 : 0;
+    ACID_ASSIGN_OR_RETURN(auto report,
+                          acid::provision::run_doctor(acid::capi::options_env(*opts), fix != 0));
+    ACID_TRY(acid::capi::hand_out(report.json, report_json));
+    *all_ok = report.ok ? 1 : 0;
     return Status::ok();
   });
 }
 
 ACID_EXTERN int acid_metrics(acid_client *client, char **text) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && text != nullptr,
-                     "acid_metrics: client and text are required"));
-    *text = nullptr;
-    return acid::capi::hand_out(client->engine->metrics_text(), text);
-  });
+  return answer(__func__, client != nullptr && text != nullptr,
+                "acid_metrics: client and text are required", text,
+                [&]() -> Result<std::string> { return client->engine->metrics_text(); });
 }
 
 }  // extern "C"

@@ -83,11 +83,7 @@ ACID_EXTERN int acid_request_authorize(acid_client *client, const char *route,
     } else {
       return Error(acid::Code::invalid, "acid_request_authorize: unknown route");
     }
-    auto copy = acid::capi::dup_for_caller(refusal.body);
-    if (!copy) return std::move(copy).error();
-    *response_json = *copy;
-    *http_status = refusal.status;
-    return Status::ok();
+    return acid::capi::hand_out_http(refusal.status, refusal.body, http_status, response_json);
   });
 }
 
@@ -103,19 +99,14 @@ ACID_EXTERN int acid_log_write(acid_client *client, const char *json_line) {
 }
 
 ACID_EXTERN int acid_daemon_listen(acid_client *client, char **listen) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && listen != nullptr,
-                     "acid_daemon_listen: client and listen are required"));
-    *listen = nullptr;
-    const acid::Config &config = client->engine->config();
-    const bool v6 = config.daemon_host.find(':') != std::string::npos;
-    const std::string text = (v6 ? "[" + config.daemon_host + "]" : config.daemon_host) + ":" +
-                             std::to_string(config.daemon_port);
-    auto copy = acid::capi::dup_for_caller(text);
-    if (!copy) return std::move(copy).error();
-    *listen = *copy;
-    return Status::ok();
-  });
+  return acid::capi::answer(__func__, client != nullptr && listen != nullptr,
+                            "acid_daemon_listen: client and listen are required", listen,
+                            [&]() -> acid::Result<std::string> {
+                              const acid::Config &config = client->engine->config();
+                              const bool v6 = config.daemon_host.find(':') != std::string::npos;
+                              return (v6 ? "[" + config.daemon_host + "]" : config.daemon_host) +
+                                     ":" + std::to_string(config.daemon_port);
+                            });
 }
 
 }  // extern "C"

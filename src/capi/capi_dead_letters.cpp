@@ -7,9 +7,7 @@
 using acid::Code;
 using acid::Error;
 using acid::Result;
-using acid::Status;
-using acid::capi::guard;
-using acid::capi::require;
+using acid::capi::answer;
 
 namespace {
 
@@ -36,40 +34,24 @@ Result<acid::store::DeadLetterQuery> list_options(const char *options_json) {
   return query;
 }
 
-Status give(const std::string &text, char **out) {
-  auto copy = acid::capi::dup_for_caller(text);
-  if (!copy) return std::move(copy).error();
-  *out = *copy;
-  return Status::ok();
-}
-
 }  // namespace
 
 extern "C" {
 
 ACID_EXTERN int acid_dead_letters_list(acid_client *client, const char *options_json,
                                        char **list_json) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && options_json != nullptr && list_json != nullptr,
-                     "acid_dead_letters_list: client, options_json and list_json are required"));
-    *list_json = nullptr;
-    auto query = list_options(options_json);
-    if (!query) return std::move(query).error();
-    auto text = client->engine->dead_letters_json(*query);
-    if (!text) return std::move(text).error();
-    return give(*text, list_json);
-  });
+  return answer(__func__, client != nullptr && options_json != nullptr && list_json != nullptr,
+                "acid_dead_letters_list: client, options_json and list_json are required",
+                list_json, [&]() -> Result<std::string> {
+                  ACID_ASSIGN_OR_RETURN(auto query, list_options(options_json));
+                  return client->engine->dead_letters_json(query);
+                });
 }
 
 ACID_EXTERN int acid_dead_letter_replay(acid_client *client, const char *id, char **outcome_json) {
-  return guard(__func__, [&]() -> Status {
-    ACID_TRY(require(client != nullptr && id != nullptr && outcome_json != nullptr,
-                     "acid_dead_letter_replay: client, id and outcome_json are required"));
-    *outcome_json = nullptr;
-    auto outcome = client->engine->replay_dead_letter(id);
-    if (!outcome) return std::move(outcome).error();
-    return give(*outcome, outcome_json);
-  });
+  return answer(__func__, client != nullptr && id != nullptr && outcome_json != nullptr,
+                "acid_dead_letter_replay: client, id and outcome_json are required", outcome_json,
+                [&] { return client->engine->replay_dead_letter(id); });
 }
 
 }  // extern "C"

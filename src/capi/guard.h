@@ -47,5 +47,22 @@ inline Status require(bool ok, const char *what) {
 Result<char *> dup_for_caller(const std::string &text);
 // Stores that copy in *out: how every exported function hands a string to its caller.
 Status hand_out(const std::string &text, char **out);
+// An HTTP answer for the caller: the body in *response_json (as hand_out), then the status.
+Status hand_out_http(int status, const std::string &body, int *http_status, char **response_json);
+
+// The shape of an exported function that answers with one string: the argument check (`given`,
+// else Code::invalid with `missing`, *out untouched), then *out cleared, then `body` (returning
+// Result<std::string>, may check more), whose text is handed out in *out. `given` must include
+// out != nullptr.
+template <typename Body>
+int answer(const char *function, bool given, const char *missing, char **out,
+           Body &&body) noexcept {
+  return guard(function, [&]() -> Status {
+    ACID_TRY(require(given, missing));
+    *out = nullptr;
+    ACID_ASSIGN_OR_RETURN(const std::string text, body());
+    return hand_out(text, out);
+  });
+}
 
 }  // namespace acid::capi

@@ -1,5 +1,5 @@
 // `acidentity audit` and `acidentity backfill` (docs/audit.md), over acid_audit / acid_backfill.
-#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "core/json.h"
 
 namespace acid::cli {
 
@@ -29,57 +30,43 @@ struct ScopeArgs {
   int budget_s = 600;
 };
 
-std::string quote(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x",
-                    static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-// The options JSON of acid_audit / acid_backfill; nullopt (after a message) on a usage error.
+// The options JSON of acid_audit / acid_backfill (read by the library's one parser, which
+// checks every value); nullopt (after a message) on a usage error.
 std::optional<std::string> options_json(const ScopeArgs &a, bool backfill) {
   const int scopes = (a.limit ? 1 : 0) + (a.all ? 1 : 0) + (a.user ? 1 : 0);
   if (scopes != 1) {
     std::fprintf(stderr, "acidentity: give exactly one scope: --limit N, --all or --user SUB\n");
     return std::nullopt;
   }
-  std::string j = "{";
-  if (a.limit) j += "\"limit\":" + std::to_string(*a.limit);
-  if (a.all) j += "\"all\":true";
-  if (a.user) j += "\"user\":" + quote(*a.user);
-  j += ",\"tenant\":" + quote(a.tenant);
-  j += std::string(",\"deep\":") + (a.deep ? "true" : "false");
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  if (a.limit) json::member(w, "limit", *a.limit);
+  if (a.all) json::member(w, "all", true);
+  if (a.user) json::member(w, "user", *a.user);
+  json::member(w, "tenant", a.tenant);
+  json::member(w, "deep", a.deep);
   if (!a.ignore_dids.empty()) {
-    j += ",\"ignore_dids\":[";
-    for (std::size_t i = 0; i < a.ignore_dids.size(); ++i) {
-      j += (i ? "," : "") + quote(a.ignore_dids[i]);
+    w.Key("ignore_dids");
+    w.StartArray();
+    for (const std::string &did : a.ignore_dids) {
+      w.String(did.data(), static_cast<rapidjson::SizeType>(did.size()));
     }
-    j += "]";
+    w.EndArray();
   }
   if (backfill) {
-    j += std::string(",\"fix\":") + (a.fix ? "true" : "false");
-    j += ",\"concurrency\":" + std::to_string(a.concurrency);
-    j += std::string(",\"delete_orphans\":") + (a.delete_orphans ? "true" : "false");
-    j += ",\"budget_ms\":" + std::to_string(static_cast<long long>(a.budget_s) * 1000);
+    json::member(w, "fix", a.fix);
+    json::member(w, "concurrency", a.concurrency);
+    json::member(w, "delete_orphans", a.delete_orphans);
+    json::member(w, "budget_ms", static_cast<std::int64_t>(a.budget_s) * 1000);
   }
-  return j + "}";
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
-const char *str(const rapidjson::Value &o, const char *key) {
-  auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsString()) return "-";
-  return it->value.GetString();
+// The user a finding or planned action is about: its sub, or the DID of an orphan.
+std::string who(const rapidjson::Value &entry) {
+  return entry["sub"].IsString() ? entry["sub"].GetString() : text_member(entry, "did");
 }
 
 // Summary lines: one per finding kind that occurred, then the total.
@@ -103,8 +90,8 @@ void print_summary(const rapidjson::Value &audit) {
       stats["seconds"].GetDouble());
   if (audit.HasMember("service_accounts")) {
     for (const auto &a : audit["service_accounts"].GetArray()) {
-      std::printf("service account (not audited): %s %s: %s\n", str(a, "sub"), str(a, "did"),
-                  str(a, "reason"));
+      std::printf("service account (not audited): %s %s: %s\n", text_member(a, "sub").c_str(),
+                  text_member(a, "did").c_str(), text_member(a, "reason").c_str());
     }
   }
   for (const auto &n : audit["notes"].GetArray()) std::printf("note: %s\n", n.GetString());
@@ -119,26 +106,18 @@ int audit_command(const Context &ctx, const ScopeArgs &args) {
   if (acid_audit(client.get(), opts->c_str(), &report.ptr) != ACID_OK) {
     return report_failure("audit");
   }
-  rapidjson::Document doc;
-  doc.Parse(report.ptr);
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("findings")) {
-    std::fprintf(stderr, "acidentity: audit: malformed report\n");
-    return kExitFailure;
-  }
-  const bool clean = doc["clean"].GetBool();
-  if (args.json) {
-    std::printf("%s\n", report.ptr);
-    return clean ? kExitOk : kExitNo;
-  }
+  const auto doc = parse_reply(report, "audit", "findings");
+  if (!doc) return kExitFailure;
+  const bool clean = (*doc)["clean"].GetBool();
+  if (args.json) return print_reply(report, clean ? kExitOk : kExitNo);
   if (!clean) {
     std::printf("%-24s %-40s %-20s %s\n", "KIND", "USER / DID", "ACTION", "EVIDENCE");
-    for (const auto &f : doc["findings"].GetArray()) {
-      const char *who = f["sub"].IsString() ? f["sub"].GetString() : str(f, "did");
-      std::printf("%-24s %-40s %-20s %s\n", f["kind"].GetString(), who, f["action"].GetString(),
-                  f["evidence"].GetString());
+    for (const auto &f : (*doc)["findings"].GetArray()) {
+      std::printf("%-24s %-40s %-20s %s\n", f["kind"].GetString(), who(f).c_str(),
+                  f["action"].GetString(), f["evidence"].GetString());
     }
   }
-  print_summary(doc);
+  print_summary(*doc);
   return clean ? kExitOk : kExitNo;
 }
 
@@ -205,16 +184,13 @@ int backfill_command(const Context &ctx, const ScopeArgs &args) {
         acid_backfill(client.get(), dry_opts->c_str(), nullptr, nullptr, &plan.ptr) != ACID_OK) {
       return report_failure("backfill (listing orphans)");
     }
-    rapidjson::Document d;
-    d.Parse(plan.ptr);
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("plan")) {
-      std::fprintf(stderr, "acidentity: backfill: malformed report\n");
-      return kExitFailure;
-    }
+    const auto d = parse_reply(plan, "backfill", "plan");
+    if (!d) return kExitFailure;
     std::size_t orphans = 0;
-    for (const auto &p : d["plan"].GetArray()) {
+    for (const auto &p : (*d)["plan"].GetArray()) {
       if (std::string(p["action"].GetString()) != "delete_orphan") continue;
-      std::printf("orphan to delete: %s  %s\n", str(p, "did"), p["evidence"].GetString());
+      std::printf("orphan to delete: %s  %s\n", text_member(p, "did").c_str(),
+                  p["evidence"].GetString());
       ++orphans;
     }
     std::printf("%zu orphan PDS account(s) will be deleted\n", orphans);
@@ -227,12 +203,9 @@ int backfill_command(const Context &ctx, const ScopeArgs &args) {
                                &report.ptr);
   if (printer.bar_open) std::fprintf(stderr, "\n");
   if (rc != ACID_OK) return report_failure("backfill");
-  rapidjson::Document doc;
-  doc.Parse(report.ptr);
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("plan")) {
-    std::fprintf(stderr, "acidentity: backfill: malformed report\n");
-    return kExitFailure;
-  }
+  const auto reply = parse_reply(report, "backfill", "plan");
+  if (!reply) return kExitFailure;
+  const rapidjson::Document &doc = *reply;
   const auto &totals = doc["totals"];
   const bool dry = doc["dry_run"].GetBool();
   const std::uint64_t failed = totals["failed"].GetUint64();
@@ -240,18 +213,14 @@ int backfill_command(const Context &ctx, const ScopeArgs &args) {
   const bool after_clean = !dry && doc["after"].IsObject() && doc["after"]["clean"].GetBool();
   const int exit_code =
       dry ? (planned == 0 ? kExitOk : kExitNo) : (failed == 0 && after_clean ? kExitOk : kExitNo);
-  if (args.json) {
-    std::printf("%s\n", report.ptr);
-    return exit_code;
-  }
+  if (args.json) return print_reply(report, exit_code);
   if (!doc["plan"].Empty()) {
     std::printf("%-20s %-40s %-9s %s\n", "ACTION", "USER / DID", "STATUS", "FINDINGS / ERROR");
     for (const auto &p : doc["plan"].GetArray()) {
-      const char *who = p["sub"].IsString() ? p["sub"].GetString() : str(p, "did");
       std::string kinds;
       for (const auto &k : p["kinds"].GetArray())
         kinds += (kinds.empty() ? "" : ",") + std::string(k.GetString());
-      std::printf("%-20s %-40s %-9s %s%s%s\n", p["action"].GetString(), who,
+      std::printf("%-20s %-40s %-9s %s%s%s\n", p["action"].GetString(), who(p).c_str(),
                   p["status"].GetString(), kinds.c_str(), p["error"].IsString() ? ": " : "",
                   p["error"].IsString() ? p["error"].GetString() : "");
     }

@@ -1,6 +1,4 @@
 // acidentity code generate|check|parse|allocate|stats
-#include <rapidjson/document.h>
-
 #include <cstdio>
 
 #include "cli/common.h"
@@ -73,26 +71,19 @@ int code_allocate(const Context &ctx, const CodeArgs &a) {
 }
 
 int code_stats(const Context &ctx, const CodeArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
-  OwnedText json;
   const int yy = a.stats_year ? *a.stats_year % 100 : -1;
-  if (acid_user_code_stats(client.get(), yy, &json.ptr) != ACID_OK) {
-    return report_failure("code stats");
-  }
-  if (a.stats_json) {
-    std::printf("%s\n", json.ptr);
-    return kExitOk;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("years")) {
-    std::fprintf(stderr, "acidentity: code stats: the library returned malformed JSON\n");
-    return kExitFailure;
-  }
+  OwnedText json;
+  const int status = call_library(ctx, "code stats", {}, [&](acid_client *client) {
+    return acid_user_code_stats(client, yy, &json.ptr);
+  });
+  if (status != kExitOk) return status;
+  if (a.stats_json) return print_reply(json);
+  const auto doc = parse_reply(json, "code stats", "years");
+  if (!doc) return kExitFailure;
+  const auto &years = (*doc)["years"];
   std::printf("%-6s %10s %10s %8s %10s %10s\n", "year", "allocated", "legacy", "blocked",
               "remaining", "capacity");
-  for (const auto &y : doc["years"].GetArray()) {
+  for (const auto &y : years.GetArray()) {
     std::printf("ac%02d   %10llu %10llu %8llu %10llu %10llu\n", y["year"].GetInt(),
                 static_cast<unsigned long long>(y["allocated"].GetUint64()),
                 static_cast<unsigned long long>(y["legacy"].GetUint64()),
@@ -100,7 +91,7 @@ int code_stats(const Context &ctx, const CodeArgs &a) {
                 static_cast<unsigned long long>(y["remaining"].GetUint64()),
                 static_cast<unsigned long long>(y["capacity"].GetUint64()));
   }
-  if (doc["years"].GetArray().Empty()) std::printf("(no codes allocated yet)\n");
+  if (years.Empty()) std::printf("(no codes allocated yet)\n");
   return kExitOk;
 }
 

@@ -53,6 +53,35 @@ int call_status(int rc, std::initializer_list<int> refusals, const char *what) {
   return report_failure(what);
 }
 
+int call_library(const Context &ctx, const char *what, std::initializer_list<int> refusals,
+                 const std::function<int(acid_client *client)> &call) {
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
+  return call_status(call(client.get()), refusals, what);
+}
+
+std::optional<rapidjson::Document> parse_reply(const OwnedText &reply, const char *what,
+                                               const char *member) {
+  rapidjson::Document doc;
+  doc.Parse(reply.ptr == nullptr ? "" : reply.ptr);
+  if (doc.HasParseError() || !doc.IsObject() || (member != nullptr && !doc.HasMember(member))) {
+    std::fprintf(stderr, "acidentity: %s: malformed reply from the library\n", what);
+    return std::nullopt;
+  }
+  return doc;
+}
+
+int print_reply(const OwnedText &reply, int exit_code) {
+  std::printf("%s\n", reply.ptr);
+  return exit_code;
+}
+
+std::string text_member(const rapidjson::Value &object, const char *name) {
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsString()) return "-";
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
 int report_failure(const char *what) {
   const acid_error *err = acid_error_last();
   std::fprintf(stderr, "acidentity: %s: %s (%s)\n", what, err->message,

@@ -1,9 +1,11 @@
 // Helpers shared by the CLI's commands: exit codes, error reporting, client handles.
 #pragma once
 
+#include <rapidjson/document.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -47,6 +49,11 @@ ClientHandle open_command_client(const Context &ctx);
 // found, taken); otherwise kExitFailure, reported as report_failure(what) does.
 int call_status(int rc, std::initializer_list<int> refusals, const char *what);
 
+// One library call of a one-shot command: opens the command's client (open_command_client),
+// makes `call` with it, and returns the exit status as call_status gives it.
+int call_library(const Context &ctx, const char *what, std::initializer_list<int> refusals,
+                 const std::function<int(acid_client *client)> &call);
+
 // Milliseconds since the epoch for "YYYY-MM-DD" (midnight UTC), or now when absent. Prints the
 // problem and returns nullopt when the date is malformed.
 std::optional<std::int64_t> signup_time(const std::optional<std::string> &date);
@@ -60,6 +67,17 @@ struct OwnedText {
   ~OwnedText() { acid_free(ptr); }
   std::string str() const { return ptr ? std::string(ptr) : std::string(); }
 };
+
+// The library's JSON reply, parsed: nullopt, with "acidentity: WHAT: malformed reply from the
+// library" printed, when it is not a JSON object (holding `member`, when one is named).
+std::optional<rapidjson::Document> parse_reply(const OwnedText &reply, const char *what,
+                                               const char *member = nullptr);
+
+// Prints the library's reply as it came, on one line (--json), and returns `exit_code`.
+int print_reply(const OwnedText &reply, int exit_code = kExitOk);
+
+// A string member of a reply object, or "-" when it is absent or not a string.
+std::string text_member(const rapidjson::Value &object, const char *name);
 
 void add_code_commands(CLI::App &app, Context &ctx);
 void add_user_commands(CLI::App &app, Context &ctx);

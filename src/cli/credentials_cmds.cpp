@@ -25,12 +25,6 @@ struct CredentialsArgs {
   bool dry_run = false;
 };
 
-std::string text(const rapidjson::Value &o, const char *key) {
-  auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsString()) return "-";
-  return it->value.GetString();
-}
-
 std::string number(const rapidjson::Value &o, const char *key) {
   auto it = o.FindMember(key);
   if (it == o.MemberEnd() || !it->value.IsUint64()) return "-";
@@ -38,17 +32,14 @@ std::string number(const rapidjson::Value &o, const char *key) {
 }
 
 int show_credentials(const Context &ctx, const CredentialsArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
   OwnedText json;
-  const int rc = acid_pds_credentials(client.get(), a.sub.c_str(), &json.ptr);
-  if (const int status = call_status(rc, {ACID_ENOTFOUND, ACID_ENOACCOUNT}, "user credentials");
-      status != kExitOk) {
-    return status;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject()) return report_failure("user credentials");
+  const int status = call_library(
+      ctx, "user credentials", {ACID_ENOTFOUND, ACID_ENOACCOUNT},
+      [&](acid_client *client) { return acid_pds_credentials(client, a.sub.c_str(), &json.ptr); });
+  if (status != kExitOk) return status;
+  auto reply = parse_reply(json, "user credentials", "password");
+  if (!reply) return kExitFailure;
+  rapidjson::Document &doc = *reply;
   if (!a.reveal) doc["password"].SetNull();
   if (a.json) {
     rapidjson::StringBuffer buf;
@@ -57,10 +48,10 @@ int show_credentials(const Context &ctx, const CredentialsArgs &a) {
     std::printf("%s\n", buf.GetString());
     return kExitOk;
   }
-  std::printf("did       %s\nhandle    %s\nservice   %s\n", text(doc, "did").c_str(),
-              text(doc, "handle").c_str(), text(doc, "service").c_str());
+  std::printf("did       %s\nhandle    %s\nservice   %s\n", text_member(doc, "did").c_str(),
+              text_member(doc, "handle").c_str(), text_member(doc, "service").c_str());
   if (a.reveal) {
-    std::printf("password  %s\n", text(doc, "password").c_str());
+    std::printf("password  %s\n", text_member(doc, "password").c_str());
   } else {
     std::printf("password  (hidden: --reveal prints it)\n");
   }
@@ -68,19 +59,15 @@ int show_credentials(const Context &ctx, const CredentialsArgs &a) {
 }
 
 int credentials_status(const Context &ctx, const CredentialsArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
   OwnedText json;
-  if (acid_credentials_status(client.get(), &json.ptr) != ACID_OK) {
-    return report_failure("credentials status");
-  }
-  if (a.json) {
-    std::printf("%s\n", json.ptr);
-    return kExitOk;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject()) return report_failure("credentials status");
+  const int status = call_library(ctx, "credentials status", {}, [&](acid_client *client) {
+    return acid_credentials_status(client, &json.ptr);
+  });
+  if (status != kExitOk) return status;
+  if (a.json) return print_reply(json);
+  const auto reply = parse_reply(json, "credentials status");
+  if (!reply) return kExitFailure;
+  const rapidjson::Document &doc = *reply;
   std::printf("accounts   %s (users with a DID)\n", number(doc, "accounts").c_str());
   std::printf("sealed     %s (%s with a key other than the primary)\n",
               number(doc, "sealed").c_str(), number(doc, "old_key").c_str());
@@ -88,7 +75,7 @@ int credentials_status(const Context &ctx, const CredentialsArgs &a) {
   std::printf("missing    %s (a DID without a stored password)\n", number(doc, "missing").c_str());
   std::printf("service    %s plaintext (service accounts: never sealed)\n",
               number(doc, "service_plaintext").c_str());
-  const std::string key = text(doc, "key");
+  const std::string key = text_member(doc, "key");
   std::printf("key        %s\n",
               key == "-" ? "none (ACID_CREDENTIALS_KEY is not set)" : key.c_str());
   return kExitOk;
@@ -99,8 +86,6 @@ int credentials_seal(const Context &ctx, const CredentialsArgs &a) {
     std::fprintf(stderr, "acidentity: credentials seal: give exactly one of --all or --user SUB\n");
     return kExitUsage;
   }
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -113,19 +98,16 @@ int credentials_seal(const Context &ctx, const CredentialsArgs &a) {
   json::member(w, "dry_run", a.dry_run);
   w.EndObject();
   OwnedText json;
-  const int rc = acid_credentials_seal(client.get(), buf.GetString(), &json.ptr);
-  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ENOTFOUND}, "credentials seal");
-      status != kExitOk) {
-    return status;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject()) return report_failure("credentials seal");
+  const int status = call_library(
+      ctx, "credentials seal", {ACID_EINVAL, ACID_ENOTFOUND}, [&](acid_client *client) {
+        return acid_credentials_seal(client, buf.GetString(), &json.ptr);
+      });
+  if (status != kExitOk) return status;
+  const auto reply = parse_reply(json, "credentials seal");
+  if (!reply) return kExitFailure;
+  const rapidjson::Document &doc = *reply;
   const bool failed = doc.HasMember("failed") && !doc["failed"].Empty();
-  if (a.json) {
-    std::printf("%s\n", json.ptr);
-    return failed ? kExitNo : kExitOk;
-  }
+  if (a.json) return print_reply(json, failed ? kExitNo : kExitOk);
   if (a.dry_run) {
     std::printf("dry run: would seal %s, would reseal %s (older key), ",
                 number(doc, "would_seal").c_str(), number(doc, "would_reseal").c_str());
@@ -134,13 +116,14 @@ int credentials_seal(const Context &ctx, const CredentialsArgs &a) {
                 number(doc, "resealed").c_str());
   }
   std::printf("already sealed %s, of %s checked (key %s)\n", number(doc, "already_sealed").c_str(),
-              number(doc, "checked").c_str(), text(doc, "key").c_str());
+              number(doc, "checked").c_str(), text_member(doc, "key").c_str());
   for (const auto &s : doc["skipped"].GetArray()) {
-    std::printf("skipped  %s: %s\n", text(s, "sub").c_str(), text(s, "reason").c_str());
+    std::printf("skipped  %s: %s\n", text_member(s, "sub").c_str(),
+                text_member(s, "reason").c_str());
   }
   for (const auto &f : doc["failed"].GetArray()) {
-    std::printf("failed   %s: %s (%s)\n", text(f, "sub").c_str(), text(f, "error").c_str(),
-                text(f, "code").c_str());
+    std::printf("failed   %s: %s (%s)\n", text_member(f, "sub").c_str(),
+                text_member(f, "error").c_str(), text_member(f, "code").c_str());
   }
   return failed ? kExitNo : kExitOk;
 }

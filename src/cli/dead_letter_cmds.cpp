@@ -1,11 +1,12 @@
 // `acidentity dead-letters list|replay`: the webhook entries refused one by one.
-#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/common.h"
+#include "core/json.h"
 
 namespace acid::cli {
 
@@ -18,35 +19,27 @@ struct DeadLetterArgs {
   std::string id;
 };
 
-std::string text_of(const rapidjson::Value &v, const char *name) {
-  if (!v.HasMember(name) || !v[name].IsString()) return "-";
-  return v[name].GetString();
-}
-
 int list(const Context &ctx, const DeadLetterArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
-  const std::string options = "{\"include_replayed\":" + std::string(a.all ? "true" : "false") +
-                              ",\"limit\":" + std::to_string(a.limit) + "}";
-  OwnedText json;
-  if (acid_dead_letters_list(client.get(), options.c_str(), &json.ptr) != ACID_OK) {
-    return report_failure("dead-letters list");
-  }
-  if (a.json) {
-    std::printf("%s\n", json.ptr);
-    return kExitOk;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject() || !doc["dead_letters"].IsArray()) {
-    return report_failure("dead-letters list");
-  }
-  const auto &letters = doc["dead_letters"];
+  rapidjson::StringBuffer options;
+  json::Writer w(options);
+  w.StartObject();
+  json::member(w, "include_replayed", a.all);
+  json::member(w, "limit", a.limit);
+  w.EndObject();
+  OwnedText reply;
+  const int status = call_library(ctx, "dead-letters list", {}, [&](acid_client *client) {
+    return acid_dead_letters_list(client, options.GetString(), &reply.ptr);
+  });
+  if (status != kExitOk) return status;
+  if (a.json) return print_reply(reply);
+  const auto doc = parse_reply(reply, "dead-letters list", "dead_letters");
+  if (!doc || !(*doc)["dead_letters"].IsArray()) return kExitFailure;
+  const auto &letters = (*doc)["dead_letters"];
   for (const auto &d : letters.GetArray()) {
     const long long deliveries = d["deliveries"].IsInt64() ? d["deliveries"].GetInt64() : 0;
-    std::printf("%s  %-9s  %-13s  %s  x%lld  %s%s\n", text_of(d, "id").c_str(),
-                text_of(d, "tenant").c_str(), text_of(d, "kind").c_str(),
-                text_of(d, "first_seen").c_str(), deliveries, text_of(d, "reason").c_str(),
+    std::printf("%s  %-9s  %-13s  %s  x%lld  %s%s\n", text_member(d, "id").c_str(),
+                text_member(d, "tenant").c_str(), text_member(d, "kind").c_str(),
+                text_member(d, "first_seen").c_str(), deliveries, text_member(d, "reason").c_str(),
                 d["replayed_at"].IsString() ? "  (replayed)" : "");
   }
   std::fprintf(stderr, "%u dead letter(s)%s; `--json` shows the entries\n", letters.Size(),

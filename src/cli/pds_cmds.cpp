@@ -1,6 +1,4 @@
 // acidentity pds handle|describe
-#include <rapidjson/document.h>
-
 #include <cstdio>
 
 #include "cli/common.h"
@@ -41,17 +39,10 @@ int doctor(const Context &ctx, bool fix, bool as_json) {
   int ok = 0;
   OwnedText json;
   if (acid_doctor(&opts, fix ? 1 : 0, &ok, &json.ptr) != ACID_OK) return report_failure("doctor");
-  if (as_json) {
-    std::printf("%s\n", json.ptr);
-    return ok ? kExitOk : kExitNo;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("checks")) {
-    std::fprintf(stderr, "acidentity: doctor: malformed report\n");
-    return kExitFailure;
-  }
-  for (const auto &c : doc["checks"].GetArray()) {
+  if (as_json) return print_reply(json, ok ? kExitOk : kExitNo);
+  const auto doc = parse_reply(json, "doctor", "checks");
+  if (!doc) return kExitFailure;
+  for (const auto &c : (*doc)["checks"].GetArray()) {
     std::printf("%-5s %-32s %s\n", c["status"].GetString(), c["name"].GetString(),
                 c["message"].GetString());
   }

@@ -54,46 +54,41 @@ void print_progress(const char *json, void *user_data) {
 }
 
 // Exit status of a report: findings (failures; for verify without --fix, issues) are "no".
-int report_status(const char *report, bool issues_count) {
-  rapidjson::Document d;
-  d.Parse(report);
-  if (d.HasParseError() || !d.IsObject()) return kExitFailure;
-  if (d.HasMember("failures_total") && d["failures_total"].GetInt64() > 0) return kExitNo;
-  if (issues_count && d.HasMember("issues_total") && d["issues_total"].GetInt64() > 0) {
-    return kExitNo;
-  }
+int report_status(const OwnedText &report, const char *what, bool issues_count) {
+  const auto d = parse_reply(report, what);
+  if (!d) return kExitFailure;
+  const auto count = [&](const char *name) {
+    return d->HasMember(name) ? (*d)[name].GetInt64() : 0;
+  };
+  if (count("failures_total") > 0) return kExitNo;
+  if (issues_count && count("issues_total") > 0) return kExitNo;
   return kExitOk;
 }
 
-int sync_records(Context ctx, const SyncArgs &a) {
-  const bool show_progress = !ctx.quiet;
-  ctx.quiet = true;  // the report says it all; structured log lines only on failure
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+int sync_records(const Context &ctx, const SyncArgs &a) {
   OwnedText report;
-  int marker = 1;
-  if (acid_sync_records(client.get(), options_json(a).c_str(), print_progress,
-                        show_progress ? &marker : nullptr, &report.ptr) != ACID_OK) {
-    return report_failure("sync records");
-  }
+  int marker = 1;  // progress lines unless --quiet; the report says the rest
+  const int status = call_library(ctx, "sync records", {}, [&](acid_client *client) {
+    return acid_sync_records(client, options_json(a).c_str(), print_progress,
+                             ctx.quiet ? nullptr : &marker, &report.ptr);
+  });
+  if (status != kExitOk) return status;
   std::printf("%s\n", report.ptr);
   if (!a.fix) std::fprintf(stderr, "sync: dry run; run again with --fix to write to the PDS\n");
-  return report_status(report.ptr, false);
+  return report_status(report, "sync records", false);
 }
 
 int sync_verify(const Context &ctx, const SyncArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
   OwnedText report;
-  if (acid_sync_verify(client.get(), options_json(a).c_str(), &report.ptr) != ACID_OK) {
-    return report_failure("sync verify");
-  }
+  const int status = call_library(ctx, "sync verify", {}, [&](acid_client *client) {
+    return acid_sync_verify(client, options_json(a).c_str(), &report.ptr);
+  });
+  if (status != kExitOk) return status;
   std::printf("%s\n", report.ptr);
-  return report_status(report.ptr, !a.fix);
+  return report_status(report, "sync verify", !a.fix);
 }
 
-int content_import(Context ctx, const SyncArgs &a) {
-  ctx.quiet = true;
+int content_import(const Context &ctx, const SyncArgs &a) {
   std::ostringstream body;
   if (a.file == "-") {
     body << std::cin.rdbuf();
@@ -105,8 +100,8 @@ int content_import(Context ctx, const SyncArgs &a) {
     }
     body << in.rdbuf();
   }
-  ClientHandle client = open_client(ctx);
-  if (!client) return report_failure("opening the store");
+  ClientHandle client = open_command_client(ctx);
+  if (!client) return kExitFailure;
   const std::string text = body.str();
   OwnedText report;
   const int rc = acid_content_import(client.get(), text.data(), text.size(), &report.ptr);
@@ -121,29 +116,23 @@ int content_import(Context ctx, const SyncArgs &a) {
 }
 
 int content_delete(const Context &ctx, const SyncArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
-  const int rc = acid_content_delete(client.get(), a.collection.c_str(), a.id.c_str());
-  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ENOTFOUND}, "content delete");
-      status != kExitOk) {
-    return status;
-  }
+  const int status =
+      call_library(ctx, "content delete", {ACID_EINVAL, ACID_ENOTFOUND}, [&](acid_client *client) {
+        return acid_content_delete(client, a.collection.c_str(), a.id.c_str());
+      });
+  if (status != kExitOk) return status;
   std::printf("%s %s: marked deleted (the next sync removes its record)\n", a.collection.c_str(),
               a.id.c_str());
   return kExitOk;
 }
 
 int sync_document(const Context &ctx, const SyncArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
   OwnedText report;
-  const int rc = acid_sync_document(client.get(), a.collection.c_str(), a.id.c_str(), &report.ptr);
-  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ENOTFOUND}, "sync document");
-      status != kExitOk) {
-    return status;
-  }
-  std::printf("%s\n", report.ptr);
-  return kExitOk;
+  const int status =
+      call_library(ctx, "sync document", {ACID_EINVAL, ACID_ENOTFOUND}, [&](acid_client *client) {
+        return acid_sync_document(client, a.collection.c_str(), a.id.c_str(), &report.ptr);
+      });
+  return status == kExitOk ? print_reply(report) : status;
 }
 
 }  // namespace

@@ -78,13 +78,9 @@ int work(const Context &ctx, const UserArgs &a) {
     if (acid_run_jobs(client.get(), 60'000, batch, &summary.ptr) != ACID_OK) {
       return report_failure("work");
     }
-    rapidjson::Document doc;
-    doc.Parse(summary.ptr);
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ran")) {
-      std::fprintf(stderr, "acidentity: work: malformed summary from the library\n");
-      return kExitFailure;
-    }
-    const int ran = doc["ran"].GetInt();
+    const auto doc = parse_reply(summary, "work", "ran");
+    if (!doc) return kExitFailure;
+    const int ran = (*doc)["ran"].GetInt();
     total += ran;
     std::printf("%s\n", summary.ptr);
     std::fflush(stdout);
@@ -106,16 +102,12 @@ int user_show(const Context &ctx, const UserArgs &a) {
     return kExitNo;
   }
   if (rc != ACID_OK) return report_failure("user show");
-  if (a.json) {
-    std::printf("%s\n", json.ptr);
-    return kExitOk;
-  }
-  rapidjson::Document doc;
-  doc.Parse(json.ptr);
-  if (doc.HasParseError() || !doc.IsObject()) return report_failure("user show");
+  if (a.json) return print_reply(json);
+  const auto doc = parse_reply(json, "user show");
+  if (!doc) return kExitFailure;
   auto field = [&](const char *name) -> std::string {
-    if (!doc.HasMember(name) || doc[name].IsNull()) return "-";
-    const auto &v = doc[name];
+    if (!doc->HasMember(name) || (*doc)[name].IsNull()) return "-";
+    const auto &v = (*doc)[name];
     if (v.IsString()) return v.GetString();
     if (v.IsBool()) return v.GetBool() ? "yes" : "no";
     if (v.IsInt64()) return std::to_string(v.GetInt64());
@@ -132,31 +124,29 @@ int user_show(const Context &ctx, const UserArgs &a) {
 }
 
 int user_retry(const Context &ctx, const UserArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
-  if (acid_user_retry(client.get(), a.sub.c_str()) != ACID_OK) return report_failure("user retry");
+  const int status = call_library(ctx, "user retry", {}, [&](acid_client *client) {
+    return acid_user_retry(client, a.sub.c_str());
+  });
+  if (status != kExitOk) return status;
   std::printf("%s: retry scheduled\n", a.sub.c_str());
   return kExitOk;
 }
 
 int user_set_handle(const Context &ctx, const UserArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
-  const int rc = acid_handle_changed(client.get(), a.sub.c_str(), a.handle.c_str());
-  if (const int status = call_status(rc, {ACID_EINVAL, ACID_ECONFLICT}, "user set-handle");
-      status != kExitOk) {
-    return status;
-  }
+  const int status =
+      call_library(ctx, "user set-handle", {ACID_EINVAL, ACID_ECONFLICT}, [&](acid_client *client) {
+        return acid_handle_changed(client, a.sub.c_str(), a.handle.c_str());
+      });
+  if (status != kExitOk) return status;
   std::printf("%s: handle %s\n", a.sub.c_str(), a.handle.c_str());
   return kExitOk;
 }
 
 int user_delete(const Context &ctx, const UserArgs &a) {
-  ClientHandle client = open_command_client(ctx);
-  if (!client) return kExitFailure;
-  if (acid_user_delete(client.get(), a.sub.c_str()) != ACID_OK) {
-    return report_failure("user delete");
-  }
+  const int status = call_library(ctx, "user delete", {}, [&](acid_client *client) {
+    return acid_user_delete(client, a.sub.c_str());
+  });
+  if (status != kExitOk) return status;
   std::printf(
       "%s: deleted (the PDS account is deleted by the next `acidentity work`; the code "
       "is kept)\n",

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "audit/audit.h"
+#include "audit/engine_parts.h"
 #include "audit/people.h"
 #include "core/base64.h"
 #include "core/json.h"
@@ -47,7 +48,8 @@ std::string signup_year(const std::string &label) {
 // The backfill report as the C ABI hands it out (to_json of the typed report).
 Result<std::string> backfill_text(provision::Engine &engine, const BackfillOptions &options,
                                   const ProgressSink &progress) {
-  ACID_ASSIGN_OR_RETURN(BackfillReport report, run_backfill(engine, options, progress));
+  ACID_ASSIGN_OR_RETURN(BackfillReport report,
+                        run_backfill(backfill_parts(engine), options, progress));
   return to_json(report);
 }
 
@@ -198,7 +200,7 @@ class AuditLive : public ::testing::Test {
   static std::string dump(const Report &r) { return to_json(r); }
 
   Report audit(const Options &o) {
-    auto r = run_audit(*engine_, o);
+    auto r = run_audit(audit_sources(*engine_), o);
     EXPECT_TRUE(r) << r.error().message;
     return r ? std::move(*r) : Report{};
   }
@@ -657,7 +659,7 @@ TEST_F(AuditLive, APdsThatKnowsNoStoredDidIsTheWrongPds) {
         std::to_string(i) + "', pds_handle = '" + name + run_ + "." + env_.handle_domain +
         "', password = 'x' WHERE sub = " + q(sub(name)));
   }
-  auto r = run_audit(*engine_, all_options());
+  auto r = run_audit(audit_sources(*engine_), all_options());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.code(), Code::config);
   EXPECT_NE(r.error().message.find("PDS_URL"), std::string::npos) << r.error().message;
