@@ -69,8 +69,9 @@ ACID_EXTERN int acid_credentials_seal(acid_client *client, const char *options_j
                 report_json, [&]() -> Result<std::string> {
                   auto options = acid::provision::parse_seal_options(options_json);
                   if (!options) return std::move(options).error().context("acid_credentials_seal");
-                  return acid::provision::seal_credentials(client->engine->store(),
-                                                           client->engine->config(), *options);
+                  auto &store = client->engine->store();
+                  return acid::provision::seal_credentials(store, store, client->engine->config(),
+                                                           *options);
                 });
 }
 

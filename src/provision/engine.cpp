@@ -177,8 +177,8 @@ Result<Provisioner *> Engine::provisioner() {
     opts.credentials_key =
         options_.config.credentials_key ? &*options_.config.credentials_key : nullptr;
     opts.allow_plaintext_credentials = options_.config.allow_plaintext_credentials;
-    provisioner_ =
-        std::make_unique<Provisioner>(*store_, *client, std::move(opts), options_.email_lookup);
+    provisioner_ = std::make_unique<Provisioner>(*store_, *store_, *client, std::move(opts),
+                                                 options_.email_lookup);
   }
   return provisioner_.get();
 }

@@ -44,9 +44,10 @@ std::string password_aad(std::string_view sub) {
   return seal::context_aad(sub, "atproto.password");
 }
 
-Provisioner::Provisioner(store::Store &store, pds::XrpcClient &pds, ProvisionerOptions options,
-                         EmailLookup email_lookup)
-    : store_(store),
+Provisioner::Provisioner(store::AccountStore &accounts, store::JobStore &jobs, pds::XrpcClient &pds,
+                         ProvisionerOptions options, EmailLookup email_lookup)
+    : store_(accounts),
+      jobs_(jobs),
       pds_(pds),
       options_(std::move(options)),
       email_lookup_(std::move(email_lookup)) {}
@@ -348,7 +349,7 @@ JobResult Provisioner::follow_handle(const store::Account &a, std::string note) 
   if (a.pds_handle && same_handle(*a.pds_handle, *desired)) {
     return JobResult{Outcome::done, {}, {}, std::move(note)};
   }
-  auto scheduled = store_.schedule_job(a.sub, store::JobKind::update_handle, now_unix_ms());
+  auto scheduled = jobs_.schedule_job(a.sub, store::JobKind::update_handle, now_unix_ms());
   if (!scheduled) return retry_after(std::move(scheduled).error());
   return JobResult{Outcome::done, {}, {}, note + "; handle " + *desired + " follows"};
 }

@@ -19,7 +19,8 @@
 #include "core/time.h"
 #include "pds/pds_error.h"
 #include "pds/xrpc_client.h"
-#include "store/store.h"
+#include "store/account_store.h"
+#include "store/job_store.h"
 
 namespace acid::provision {
 
@@ -45,8 +46,8 @@ struct JobResult {
 
 class Provisioner {
  public:
-  Provisioner(store::Store &store, pds::XrpcClient &pds, ProvisionerOptions options,
-              EmailLookup email_lookup);
+  Provisioner(store::AccountStore &accounts, store::JobStore &jobs, pds::XrpcClient &pds,
+              ProvisionerOptions options, EmailLookup email_lookup);
 
   // Never throws; every failure is in the result.
   JobResult run(const store::Job &job);
@@ -87,7 +88,8 @@ class Provisioner {
   JobResult retry_after(Error error) const;
   static JobResult give_up(Error error);
 
-  store::Store &store_;
+  store::AccountStore &store_;
+  store::JobStore &jobs_;
   pds::XrpcClient &pds_;
   ProvisionerOptions options_;
   EmailLookup email_lookup_;

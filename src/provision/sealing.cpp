@@ -42,8 +42,9 @@ std::string failure_json(const std::string &sub, const Error &error) {
 }
 
 // Every stored password in scope (the scan may not call the store, so they are collected first).
-Result<std::vector<Stored>> collect(store::Store &store, const Config &config,
-                                    const SealOptions &options, SealTally &out) {
+Result<std::vector<Stored>> collect(store::AccountReader &accounts, store::AuditScan &scan,
+                                    const Config &config, const SealOptions &options,
+                                    SealTally &out) {
   std::vector<Stored> found;
   if (!options.all) {
     const auto refused = [&] {
@@ -53,7 +54,7 @@ Result<std::vector<Stored>> collect(store::Store &store, const Config &config,
     };
     // By id first (art-guest need not exist to be refused), then with the stored DID.
     if (config.service_accounts.is_service_sub(options.user)) return refused();
-    ACID_ASSIGN_OR_RETURN(auto account, store.get_account(options.user));
+    ACID_ASSIGN_OR_RETURN(auto account, accounts.get_account(options.user));
     if (is_service_account(config, account)) return refused();
     if (account.password) {
       found.push_back({options.user, *account.password});
@@ -63,7 +64,7 @@ Result<std::vector<Stored>> collect(store::Store &store, const Config &config,
     }
     return found;
   }
-  Status scanned = store.scan_accounts({}, [&](const store::AuditRow &row) -> Status {
+  Status scanned = scan.scan_accounts({}, [&](const store::AuditRow &row) -> Status {
     const store::Account &a = row.account;
     if (!a.password) return Status::ok();
     if (is_service_account(config, a)) {
@@ -101,10 +102,10 @@ std::string report_json(const SealTally &o, const Config &config, bool dry_run) 
 
 }  // namespace
 
-Result<CredentialsCounts> credentials_counts(store::Store &store, const Config &config) {
+Result<CredentialsCounts> credentials_counts(store::AuditScan &scan, const Config &config) {
   CredentialsCounts c;
   const seal::KeyRing *ring = config.credentials_key ? &*config.credentials_key : nullptr;
-  Status scanned = store.scan_accounts({}, [&](const store::AuditRow &row) -> Status {
+  Status scanned = scan.scan_accounts({}, [&](const store::AuditRow &row) -> Status {
     const store::Account &a = row.account;
     if (!a.did && !a.password) return Status::ok();
     ++c.accounts;
@@ -168,15 +169,15 @@ Result<SealOptions> parse_seal_options(std::string_view text) {
   return o;
 }
 
-Result<std::string> seal_credentials(store::Store &store, const Config &config,
-                                     const SealOptions &options) {
+Result<std::string> seal_credentials(store::AccountStore &accounts, store::AuditScan &scan,
+                                     const Config &config, const SealOptions &options) {
   if (!config.credentials_key) {
     return Error(Code::config,
                  "ACID_CREDENTIALS_KEY: not set (sealing needs the key to seal with)");
   }
   const seal::KeyRing &ring = *config.credentials_key;
   SealTally out;
-  ACID_ASSIGN_OR_RETURN(auto stored, collect(store, config, options, out));
+  ACID_ASSIGN_OR_RETURN(auto stored, collect(accounts, scan, config, options, out));
   for (const Stored &s : stored) {
     ++out.checked;
     if (!seal::needs_reseal(ring, s.password)) {
@@ -195,7 +196,7 @@ Result<std::string> seal_credentials(store::Store &store, const Config &config,
       continue;
     }
     if (!options.dry_run) {
-      Status st = store.replace_password(s.sub, s.password, *sealed);
+      Status st = accounts.replace_password(s.sub, s.password, *sealed);
       if (!st && st.code() == Code::conflict) {
         out.skipped.emplace_back(s.sub, "the stored password changed meanwhile");
         continue;

@@ -10,7 +10,8 @@
 
 #include "core/config.h"
 #include "core/status.h"
-#include "store/store.h"
+#include "store/account_store.h"
+#include "store/audit_scan.h"
 
 namespace acid::provision {
 
@@ -25,7 +26,7 @@ struct CredentialsCounts {
 };
 
 // One scan of the store. The key is optional (without one, old_key stays 0).
-Result<CredentialsCounts> credentials_counts(store::Store &store, const Config &config);
+Result<CredentialsCounts> credentials_counts(store::AuditScan &scan, const Config &config);
 // {"accounts","sealed","old_key","plaintext","missing","service_plaintext","key":"<id>"|null}
 std::string to_json(const CredentialsCounts &counts, const Config &config);
 
@@ -45,7 +46,7 @@ Result<SealOptions> parse_seal_options(std::string_view json);
 // without ACID_CREDENTIALS_KEY; Code::not_found for an unknown
 // --user. Report: {"dry_run","key","checked","sealed","resealed","already_sealed","skipped":[..],
 // "failed":[{"sub","code","error"}]} (dry run: "would_seal","would_reseal").
-Result<std::string> seal_credentials(store::Store &store, const Config &config,
-                                     const SealOptions &options);
+Result<std::string> seal_credentials(store::AccountStore &accounts, store::AuditScan &scan,
+                                     const Config &config, const SealOptions &options);
 
 }  // namespace acid::provision

@@ -378,7 +378,8 @@ TEST_F(AuditLive, BackfillRepairsAndSecondAuditIsClean) {
   EXPECT_TRUE(pds_->create_session(*plain.did, plaintext));
   provision::SealOptions seal_one;
   seal_one.user = sub("plain");
-  auto sealed = provision::seal_credentials(engine_->store(), engine_->config(), seal_one);
+  auto sealed =
+      provision::seal_credentials(engine_->store(), engine_->store(), engine_->config(), seal_one);
   ASSERT_TRUE(sealed) << sealed.error().message;
   EXPECT_NE(sealed->find("\"sealed\":1"), std::string::npos) << *sealed;
   const Report clean = audit(all_options(true));

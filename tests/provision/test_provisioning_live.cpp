@@ -479,14 +479,14 @@ TEST_F(ProvisioningLive, LegacyPlaintextPasswordsStayPlaintextUntilSealed) {
   SealOptions dry;
   dry.user = s;
   dry.dry_run = true;
-  auto planned = seal_credentials(engine_->store(), engine_->config(), dry);
+  auto planned = seal_credentials(engine_->store(), engine_->store(), engine_->config(), dry);
   ASSERT_TRUE(planned) << planned.error().message;
   EXPECT_NE(planned->find("\"would_seal\":1"), std::string::npos) << *planned;
   EXPECT_EQ(account(s).password, plaintext);
 
   SealOptions seal_one;
   seal_one.user = s;
-  auto report = seal_credentials(engine_->store(), engine_->config(), seal_one);
+  auto report = seal_credentials(engine_->store(), engine_->store(), engine_->config(), seal_one);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_NE(report->find("\"sealed\":1"), std::string::npos) << *report;
   a = account(s);
@@ -497,7 +497,7 @@ TEST_F(ProvisioningLive, LegacyPlaintextPasswordsStayPlaintextUntilSealed) {
   ASSERT_TRUE(session) << session.error().message;
   EXPECT_EQ(session->did, created->did);
   // A second seal finds nothing to do.
-  auto again = seal_credentials(engine_->store(), engine_->config(), seal_one);
+  auto again = seal_credentials(engine_->store(), engine_->store(), engine_->config(), seal_one);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_NE(again->find("\"already_sealed\":1"), std::string::npos) << *again;
 }
