@@ -179,10 +179,12 @@ class SqliteStore final : public Store, public Inspection {
   static constexpr std::string_view kJobColumns =
       "SELECT id, sub, kind, status, due_ms, attempts, lease_owner, lease_until_ms, last_error, "
       "  lease_token FROM jobs";
-  static Result<Job> read_job(sqlite::Statement &stmt);
+  static Result<Job> read_job(const sqlite::Statement &stmt);
 
   // After a lease-guarded job update: Code::conflict when it matched nothing (lease lost).
   Status require_lease(const Job &job, std::string_view owner);
+  // Gives the job back to the queue if `job`'s lease still holds it (mu_ held).
+  Status release_lease(const Job &job, std::string_view owner);
   Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at);
 
   // The joined view of one sub (users u, verifications v, accounts a, handles h): columns 0-21
@@ -195,7 +197,7 @@ class SqliteStore final : public Store, public Inspection {
       "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL ";
 
   // Fills everything but `sub` from a row of kAccountColumns.
-  static Status read_account(sqlite::Statement &stmt, Account &a);
+  static Status read_account(const sqlite::Statement &stmt, Account &a);
 
   // Records the event's facts on the account (creating it if missing: its version moves with
   // every change) and returns what the transition depends on. The first-seen dates keep the
@@ -206,6 +208,10 @@ class SqliteStore final : public Store, public Inspection {
 
   // verifications.count + 1, creating the record at 1.
   Status count_verification(std::string_view sub);
+
+  // Creates the verifications record of ?1 at 0 unless it exists.
+  static constexpr std::string_view kEnsureVerifications =
+      "INSERT INTO verifications (sub, count) VALUES (?1, 0) ON CONFLICT (sub) DO NOTHING";
 
   // Writes a transition table decision inside the caller's transaction: dropped jobs, the new
   // state, and the job it schedules.

@@ -81,7 +81,7 @@ Result<std::optional<ContentDoc>> SqliteStore::read_content_row(const ContentTab
   return std::optional<ContentDoc>(read_content(t, *stmt));
 }
 
-Result<Job> SqliteStore::read_job(sqlite::Statement &stmt) {
+Result<Job> SqliteStore::read_job(const sqlite::Statement &stmt) {
   Job job;
   job.id = stmt.column_int(0);
   job.sub = stmt.column_text(1);
@@ -142,7 +142,7 @@ Result<bool> SqliteStore::schedule_in_tx(std::string_view sub, JobKind kind, Uni
   return true;
 }
 
-Status SqliteStore::read_account(sqlite::Statement &stmt, Account &a) {
+Status SqliteStore::read_account(const sqlite::Statement &stmt, Account &a) {
   auto text = [&](int col) -> std::optional<std::string> {
     if (stmt.column_is_null(col)) return std::nullopt;
     return stmt.column_text(col);
