@@ -5,6 +5,7 @@
 // jobs.cpp, audit_scan.cpp, content.cpp, and the shared helpers in helpers.cpp.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -166,6 +167,13 @@ class SqliteStore final : public Store, public Inspection {
 
   // Caller holds mu_.
   Result<std::optional<ContentDoc>> read_content_row(const ContentTable &t, std::string_view id);
+  // The body of upsert_content inside the caller's transaction; true when the row changed.
+  Result<bool> upsert_content_in_tx(const ContentTable &t, const ContentDoc &doc);
+  // Sets the record key of `id` unless it has one; returns the key it holds.
+  Result<std::string> claim_rkey(const ContentTable &t, std::string_view id, std::string_view rkey,
+                                 UnixMillis now);
+  // Records where `record` was written, if it still holds its key; false when it does not.
+  Result<bool> mark_synced(const ContentTable &t, const SyncedRecord &record, UnixMillis now);
 
   static Error content_missing(std::string_view collection, std::string_view id) {
     return Error(Code::not_found, "no " + std::string(collection) + " document " + std::string(id));
@@ -223,6 +231,12 @@ class SqliteStore final : public Store, public Inspection {
     AccountDecision decision;
   };
   Result<Decided> decide_for(std::string_view sub, AccountEvent event);
+
+  // One provisioning move, locked and in one transaction: the decision for `event` (as
+  // decide_for), then `write`, which refuses the move with an error or writes its own columns,
+  // then the decision's state and jobs (a scheduled job due at `now`).
+  Status move_account(std::string_view sub, AccountEvent event, UnixMillis now,
+                      const std::function<Status(const Decided &)> &write);
 
   static Error not_changed(std::string_view sub, std::string_view why) {
     return Error(Code::conflict,
