@@ -24,17 +24,10 @@ Result<std::vector<ApplyOutcome>> SqliteStore::apply_events(std::span<const Even
     }
   }
   std::lock_guard lock(mu_);
-  return in_transaction(conn_, [&]() -> Result<std::vector<ApplyOutcome>> {
-    std::vector<ApplyOutcome> outcomes;
-    outcomes.reserve(events.size());
-    const UnixMillis now = now_unix_ms();
-    for (const EventFact &event : events) {
-      // A failure rolls the whole transaction back: no event of the batch is applied.
-      ACID_ASSIGN_OR_RETURN(ApplyOutcome outcome,
-                            apply_in_transaction(event, now, capacity, candidates));
-      outcomes.push_back(std::move(outcome));
-    }
-    return outcomes;
+  const UnixMillis now = now_unix_ms();
+  // A failure rolls the whole transaction back: no event of the batch is applied.
+  return collect_in_transaction<ApplyOutcome>(conn_, events, [&](const EventFact &event) {
+    return apply_in_transaction(event, now, capacity, candidates);
   });
 }
 
@@ -159,13 +152,11 @@ Status SqliteStore::record_attempt_failure(std::string_view sub, int attempts,
                                            std::string_view error_json, bool give_up) {
   const UnixMillis now = now_unix_ms();
   const AccountEvent event = give_up ? AccountEvent::gave_up : AccountEvent::attempt_failed;
-  return move_account(sub, event, now, [&](const Decided &d) -> Status {
-    if (d.decision.refused) return not_changed(sub, "its PDS account exists or is being deleted");
-    return conn_.run(
-        "UPDATE accounts SET attempts = ?2, last_error = ?3, version = version + 1, "
-        "  updated_ms = ?4 WHERE sub = ?1",
-        sub, attempts, error_json, now);
-  });
+  return move_with_update(
+      sub, event, now, "its PDS account exists or is being deleted",
+      "UPDATE accounts SET attempts = ?2, last_error = ?3, version = version + 1, "
+      "  updated_ms = ?4 WHERE sub = ?1",
+      sub, attempts, error_json, now);
 }
 
 Status SqliteStore::adopt_existing_account(std::string_view sub, std::string_view did,
@@ -198,41 +189,34 @@ Status SqliteStore::reset_failed(std::string_view sub, UnixMillis now) {
 
 Status SqliteStore::mark_account_deleted(std::string_view sub) {
   const UnixMillis now = now_unix_ms();
-  return move_account(sub, AccountEvent::deleted_on_pds, now, [&](const Decided &d) -> Status {
-    if (d.decision.refused) return not_changed(sub, "the transition table refused it");
-    return conn_.run(
-        "UPDATE accounts SET did = NULL, pds_handle = NULL, password = NULL, "
-        "  pds_created_at = NULL, synced_at = NULL, intent_handle = NULL, "
-        "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
-        "  intent_ms = NULL, last_error = '', version = version + 1, updated_ms = ?2 "
-        "WHERE sub = ?1",
-        sub, now);
-  });
+  return move_with_update(
+      sub, AccountEvent::deleted_on_pds, now, "the transition table refused it",
+      "UPDATE accounts SET did = NULL, pds_handle = NULL, password = NULL, "
+      "  pds_created_at = NULL, synced_at = NULL, intent_handle = NULL, "
+      "  intent_password = NULL, intent_email = NULL, intent_attempt = NULL, "
+      "  intent_ms = NULL, last_error = '', version = version + 1, updated_ms = ?2 "
+      "WHERE sub = ?1",
+      sub, now);
 }
 
 Status SqliteStore::set_pds_handle(std::string_view sub, std::string_view pds_handle,
                                    std::string_view synced_at_iso) {
   const UnixMillis now = now_unix_ms();
-  return move_account(sub, AccountEvent::pds_handle_set, now, [&](const Decided &d) -> Status {
-    if (d.decision.refused) return not_changed(sub, "it is not active");
-    return conn_.run(
-        "UPDATE accounts SET pds_handle = ?2, synced_at = ?3, version = version + 1, "
-        "  updated_ms = ?4 WHERE sub = ?1",
-        sub, pds_handle, synced_at_iso, now);
-  });
+  return move_with_update(
+      sub, AccountEvent::pds_handle_set, now, "it is not active",
+      "UPDATE accounts SET pds_handle = ?2, synced_at = ?3, version = version + 1, "
+      "  updated_ms = ?4 WHERE sub = ?1",
+      sub, pds_handle, synced_at_iso, now);
 }
 
 Status SqliteStore::replace_password(std::string_view sub, std::string_view expected,
                                      std::string_view replacement) {
   std::lock_guard lock(mu_);
-  ACID_ASSIGN_OR_RETURN(const int replaced,
-                        conn_.run_counting_changes("UPDATE accounts SET password = ?3, version = "
-                                                   "version + 1 WHERE sub = ?1 AND password = ?2",
-                                                   sub, expected, replacement));
-  if (replaced == 0) {
-    return Error(Code::conflict, "the stored password of " + std::string(sub) + " changed");
-  }
-  return Status::ok();
+  return conn_.run_changing_rows(
+      Error(Code::conflict, "the stored password of " + std::string(sub) + " changed"),
+      "UPDATE accounts SET password = ?3, version = version + 1 WHERE sub = ?1 AND "
+      "password = ?2",
+      sub, expected, replacement);
 }
 
 }  // namespace acid::store::sqlite

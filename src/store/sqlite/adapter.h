@@ -237,6 +237,16 @@ class SqliteStore final : public Store, public Inspection {
   // then the decision's state and jobs (a scheduled job due at `now`).
   Status move_account(std::string_view sub, AccountEvent event, UnixMillis now,
                       const std::function<Status(const Decided &)> &write);
+  // A move only the table refuses (not_changed naming `why`) whose own write is one statement,
+  // `sql` with `args` bound.
+  template <typename... Args>
+  Status move_with_update(std::string_view sub, AccountEvent event, UnixMillis now,
+                          std::string_view why, std::string_view sql, const Args &...args) {
+    return move_account(sub, event, now, [&](const Decided &d) -> Status {
+      if (d.decision.refused) return not_changed(sub, why);
+      return conn_.run(sql, args...);
+    });
+  }
 
   static Error not_changed(std::string_view sub, std::string_view why) {
     return Error(Code::conflict,

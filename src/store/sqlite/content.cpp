@@ -160,59 +160,41 @@ Result<std::vector<std::string>> SqliteStore::claim_content_rkeys(
     std::string_view collection, const std::vector<RkeyClaim> &claims) {
   ACID_ASSIGN_OR_RETURN(const ContentTable *table, content_table(collection));
   std::lock_guard lock(mu_);
-  return in_transaction(conn_, [&]() -> Result<std::vector<std::string>> {
-    std::vector<std::string> held;
-    held.reserve(claims.size());
-    const UnixMillis now = now_unix_ms();
-    for (const RkeyClaim &c : claims) {
-      ACID_ASSIGN_OR_RETURN(std::string rkey, claim_rkey(*table, c.id, c.rkey, now));
-      held.push_back(std::move(rkey));
-    }
-    return held;
-  });
+  const UnixMillis now = now_unix_ms();
+  return collect_in_transaction<std::string>(
+      conn_, claims, [&](const RkeyClaim &c) { return claim_rkey(*table, c.id, c.rkey, now); });
 }
 
 Result<std::vector<bool>> SqliteStore::mark_contents_synced(
     std::string_view collection, const std::vector<SyncedRecord> &records) {
   ACID_ASSIGN_OR_RETURN(const ContentTable *table, content_table(collection));
   std::lock_guard lock(mu_);
-  return in_transaction(conn_, [&]() -> Result<std::vector<bool>> {
-    std::vector<bool> matched;
-    matched.reserve(records.size());
-    const UnixMillis now = now_unix_ms();
-    for (const SyncedRecord &r : records) {
-      ACID_ASSIGN_OR_RETURN(const bool one, mark_synced(*table, r, now));
-      matched.push_back(one);
-    }
-    return matched;
-  });
+  const UnixMillis now = now_unix_ms();
+  return collect_in_transaction<bool>(
+      conn_, records, [&](const SyncedRecord &r) { return mark_synced(*table, r, now); });
 }
 
 Status SqliteStore::clear_content_record(std::string_view collection, std::string_view id,
                                          std::string_view rkey) {
   ACID_ASSIGN_OR_RETURN(const ContentTable *table, content_table(collection));
   std::lock_guard lock(mu_);
-  ACID_ASSIGN_OR_RETURN(
-      const int cleared,
-      conn_.run_counting_changes("UPDATE " + std::string(table->table) +
-                                     " SET rkey = NULL, uri = NULL, cid = NULL, synced_version = "
-                                     "0, updated_ms = ?3 WHERE id = ?1 AND rkey = ?2",
-                                 id, rkey, now_unix_ms()));
-  if (cleared == 0) return rkey_moved(collection, id, rkey);
-  return Status::ok();
+  return conn_.run_changing_rows(
+      rkey_moved(collection, id, rkey),
+      "UPDATE " + std::string(table->table) +
+          " SET rkey = NULL, uri = NULL, cid = NULL, synced_version = 0, "
+          "updated_ms = ?3 WHERE id = ?1 AND rkey = ?2",
+      id, rkey, now_unix_ms());
 }
 
 Status SqliteStore::mark_content_unsynced(std::string_view collection, std::string_view id) {
   ACID_ASSIGN_OR_RETURN(const ContentTable *table, content_table(collection));
   std::lock_guard lock(mu_);
-  ACID_ASSIGN_OR_RETURN(
-      const int unsynced,
-      conn_.run_counting_changes("UPDATE " + std::string(table->table) +
-                                     " SET uri = NULL, cid = NULL, synced_version = 0, "
-                                     "updated_ms = ?2 WHERE id = ?1",
-                                 id, now_unix_ms()));
-  if (unsynced == 0) return content_missing(collection, id);
-  return Status::ok();
+  return conn_.run_changing_rows(
+      content_missing(collection, id),
+      "UPDATE " + std::string(table->table) +
+          " SET uri = NULL, cid = NULL, synced_version = 0, updated_ms = ?2 "
+          "WHERE id = ?1",
+      id, now_unix_ms());
 }
 
 Result<std::string> SqliteStore::get_sync_cursor(std::string_view name) {

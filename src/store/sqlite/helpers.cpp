@@ -316,9 +316,8 @@ Result<std::optional<ClaimedCode>> SqliteStore::claim_in_tx(int yy, std::uint32_
 }
 
 Result<std::int64_t> SqliteStore::user_version() {
-  ACID_ASSIGN_OR_RETURN(auto stmt, conn_.cached("PRAGMA user_version"));
-  ACID_TRY(stmt.expect_row(Error(Code::store, "PRAGMA user_version returned nothing")));
-  return stmt.column_int(0);
+  return conn_.query_value<std::int64_t>(Error(Code::store, "PRAGMA user_version returned nothing"),
+                                         "PRAGMA user_version");
 }
 
 }  // namespace acid::store::sqlite

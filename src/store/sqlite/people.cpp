@@ -47,9 +47,9 @@ Result<UserRecord> SqliteStore::get_user(std::string_view sub) {
 
 Result<std::string> SqliteStore::find_code_owner(std::string_view code) {
   std::lock_guard lock(mu_);
-  ACID_ASSIGN_OR_RETURN(auto stmt, conn_.query("SELECT sub FROM users WHERE code = ?1", code));
-  ACID_TRY(stmt.expect_row(Error(Code::not_found, "no user has code " + std::string(code))));
-  return stmt.column_text(0);
+  return conn_.query_value<std::string>(
+      Error(Code::not_found, "no user has code " + std::string(code)),
+      "SELECT sub FROM users WHERE code = ?1", code);
 }
 
 Result<bool> SqliteStore::ensure_verifications(std::string_view sub) {
@@ -75,11 +75,9 @@ Result<std::int64_t> SqliteStore::increment_verifications(std::string_view sub) 
 
 Result<std::int64_t> SqliteStore::get_verifications(std::string_view sub) {
   std::lock_guard lock(mu_);
-  ACID_ASSIGN_OR_RETURN(auto stmt,
-                        conn_.query("SELECT count FROM verifications WHERE sub = ?1", sub));
-  ACID_TRY(
-      stmt.expect_row(Error(Code::not_found, "no verifications record for " + std::string(sub))));
-  return stmt.column_int(0);
+  return conn_.query_value<std::int64_t>(
+      Error(Code::not_found, "no verifications record for " + std::string(sub)),
+      "SELECT count FROM verifications WHERE sub = ?1", sub);
 }
 
 Status SqliteStore::set_handle(std::string_view sub, std::string_view handle) {
@@ -99,9 +97,8 @@ Status SqliteStore::set_handle(std::string_view sub, std::string_view handle) {
 
 Result<std::string> SqliteStore::get_handle(std::string_view sub) {
   std::lock_guard lock(mu_);
-  ACID_ASSIGN_OR_RETURN(auto stmt, conn_.query("SELECT handle FROM handles WHERE sub = ?1", sub));
-  ACID_TRY(stmt.expect_row(Error(Code::not_found, "no handle for " + std::string(sub))));
-  return stmt.column_text(0);
+  return conn_.query_value<std::string>(Error(Code::not_found, "no handle for " + std::string(sub)),
+                                        "SELECT handle FROM handles WHERE sub = ?1", sub);
 }
 
 }  // namespace acid::store::sqlite

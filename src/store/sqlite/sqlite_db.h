@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "core/status.h"
 
@@ -177,6 +178,26 @@ class Connection {
     ACID_TRY(run(sql, args...));
     return sqlite3_changes(db_);
   }
+  // As run(), and `if_unchanged` when the statement inserted, updated or deleted no row.
+  template <typename... Args>
+  Status run_changing_rows(Error if_unchanged, std::string_view sql, const Args &...args) {
+    ACID_ASSIGN_OR_RETURN(const int changed, run_counting_changes(sql, args...));
+    if (changed == 0) return if_unchanged;
+    return Status::ok();
+  }
+  // The first column (T: std::string or std::int64_t) of the first row `sql` returns with
+  // `args` bound, or `if_none` when it returns no row.
+  template <typename T, typename... Args>
+  Result<T> query_value(Error if_none, std::string_view sql, const Args &...args) {
+    static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t>);
+    ACID_ASSIGN_OR_RETURN(CachedStatement stmt, query(sql, args...));
+    ACID_TRY(stmt.expect_row(std::move(if_none)));
+    if constexpr (std::is_same_v<T, std::string>) {
+      return stmt.column_text(0);
+    } else {
+      return stmt.column_int(0);
+    }
+  }
   sqlite3 *raw() const { return db_; }
 
   // Set when a rollback failed: the connection may still be inside a transaction, so every
@@ -221,6 +242,21 @@ auto in_transaction(Connection &conn, Body &&body) -> std::invoke_result_t<Body 
     ACID_TRY(tx.commit());
   }
   return result;
+}
+
+// Runs `each` (returning Result<T>) on every item of `items` in one transaction and collects the
+// values: all of them committed, or at the first failure none (rolled back) and that failure.
+template <typename T, typename Items, typename Each>
+Result<std::vector<T>> collect_in_transaction(Connection &conn, const Items &items, Each &&each) {
+  return in_transaction(conn, [&]() -> Result<std::vector<T>> {
+    std::vector<T> out;
+    out.reserve(std::size(items));
+    for (const auto &item : items) {
+      ACID_ASSIGN_OR_RETURN(T value, each(item));
+      out.push_back(std::move(value));
+    }
+    return out;
+  });
 }
 
 }  // namespace acid::store::sqlite

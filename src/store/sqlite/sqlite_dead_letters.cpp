@@ -67,14 +67,11 @@ Result<DeadLetter> get_dead_letter(Connection &conn, std::string_view id) {
 
 Status record_dead_letter_replay(Connection &conn, std::string_view id, UnixMillis at, bool applied,
                                  std::string_view outcome_json) {
-  ACID_ASSIGN_OR_RETURN(
-      const int changed,
-      conn.run_counting_changes("UPDATE dead_letters SET replay_outcome = ?2, "
+  return conn.run_changing_rows(Error(Code::not_found, "no dead letter " + std::string(id)),
+                                "UPDATE dead_letters SET replay_outcome = ?2, "
                                 "replayed_ms = CASE WHEN ?3 THEN ?4 ELSE replayed_ms END "
                                 "WHERE id = ?1",
-                                id, outcome_json, applied, at));
-  if (changed == 0) return Error(Code::not_found, "no dead letter " + std::string(id));
-  return Status::ok();
+                                id, outcome_json, applied, at);
 }
 
 }  // namespace acid::store::sqlite
