@@ -185,6 +185,57 @@ TEST(SqliteHelpers, InTransactionCommitsOnSuccessAndRollsBackOnFailure) {
   EXPECT_EQ(rows, (std::vector<std::int64_t>{1}));
 }
 
+TEST(SqliteHelpers, RunChangingRowsReturnsTheGivenErrorWhenNoRowChanged) {
+  testing::TempDir dir;
+  Connection conn = open_db(dir.file("c.db"));
+  ASSERT_TRUE(conn.exec("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1)"));
+  EXPECT_TRUE(conn.run_changing_rows(Error(Code::not_found, "no 1"),
+                                     "UPDATE t SET v = ?2 WHERE v = ?1", 1, 2));
+  Status missed = conn.run_changing_rows(Error(Code::not_found, "no 1"),
+                                         "UPDATE t SET v = ?2 WHERE v = ?1", 1, 2);
+  EXPECT_EQ(missed.code(), Code::not_found);
+  EXPECT_EQ(missed.error().message, "no 1");
+}
+
+TEST(SqliteHelpers, QueryValueReadsTheFirstColumnOrReturnsTheGivenError) {
+  testing::TempDir dir;
+  Connection conn = open_db(dir.file("c.db"));
+  ASSERT_TRUE(conn.exec("CREATE TABLE t (k TEXT, n INTEGER); INSERT INTO t VALUES ('a', 5)"));
+  auto text = conn.query_value<std::string>(Error(Code::not_found, "none"),
+                                            "SELECT k FROM t WHERE n = ?1", 5);
+  ASSERT_TRUE(text.is_ok());
+  EXPECT_EQ(*text, "a");
+  auto number = conn.query_value<std::int64_t>(Error(Code::not_found, "none"),
+                                               "SELECT n FROM t WHERE k = ?1", "a");
+  ASSERT_TRUE(number.is_ok());
+  EXPECT_EQ(*number, 5);
+  auto missing = conn.query_value<std::int64_t>(Error(Code::not_found, "no b"),
+                                                "SELECT n FROM t WHERE k = ?1", "b");
+  EXPECT_EQ(missing.code(), Code::not_found);
+  EXPECT_EQ(missing.error().message, "no b");
+}
+
+TEST(SqliteHelpers, CollectInTransactionKeepsAllOrNothing) {
+  testing::TempDir dir;
+  Connection conn = open_db(dir.file("c.db"));
+  ASSERT_TRUE(conn.exec("CREATE TABLE t (v INTEGER)"));
+  const auto insert = [&](int v) -> Result<int> {
+    if (v < 0) return Error(Code::invalid, "negative");
+    ACID_TRY(conn.run("INSERT INTO t VALUES (?1)", v));
+    return v * 10;
+  };
+  auto all = collect_in_transaction<int>(conn, std::vector<int>{1, 2}, insert);
+  ASSERT_TRUE(all.is_ok());
+  EXPECT_EQ(*all, (std::vector<int>{10, 20}));
+  auto none = collect_in_transaction<int>(conn, std::vector<int>{3, -1, 4}, insert);
+  EXPECT_EQ(none.code(), Code::invalid);
+  std::vector<std::int64_t> rows;
+  auto stmt = conn.query("SELECT v FROM t ORDER BY v");
+  ASSERT_TRUE(stmt.is_ok());
+  ASSERT_TRUE(stmt->for_each_row([&](const Statement &row) { rows.push_back(row.column_int(0)); }));
+  EXPECT_EQ(rows, (std::vector<std::int64_t>{1, 2}));  // 3 was rolled back with the failure
+}
+
 TEST(SqliteHelpers, InTransactionRunsNothingOnABrokenConnection) {
   testing::TempDir dir;
   Connection conn = open_db(dir.file("c.db"));
