@@ -83,14 +83,12 @@ Result<bool> SqliteStore::set_content_deleted(std::string_view collection, std::
   ACID_ASSIGN_OR_RETURN(const ContentTable *table, content_table(collection));
   const std::string del(table->deleted_column);
   std::lock_guard lock(mu_);
+  const std::string sql = "UPDATE " + std::string(table->table) + " SET " + del +
+                          " = ?2, version = version + 1, updated_ms = ?3 WHERE id = ?1 AND " + del +
+                          " <> ?2";
   return in_transaction(conn_, [&]() -> Result<bool> {
-    ACID_ASSIGN_OR_RETURN(
-        const int changed,
-        conn_.run_counting_changes("UPDATE " + std::string(table->table) + " SET " + del +
-                                       " = ?2, version = version + 1, updated_ms = ?3 WHERE id = "
-                                       "?1 AND " +
-                                       del + " <> ?2",
-                                   id, deleted, now_unix_ms()));
+    ACID_ASSIGN_OR_RETURN(const int changed,
+                          conn_.run_counting_changes(sql, id, deleted, now_unix_ms()));
     if (changed > 0) return true;
     ACID_ASSIGN_OR_RETURN(const auto row, read_content_row(*table, id));
     if (!row) return content_missing(collection, id);
