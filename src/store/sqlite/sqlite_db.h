@@ -1,5 +1,7 @@
 // A thin RAII layer over the SQLite C API: connections, prepared statements, transactions, and
-// the mapping of SQLite result codes to acid::Error. No SQL semantics are re-implemented here.
+// the mapping of SQLite result codes to acid::Error, plus the few shapes every adapter query
+// takes (bind in order, one row or an error, every row, a counted write, all in one
+// transaction). No SQL semantics are re-implemented here.
 #pragma once
 
 #include <sqlite3.h>
