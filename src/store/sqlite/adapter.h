@@ -5,6 +5,7 @@
 // jobs.cpp, audit_scan.cpp, content.cpp, and the shared helpers in helpers.cpp.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -166,6 +167,13 @@ class SqliteStore final : public Store, public Inspection {
 
   // Caller holds mu_.
   Result<std::optional<ContentDoc>> read_content_row(const ContentTable &t, std::string_view id);
+  // The body of upsert_content inside the caller's transaction; true when the row changed.
+  Result<bool> upsert_content_in_tx(const ContentTable &t, const ContentDoc &doc);
+  // Sets the record key of `id` unless it has one; returns the key it holds.
+  Result<std::string> claim_rkey(const ContentTable &t, std::string_view id, std::string_view rkey,
+                                 UnixMillis now);
+  // Records where `record` was written, if it still holds its key; false when it does not.
+  Result<bool> mark_synced(const ContentTable &t, const SyncedRecord &record, UnixMillis now);
 
   static Error content_missing(std::string_view collection, std::string_view id) {
     return Error(Code::not_found, "no " + std::string(collection) + " document " + std::string(id));
@@ -179,10 +187,12 @@ class SqliteStore final : public Store, public Inspection {
   static constexpr std::string_view kJobColumns =
       "SELECT id, sub, kind, status, due_ms, attempts, lease_owner, lease_until_ms, last_error, "
       "  lease_token FROM jobs";
-  static Result<Job> read_job(sqlite::Statement &stmt);
+  static Result<Job> read_job(const sqlite::Statement &stmt);
 
   // After a lease-guarded job update: Code::conflict when it matched nothing (lease lost).
   Status require_lease(const Job &job, std::string_view owner);
+  // Gives the job back to the queue if `job`'s lease still holds it (mu_ held).
+  Status release_lease(const Job &job, std::string_view owner);
   Result<bool> schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at);
 
   // The joined view of one sub (users u, verifications v, accounts a, handles h): columns 0-21
@@ -195,7 +205,7 @@ class SqliteStore final : public Store, public Inspection {
       "  u.sub IS NOT NULL, v.sub IS NOT NULL, a.sub IS NOT NULL ";
 
   // Fills everything but `sub` from a row of kAccountColumns.
-  static Status read_account(sqlite::Statement &stmt, Account &a);
+  static Status read_account(const sqlite::Statement &stmt, Account &a);
 
   // Records the event's facts on the account (creating it if missing: its version moves with
   // every change) and returns what the transition depends on. The first-seen dates keep the
@@ -207,6 +217,10 @@ class SqliteStore final : public Store, public Inspection {
   // verifications.count + 1, creating the record at 1.
   Status count_verification(std::string_view sub);
 
+  // Creates the verifications record of ?1 at 0 unless it exists.
+  static constexpr std::string_view kEnsureVerifications =
+      "INSERT INTO verifications (sub, count) VALUES (?1, 0) ON CONFLICT (sub) DO NOTHING";
+
   // Writes a transition table decision inside the caller's transaction: dropped jobs, the new
   // state, and the job it schedules.
   Status apply_decision(std::string_view sub, const AccountDecision &decision, UnixMillis now);
@@ -217,6 +231,22 @@ class SqliteStore final : public Store, public Inspection {
     AccountDecision decision;
   };
   Result<Decided> decide_for(std::string_view sub, AccountEvent event);
+
+  // One provisioning move, locked and in one transaction: the decision for `event` (as
+  // decide_for), then `write`, which refuses the move with an error or writes its own columns,
+  // then the decision's state and jobs (a scheduled job due at `now`).
+  Status move_account(std::string_view sub, AccountEvent event, UnixMillis now,
+                      const std::function<Status(const Decided &)> &write);
+  // A move only the table refuses (not_changed naming `why`) whose own write is one statement,
+  // `sql` with `args` bound.
+  template <typename... Args>
+  Status move_with_update(std::string_view sub, AccountEvent event, UnixMillis now,
+                          std::string_view why, std::string_view sql, const Args &...args) {
+    return move_account(sub, event, now, [&](const Decided &d) -> Status {
+      if (d.decision.refused) return not_changed(sub, why);
+      return conn_.run(sql, args...);
+    });
+  }
 
   static Error not_changed(std::string_view sub, std::string_view why) {
     return Error(Code::conflict,

@@ -24,48 +24,44 @@ Status SqliteStore::scan_accounts(const AccountScanFilter &filter, const Account
     return "1";
   };
   const std::string columns = std::string(kAccountColumns) + ", ";
-  auto stmt = conn_.prepare(
-      columns + "a.sub FROM accounts a LEFT JOIN users u ON u.sub = a.sub " +
-      "LEFT JOIN verifications v ON v.sub = a.sub LEFT JOIN handles h ON h.sub = a.sub " +
-      "WHERE " + tenant("a.sub") + " UNION ALL " + columns +
-      "u.sub FROM users u LEFT JOIN accounts a ON a.sub = u.sub " +
-      "LEFT JOIN verifications v ON v.sub = u.sub LEFT JOIN handles h ON h.sub = u.sub " +
-      "WHERE a.sub IS NULL AND " + tenant("u.sub") + " UNION ALL " + columns +
-      "v.sub FROM verifications v LEFT JOIN users u ON u.sub = v.sub " +
-      "LEFT JOIN accounts a ON a.sub = v.sub LEFT JOIN handles h ON h.sub = v.sub " +
-      "WHERE u.sub IS NULL AND a.sub IS NULL AND " + tenant("v.sub"));
-  if (!stmt) return std::move(stmt).error();
+  ACID_ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn_.prepare(
+          columns + "a.sub FROM accounts a LEFT JOIN users u ON u.sub = a.sub " +
+          "LEFT JOIN verifications v ON v.sub = a.sub LEFT JOIN handles h ON h.sub = a.sub " +
+          "WHERE " + tenant("a.sub") + " UNION ALL " + columns +
+          "u.sub FROM users u LEFT JOIN accounts a ON a.sub = u.sub " +
+          "LEFT JOIN verifications v ON v.sub = u.sub LEFT JOIN handles h ON h.sub = u.sub " +
+          "WHERE a.sub IS NULL AND " + tenant("u.sub") + " UNION ALL " + columns +
+          "v.sub FROM verifications v LEFT JOIN users u ON u.sub = v.sub " +
+          "LEFT JOIN accounts a ON a.sub = v.sub LEFT JOIN handles h ON h.sub = v.sub " +
+          "WHERE u.sub IS NULL AND a.sub IS NULL AND " + tenant("v.sub")));
   AuditRow row;
-  for (;;) {
-    auto more = stmt->step();
-    if (!more) return std::move(more).error();
-    if (!*more) return Status::ok();
+  return stmt.for_each_row([&](const Statement &joined) -> Status {
     Account &a = row.account;
     a = Account{};
-    ACID_TRY(read_account(*stmt, a));
-    a.sub = stmt->column_text(25);
-    row.has_user = stmt->column_int(22) != 0;
-    row.has_accounts = stmt->column_int(24) != 0;
-    ACID_TRY(visit(row));
-  }
+    ACID_TRY(read_account(joined, a));
+    a.sub = joined.column_text(25);
+    row.has_user = joined.column_int(22) != 0;
+    row.has_accounts = joined.column_int(24) != 0;
+    return visit(row);
+  });
 }
 
 Result<std::vector<DuplicateCode>> SqliteStore::duplicate_codes() {
   std::lock_guard lock(mu_);
-  auto stmt = conn_.prepare(
-      "SELECT lower(u.code), u.sub FROM users u JOIN ("
-      "  SELECT lower(code) AS c FROM users WHERE code IS NOT NULL GROUP BY lower(code) "
-      "  HAVING count(*) > 1) d ON lower(u.code) = d.c ORDER BY 1, 2");
-  if (!stmt) return std::move(stmt).error();
+  ACID_ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn_.prepare(
+          "SELECT lower(u.code), u.sub FROM users u JOIN ("
+          "  SELECT lower(code) AS c FROM users WHERE code IS NOT NULL GROUP BY lower(code) "
+          "  HAVING count(*) > 1) d ON lower(u.code) = d.c ORDER BY 1, 2"));
   std::vector<DuplicateCode> out;
-  for (;;) {
-    auto more = stmt->step();
-    if (!more) return std::move(more).error();
-    if (!*more) break;
-    std::string code = stmt->column_text(0);
+  ACID_TRY(stmt.for_each_row([&](const Statement &row) {
+    std::string code = row.column_text(0);
     if (out.empty() || out.back().code != code) out.push_back(DuplicateCode{code, {}});
-    out.back().subs.push_back(stmt->column_text(1));
-  }
+    out.back().subs.push_back(row.column_text(1));
+  }));
   return out;
 }
 

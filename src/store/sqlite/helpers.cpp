@@ -72,16 +72,13 @@ ContentDoc SqliteStore::read_content(const ContentTable &t, const sqlite::Statem
 
 Result<std::optional<ContentDoc>> SqliteStore::read_content_row(const ContentTable &t,
                                                                 std::string_view id) {
-  auto stmt = conn_.prepare(content_select(t) + " WHERE id = ?1");
-  if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, id);
-  auto row = stmt->step();
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<ContentDoc>();
-  return std::optional<ContentDoc>(read_content(t, *stmt));
+  ACID_ASSIGN_OR_RETURN(auto stmt, conn_.query(content_select(t) + " WHERE id = ?1", id));
+  ACID_ASSIGN_OR_RETURN(const bool found, stmt.step());
+  if (!found) return std::optional<ContentDoc>();
+  return std::optional<ContentDoc>(read_content(t, stmt));
 }
 
-Result<Job> SqliteStore::read_job(sqlite::Statement &stmt) {
+Result<Job> SqliteStore::read_job(const sqlite::Statement &stmt) {
   Job job;
   job.id = stmt.column_int(0);
   job.sub = stmt.column_text(1);
@@ -110,39 +107,29 @@ Status SqliteStore::require_lease(const Job &job, std::string_view owner) {
 }
 
 Result<bool> SqliteStore::schedule_in_tx(std::string_view sub, JobKind kind, UnixMillis due_at) {
-  auto find = conn_.cached(
-      "SELECT id, due_ms, lease_owner IS NOT NULL AND lease_until_ms > ?3 FROM jobs "
-      "WHERE sub = ?1 AND kind = ?2 AND status = 'open'");
-  if (!find) return std::move(find).error();
-  find->bind(1, sub).bind(2, std::string_view(to_string(kind))).bind(3, now_unix_ms());
-  auto row = find->step();
-  if (!row) return std::move(row).error();
-  if (*row) {
-    if (find->column_int(2) != 0) {
+  ACID_ASSIGN_OR_RETURN(
+      auto find,
+      conn_.query("SELECT id, due_ms, lease_owner IS NOT NULL AND lease_until_ms > ?3 FROM jobs "
+                  "WHERE sub = ?1 AND kind = ?2 AND status = 'open'",
+                  sub, to_string(kind), now_unix_ms()));
+  ACID_ASSIGN_OR_RETURN(const bool open, find.step());
+  if (open) {
+    if (find.column_int(2) != 0) {
       // Asked for again while it runs: a changed due time tells complete_job to keep the job
       // open, so it runs once more and sees what this request recorded.
-      auto again = conn_.cached("UPDATE jobs SET due_ms = max(?2, due_ms + 1) WHERE id = ?1");
-      if (!again) return std::move(again).error();
-      ACID_TRY(again->bind(1, find->column_int(0)).bind(2, due_at).run());
-    } else if (find->column_int(1) > due_at) {
-      auto earlier = conn_.cached("UPDATE jobs SET due_ms = ?2 WHERE id = ?1");
-      if (!earlier) return std::move(earlier).error();
-      ACID_TRY(earlier->bind(1, find->column_int(0)).bind(2, due_at).run());
+      ACID_TRY(conn_.run("UPDATE jobs SET due_ms = max(?2, due_ms + 1) WHERE id = ?1",
+                         find.column_int(0), due_at));
+    } else if (find.column_int(1) > due_at) {
+      ACID_TRY(conn_.run("UPDATE jobs SET due_ms = ?2 WHERE id = ?1", find.column_int(0), due_at));
     }
     return false;
   }
-  auto insert =
-      conn_.cached("INSERT INTO jobs (sub, kind, due_ms, created_ms) VALUES (?1, ?2, ?3, ?4)");
-  if (!insert) return std::move(insert).error();
-  ACID_TRY(insert->bind(1, sub)
-               .bind(2, std::string_view(to_string(kind)))
-               .bind(3, due_at)
-               .bind(4, now_unix_ms())
-               .run());
+  ACID_TRY(conn_.run("INSERT INTO jobs (sub, kind, due_ms, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                     sub, to_string(kind), due_at, now_unix_ms()));
   return true;
 }
 
-Status SqliteStore::read_account(sqlite::Statement &stmt, Account &a) {
+Status SqliteStore::read_account(const sqlite::Statement &stmt, Account &a) {
   auto text = [&](int col) -> std::optional<std::string> {
     if (stmt.column_is_null(col)) return std::nullopt;
     return stmt.column_text(col);
@@ -181,121 +168,93 @@ Status SqliteStore::read_account(sqlite::Statement &stmt, Account &a) {
 }
 
 Result<provision::AccountFacts> SqliteStore::touch_account(const EventFact &event, UnixMillis now) {
-  auto update = conn_.cached(
-      "UPDATE accounts SET version = version + 1, updated_ms = ?2, "
-      "  signed_up_ms = CASE ?3 WHEN 'ss' THEN min(coalesce(signed_up_ms, ?4), ?4) "
-      "                 ELSE signed_up_ms END, "
-      "  verified_ms = CASE ?3 WHEN 'sv' THEN min(coalesce(verified_ms, ?4), ?4) "
-      "                ELSE verified_ms END, "
-      "  deleted_ms = CASE ?3 WHEN 'sdu' THEN coalesce(deleted_ms, ?4) ELSE deleted_ms END, "
-      "  email = coalesce(?5, email) "
-      "WHERE sub = ?1 "
-      "RETURNING state, did IS NOT NULL, intent_handle IS NOT NULL, deleted_ms IS NOT NULL");
-  if (!update) return std::move(update).error();
   const std::string_view type = to_string(event.type);
-  update->bind(1, event.sub).bind(2, now).bind(3, type).bind(4, event.date);
-  if (event.email) {
-    update->bind(5, *event.email);
-  } else {
-    update->bind_null(5);
-  }
-  auto row = update->step();
-  if (!row) return std::move(row).error();
-  if (*row) {
-    auto state = parse_account_state(update->column_text(0));
+  ACID_ASSIGN_OR_RETURN(
+      auto update,
+      conn_.query(
+          "UPDATE accounts SET version = version + 1, updated_ms = ?2, "
+          "  signed_up_ms = CASE ?3 WHEN 'ss' THEN min(coalesce(signed_up_ms, ?4), ?4) "
+          "                 ELSE signed_up_ms END, "
+          "  verified_ms = CASE ?3 WHEN 'sv' THEN min(coalesce(verified_ms, ?4), ?4) "
+          "                ELSE verified_ms END, "
+          "  deleted_ms = CASE ?3 WHEN 'sdu' THEN coalesce(deleted_ms, ?4) ELSE deleted_ms END, "
+          "  email = coalesce(?5, email) "
+          "WHERE sub = ?1 "
+          "RETURNING state, did IS NOT NULL, intent_handle IS NOT NULL, deleted_ms IS NOT NULL",
+          event.sub, now, type, event.date, event.email));
+  ACID_ASSIGN_OR_RETURN(const bool existed, update.step());
+  if (existed) {
+    auto state = parse_account_state(update.column_text(0));
     if (!state) {
-      return Error(Code::store, "unknown account state \"" + update->column_text(0) + "\"");
+      return Error(Code::store, "unknown account state \"" + update.column_text(0) + "\"");
     }
-    const provision::AccountFacts out{*state, update->column_int(1) != 0,
-                                      update->column_int(2) != 0, update->column_int(3) != 0};
-    auto done = update->step();  // completes the statement
-    if (!done) return std::move(done).error();
+    const provision::AccountFacts out{*state, update.column_int(1) != 0, update.column_int(2) != 0,
+                                      update.column_int(3) != 0};
+    ACID_TRY(update.step());  // completes the statement
     return out;
   }
-  auto insert = conn_.cached(
+  ACID_TRY(conn_.run(
       "INSERT INTO accounts (sub, updated_ms, version, signed_up_ms, verified_ms, deleted_ms, "
       "  email) "
       "VALUES (?1, ?2, 1, CASE ?3 WHEN 'ss' THEN ?4 END, CASE ?3 WHEN 'sv' THEN ?4 END, "
-      "  CASE ?3 WHEN 'sdu' THEN ?4 END, ?5)");
-  if (!insert) return std::move(insert).error();
-  insert->bind(1, event.sub).bind(2, now).bind(3, type).bind(4, event.date);
-  if (event.email) {
-    insert->bind(5, *event.email);
-  } else {
-    insert->bind_null(5);
-  }
-  ACID_TRY(insert->run());
+      "  CASE ?3 WHEN 'sdu' THEN ?4 END, ?5)",
+      event.sub, now, type, event.date, event.email));
   provision::AccountFacts created;
   created.deletion_recorded = event.type == EventType::deleted;
   return created;
 }
 
 Status SqliteStore::count_verification(std::string_view sub) {
-  auto update = conn_.cached("UPDATE verifications SET count = count + 1 WHERE sub = ?1");
-  if (!update) return std::move(update).error();
-  ACID_TRY(update->bind(1, sub).run());
-  if (sqlite3_changes(conn_.raw()) > 0) return Status::ok();
-  auto insert = conn_.cached("INSERT INTO verifications (sub, count) VALUES (?1, 1)");
-  if (!insert) return std::move(insert).error();
-  return insert->bind(1, sub).run();
+  ACID_ASSIGN_OR_RETURN(
+      const int counted,
+      conn_.run_counting_changes("UPDATE verifications SET count = count + 1 WHERE sub = ?1", sub));
+  if (counted > 0) return Status::ok();
+  return conn_.run("INSERT INTO verifications (sub, count) VALUES (?1, 1)", sub);
 }
 
 Status SqliteStore::apply_decision(std::string_view sub, const AccountDecision &decision,
                                    UnixMillis now) {
   ACID_TRY(sqlite::write_decision(conn_, sub, decision));
-  if (decision.schedule) {
-    auto scheduled = schedule_in_tx(sub, *decision.schedule, now);
-    if (!scheduled) return std::move(scheduled).error();
-  }
+  if (decision.schedule) ACID_TRY(schedule_in_tx(sub, *decision.schedule, now));
   return Status::ok();
 }
 
 Result<SqliteStore::Decided> SqliteStore::decide_for(std::string_view sub, AccountEvent event) {
-  auto stored = sqlite::read_account_facts(conn_, sub);
-  if (!stored) return std::move(stored).error();
-  if (!*stored) return Error(Code::not_found, "no account for " + std::string(sub));
-  const AccountDecision decision = decide(event, (*stored)->facts);
-  return Decided{std::move(**stored), decision};
+  ACID_ASSIGN_OR_RETURN(auto stored, sqlite::read_account_facts(conn_, sub));
+  if (!stored) return Error(Code::not_found, "no account for " + std::string(sub));
+  const AccountDecision decision = decide(event, stored->facts);
+  return Decided{std::move(*stored), decision};
 }
 
 Status SqliteStore::bump(std::string_view sub) {
-  auto stmt =
-      conn_.cached("UPDATE accounts SET version = version + 1, updated_ms = ?2 WHERE sub = ?1");
-  if (!stmt) return std::move(stmt).error();
-  return stmt->bind(1, sub).bind(2, now_unix_ms()).run();
+  return conn_.run("UPDATE accounts SET version = version + 1, updated_ms = ?2 WHERE sub = ?1", sub,
+                   now_unix_ms());
 }
 
 Result<std::optional<ClaimedCode>> SqliteStore::ensure_code(std::string_view sub,
                                                             UnixMillis code_time, UnixMillis when,
                                                             std::uint32_t capacity,
                                                             const CodeCandidates &candidates) {
-  auto read = conn_.cached("SELECT code, when_ms IS NULL FROM users WHERE sub = ?1");
-  if (!read) return std::move(read).error();
-  read->bind(1, sub);
-  auto row = read->step();
-  if (!row) return std::move(row).error();
-  const bool has_users_record = *row;
-  if (*row && !read->column_is_null(0)) {
-    if (read->column_int(1) == 0) return std::optional<ClaimedCode>();
+  ACID_ASSIGN_OR_RETURN(auto read,
+                        conn_.query("SELECT code, when_ms IS NULL FROM users WHERE sub = ?1", sub));
+  ACID_ASSIGN_OR_RETURN(const bool has_users_record, read.step());
+  if (has_users_record && !read.column_is_null(0)) {
+    if (read.column_int(1) == 0) return std::optional<ClaimedCode>();
     // Already has a code; still record the signup time, which was missing.
-    auto when_upd = conn_.cached("UPDATE users SET when_ms = coalesce(when_ms, ?2) WHERE sub = ?1");
-    if (!when_upd) return std::move(when_upd).error();
-    ACID_TRY(when_upd->bind(1, sub).bind(2, when).run());
+    ACID_TRY(
+        conn_.run("UPDATE users SET when_ms = coalesce(when_ms, ?2) WHERE sub = ?1", sub, when));
     return std::optional<ClaimedCode>();
   }
   const int yy = ((utc_year(code_time) % 100) + 100) % 100;
-  auto candidate = candidates(yy);
-  if (!candidate) return std::move(candidate).error();
-  auto claimed = claim_in_tx(yy, capacity, *candidate, sub);
-  if (!claimed) return std::move(claimed).error();
-  if (!*claimed) return exhausted(yy);
+  ACID_ASSIGN_OR_RETURN(const CodeCandidate candidate, candidates(yy));
+  ACID_ASSIGN_OR_RETURN(auto claimed, claim_in_tx(yy, capacity, candidate, sub));
+  if (!claimed) return exhausted(yy);
   // The read above told which of the two it is (an upsert would need a statement journal).
-  auto write = conn_.cached(
-      has_users_record
-          ? "UPDATE users SET code = ?2, when_ms = coalesce(when_ms, ?3) WHERE sub = ?1"
-          : "INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3)");
-  if (!write) return std::move(write).error();
-  ACID_TRY(write->bind(1, sub).bind(2, (*claimed)->code).bind(3, when).run());
+  ACID_TRY(
+      conn_.run(has_users_record
+                    ? "UPDATE users SET code = ?2, when_ms = coalesce(when_ms, ?3) WHERE sub = ?1"
+                    : "INSERT INTO users (sub, code, when_ms) VALUES (?1, ?2, ?3)",
+                sub, claimed->code, when));
   return claimed;
 }
 
@@ -306,21 +265,18 @@ Result<std::optional<ClaimedCode>> SqliteStore::claim_in_tx(int yy, std::uint32_
   std::int64_t skipped_before = 0;
   bool has_counter = false;
   {
-    auto read = conn_.cached("SELECT next_position, skipped FROM code_counters WHERE yy = ?1");
-    if (!read) return std::move(read).error();
-    read->bind(1, static_cast<std::int64_t>(yy));
-    auto row = read->step();
-    if (!row) return std::move(row).error();
-    if (*row) {
-      has_counter = true;
-      position = read->column_int(0);
-      skipped_before = read->column_int(1);
+    ACID_ASSIGN_OR_RETURN(
+        auto read,
+        conn_.query("SELECT next_position, skipped FROM code_counters WHERE yy = ?1", yy));
+    ACID_ASSIGN_OR_RETURN(has_counter, read.step());
+    if (has_counter) {
+      position = read.column_int(0);
+      skipped_before = read.column_int(1);
     }
   }
-  auto taken = conn_.cached(
-      "SELECT EXISTS (SELECT 1 FROM users WHERE code = ?1) OR "
-      "EXISTS (SELECT 1 FROM code_claims WHERE code = ?1)");
-  if (!taken) return std::move(taken).error();
+  ACID_ASSIGN_OR_RETURN(auto taken,
+                        conn_.cached("SELECT EXISTS (SELECT 1 FROM users WHERE code = ?1) OR "
+                                     "EXISTS (SELECT 1 FROM code_claims WHERE code = ?1)"));
 
   std::uint32_t skipped = 0;
   std::optional<std::string> chosen;
@@ -333,11 +289,9 @@ Result<std::optional<ClaimedCode>> SqliteStore::claim_in_tx(int yy, std::uint32_
       ++skipped;
       continue;
     }
-    ACID_TRY(taken->reset());
-    taken->bind(1, *code);
-    auto row = taken->step();
-    if (!row) return std::move(row).error();
-    if (*row && taken->column_int(0) != 0) {
+    ACID_TRY(taken.reset());
+    ACID_ASSIGN_OR_RETURN(const bool found, taken.bind_all(*code).step());
+    if (found && taken.column_int(0) != 0) {
       ++skipped;
       continue;
     }
@@ -345,41 +299,25 @@ Result<std::optional<ClaimedCode>> SqliteStore::claim_in_tx(int yy, std::uint32_
     chosen_position = pos;
     break;
   }
-  auto save = conn_.cached(
+  ACID_TRY(conn_.run(
       has_counter ? "UPDATE code_counters SET next_position = ?2, skipped = ?3 WHERE yy = ?1"
-                  : "INSERT INTO code_counters (yy, next_position, skipped) VALUES (?1, ?2, ?3)");
-  if (!save) return std::move(save).error();
-  ACID_TRY(save->bind(1, static_cast<std::int64_t>(yy))
-               .bind(2, position)
-               .bind(3, skipped_before + skipped)
-               .run());
+                  : "INSERT INTO code_counters (yy, next_position, skipped) VALUES (?1, ?2, ?3)",
+      yy, position, skipped_before + skipped));
   if (!chosen) return std::optional<ClaimedCode>();
 
-  auto claim = conn_.cached(
+  // An allocation for no one yet (an empty sub) is claimed with a NULL sub.
+  const auto owner = sub.empty() ? std::nullopt : std::optional<std::string_view>(sub);
+  ACID_TRY(conn_.run(
       "INSERT INTO code_claims (code, yy, position, sub, claimed_ms) VALUES (?1, ?2, ?3, ?4, "
-      "?5)");
-  if (!claim) return std::move(claim).error();
-  claim->bind(1, *chosen)
-      .bind(2, static_cast<std::int64_t>(yy))
-      .bind(3, chosen_position)
-      .bind(5, now_unix_ms());
-  if (sub.empty()) {
-    claim->bind_null(4);
-  } else {
-    claim->bind(4, sub);
-  }
-  ACID_TRY(claim->run());
+      "?5)",
+      *chosen, yy, chosen_position, owner, now_unix_ms()));
   return std::optional<ClaimedCode>(
       ClaimedCode{std::move(*chosen), static_cast<std::uint32_t>(chosen_position), skipped});
 }
 
 Result<std::int64_t> SqliteStore::user_version() {
-  auto stmt = conn_.cached("PRAGMA user_version");
-  if (!stmt) return std::move(stmt).error();
-  auto row = stmt->step();
-  if (!row) return std::move(row).error();
-  if (!*row) return Error(Code::store, "PRAGMA user_version returned nothing");
-  return stmt->column_int(0);
+  return conn_.query_value<std::int64_t>(Error(Code::store, "PRAGMA user_version returned nothing"),
+                                         "PRAGMA user_version");
 }
 
 }  // namespace acid::store::sqlite

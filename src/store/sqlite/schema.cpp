@@ -181,17 +181,16 @@ Status SqliteStore::migrate() {
   for (;;) {
     auto tx = Transaction::begin(conn_);
     if (!tx) return std::move(tx).error().context("migrating the SQLite store");
-    auto version = user_version();
-    if (!version) return std::move(version).error();
-    if (*version > static_cast<std::int64_t>(kMigrations.size())) {
-      return Error(Code::store, "the SQLite store has schema version " + std::to_string(*version) +
+    ACID_ASSIGN_OR_RETURN(const std::int64_t version, user_version());
+    if (version > static_cast<std::int64_t>(kMigrations.size())) {
+      return Error(Code::store, "the SQLite store has schema version " + std::to_string(version) +
                                     ", newer than this library (" +
                                     std::to_string(kMigrations.size()) +
                                     "): upgrade libacidentity");
     }
-    if (*version == static_cast<std::int64_t>(kMigrations.size())) return Status::ok();
-    ACID_TRY(conn_.exec(kMigrations[static_cast<std::size_t>(*version)]));
-    ACID_TRY(conn_.exec("PRAGMA user_version=" + std::to_string(*version + 1)));
+    if (version == static_cast<std::int64_t>(kMigrations.size())) return Status::ok();
+    ACID_TRY(conn_.exec(kMigrations[static_cast<std::size_t>(version)]));
+    ACID_TRY(conn_.exec("PRAGMA user_version=" + std::to_string(version + 1)));
     ACID_TRY(tx->commit());
   }
 }

@@ -79,11 +79,16 @@ Result<bool> Statement::step() {
   return to_error(db_, sqlite3_extended_errcode(db_), "executing SQL");
 }
 
+Status Statement::expect_row(Error if_none) {
+  ACID_ASSIGN_OR_RETURN(const bool found, step());
+  if (!found) return if_none;
+  return Status::ok();
+}
+
 Status Statement::run() {
   for (;;) {
-    auto row = step();
-    if (!row) return std::move(row).error();
-    if (!*row) return Status::ok();
+    ACID_ASSIGN_OR_RETURN(const bool more, step());
+    if (!more) return Status::ok();
   }
 }
 
@@ -116,11 +121,9 @@ Result<Connection> Connection::open(const std::string &path, int busy_timeout_ms
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // WAL lets readers run beside the writer and several processes share the file; FULL makes
   // every commit durable (fsynced) before we acknowledge anything that depends on it.
-  auto mode = conn.prepare("PRAGMA journal_mode=WAL");
-  if (!mode) return std::move(mode).error();
-  auto row = mode->step();
-  if (!row) return std::move(row).error();
-  if (!*row || mode->column_text(0) != "wal") {
+  ACID_ASSIGN_OR_RETURN(Statement mode, conn.prepare("PRAGMA journal_mode=WAL"));
+  ACID_ASSIGN_OR_RETURN(const bool found, mode.step());
+  if (!found || mode.column_text(0) != "wal") {
     return Error(Code::store, "SQLite database \"" + path + "\" cannot use WAL journaling");
   }
   ACID_TRY(conn.exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
@@ -152,17 +155,14 @@ Connection::~Connection() {
 Result<CachedStatement> Connection::cached(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
-    auto stmt = prepare(sql);
-    if (!stmt) return std::move(stmt).error();
     auto entry = std::make_unique<CacheEntry>();
-    entry->statement = std::move(*stmt);
+    ACID_ASSIGN_OR_RETURN(entry->statement, prepare(sql));
     it = cache_.emplace(std::string(sql), std::move(entry)).first;
   }
   CacheEntry &entry = *it->second;
   if (entry.in_use) {
-    auto fresh = prepare(sql);
-    if (!fresh) return std::move(fresh).error();
-    return CachedStatement(std::move(*fresh));
+    ACID_ASSIGN_OR_RETURN(Statement fresh, prepare(sql));
+    return CachedStatement(std::move(fresh));
   }
   entry.in_use = true;
   return CachedStatement(&entry.statement, &entry.in_use);

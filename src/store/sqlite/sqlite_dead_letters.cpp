@@ -8,7 +8,7 @@ constexpr std::string_view kColumns =
     "id, tenant, kind, reason, log_id, entry, first_seen_ms, last_seen_ms, deliveries, "
     "replayed_ms, replay_outcome";
 
-DeadLetter read_row(CachedStatement &row) {
+DeadLetter read_row(const Statement &row) {
   DeadLetter d;
   d.id = row.column_text(0);
   d.tenant = row.column_text(1);
@@ -29,74 +29,49 @@ DeadLetter read_row(CachedStatement &row) {
 Status record_dead_letters(Connection &conn, std::span<const DeadLetter> letters, UnixMillis now) {
   if (letters.empty()) return Status::ok();
   for (const DeadLetter &letter : letters) ACID_TRY(validate_dead_letter(letter));
-  auto tx = Transaction::begin(conn);
-  if (!tx) return std::move(tx).error();
-  auto upsert = conn.cached(
-      "INSERT INTO dead_letters (id, tenant, kind, reason, log_id, entry, first_seen_ms, "
-      "last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
-      "ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1, last_seen_ms = excluded."
-      "last_seen_ms");
-  if (!upsert) return std::move(upsert).error();
-  for (const DeadLetter &letter : letters) {
-    upsert->bind(1, letter.id)
-        .bind(2, letter.tenant)
-        .bind(3, letter.kind)
-        .bind(4, letter.reason)
-        .bind(6, letter.entry)
-        .bind(7, now);
-    if (letter.log_id) {
-      upsert->bind(5, *letter.log_id);
-    } else {
-      upsert->bind_null(5);
+  return in_transaction(conn, [&]() -> Status {
+    ACID_ASSIGN_OR_RETURN(
+        auto upsert,
+        conn.cached("INSERT INTO dead_letters (id, tenant, kind, reason, log_id, entry, "
+                    "first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
+                    "ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1, last_seen_ms = "
+                    "excluded.last_seen_ms"));
+    for (const DeadLetter &letter : letters) {
+      ACID_TRY(upsert
+                   .bind_all(letter.id, letter.tenant, letter.kind, letter.reason, letter.log_id,
+                             letter.entry, now)
+                   .run());
+      ACID_TRY(upsert.reset());
     }
-    ACID_TRY(upsert->run());
-    ACID_TRY(upsert->reset());
-  }
-  return tx->commit();
+    return Status::ok();
+  });
 }
 
 Result<std::vector<DeadLetter>> list_dead_letters(Connection &conn, const DeadLetterQuery &query) {
   const std::string sql = "SELECT " + std::string(kColumns) + " FROM dead_letters" +
                           (query.include_replayed ? "" : " WHERE replayed_ms IS NULL") +
                           " ORDER BY first_seen_ms DESC, id LIMIT ?1";
-  auto stmt = conn.cached(sql);
-  if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, static_cast<std::int64_t>(query.limit));
+  ACID_ASSIGN_OR_RETURN(auto stmt, conn.query(sql, query.limit));
   std::vector<DeadLetter> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    out.push_back(read_row(*stmt));
-  }
+  ACID_TRY(stmt.for_each_row([&](const Statement &row) { out.push_back(read_row(row)); }));
   return out;
 }
 
 Result<DeadLetter> get_dead_letter(Connection &conn, std::string_view id) {
-  auto stmt = conn.cached("SELECT " + std::string(kColumns) + " FROM dead_letters WHERE id = ?1");
-  if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, id);
-  auto row = stmt->step();
-  if (!row) return std::move(row).error();
-  if (!*row) return Error(Code::not_found, "no dead letter " + std::string(id));
-  return read_row(*stmt);
+  ACID_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.query("SELECT " + std::string(kColumns) + " FROM dead_letters WHERE id = ?1", id));
+  ACID_TRY(stmt.expect_row(Error(Code::not_found, "no dead letter " + std::string(id))));
+  return read_row(stmt);
 }
 
 Status record_dead_letter_replay(Connection &conn, std::string_view id, UnixMillis at, bool applied,
                                  std::string_view outcome_json) {
-  auto stmt = conn.cached(
-      "UPDATE dead_letters SET replay_outcome = ?2, "
-      "replayed_ms = CASE WHEN ?3 THEN ?4 ELSE replayed_ms END WHERE id = ?1");
-  if (!stmt) return std::move(stmt).error();
-  ACID_TRY(stmt->bind(1, id)
-               .bind(2, outcome_json)
-               .bind(3, std::int64_t{applied ? 1 : 0})
-               .bind(4, at)
-               .run());
-  if (sqlite3_changes(conn.raw()) == 0) {
-    return Error(Code::not_found, "no dead letter " + std::string(id));
-  }
-  return Status::ok();
+  return conn.run_changing_rows(Error(Code::not_found, "no dead letter " + std::string(id)),
+                                "UPDATE dead_letters SET replay_outcome = ?2, "
+                                "replayed_ms = CASE WHEN ?3 THEN ?4 ELSE replayed_ms END "
+                                "WHERE id = ?1",
+                                id, outcome_json, applied, at);
 }
 
 }  // namespace acid::store::sqlite

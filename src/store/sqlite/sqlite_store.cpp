@@ -35,9 +35,9 @@ Result<SqliteOptions> parse_sqlite_options(std::string_view query) {
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string &path,
                                                  const SqliteOptions &options) {
   if (path.empty()) return Error(Code::config, "sqlite store URI needs a path: sqlite:PATH");
-  auto conn = Connection::open(path, options.busy_timeout_ms, options.synchronous_full);
-  if (!conn) return std::move(conn).error();
-  auto store = std::make_unique<SqliteStore>(std::move(*conn));
+  ACID_ASSIGN_OR_RETURN(Connection conn,
+                        Connection::open(path, options.busy_timeout_ms, options.synchronous_full));
+  auto store = std::make_unique<SqliteStore>(std::move(conn));
   ACID_TRY(store->migrate());
   return std::unique_ptr<Store>(std::move(store));
 }
