@@ -46,6 +46,37 @@ void member(Writer &w, std::string_view key, T value) {
   }
 }
 
+// One JSON object written member by member; an empty optional leaves its member out.
+//   std::string body = json::Object().member("handle", h).member("inviteCode", code).text();
+// writer() continues the same object by hand (nested arrays, raw values).
+class Object {
+ public:
+  Object() : writer_(buffer_) { writer_.StartObject(); }
+  Object(const Object &) = delete;
+  Object &operator=(const Object &) = delete;
+
+  template <typename T>
+  Object &member(std::string_view key, const T &value) {
+    json::member(writer_, key, value);
+    return *this;
+  }
+  template <typename T>
+  Object &member(std::string_view key, const std::optional<T> &value) {
+    if (value) json::member(writer_, key, *value);
+    return *this;
+  }
+  Writer &writer() { return writer_; }
+  // Closes the object and returns its text.
+  std::string text() {
+    writer_.EndObject();
+    return std::string(buffer_.GetString(), buffer_.GetSize());
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  Writer writer_;
+};
+
 // Nesting allowed by parse() unless told otherwise: far above any document the library reads
 // (Auth0 and PDS answers, options, import lines), far below what a recursive walk can survive.
 inline constexpr std::size_t kMaxDepth = 64;
