@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "auth0/log_stream_body.h"
+#include "core/ascii.h"
 
 namespace acid::auth0 {
 
@@ -268,17 +269,6 @@ bool sha256(std::string_view text, Digest &out) {
          len == out.size();
 }
 
-bool starts_with_bearer(std::string_view header) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() < kScheme.size()) return false;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    char c = header[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kScheme[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 bool is_handled_type(std::string_view type) {
@@ -287,15 +277,14 @@ bool is_handled_type(std::string_view type) {
 
 Result<ParsedBatch> parse_log_stream(std::string_view body, Tenant tenant,
                                      const ParseLimits &limits) {
-  auto scanned = body::scan(body, limits);
-  if (!scanned) return std::move(scanned).error();
-  const std::string_view text = scanned->text(body);
+  ACID_ASSIGN_OR_RETURN(const body::Scan scanned, body::scan(body, limits));
+  const std::string_view text = scanned.text(body);
 
   ParsedBatch batch;
-  batch.total = scanned->entries.size();
+  batch.total = scanned.entries.size();
   std::unordered_set<std::string> seen;
-  for (std::size_t i = 0; i < scanned->entries.size(); ++i) {
-    const body::EntrySpan &span = scanned->entries[i];
+  for (std::size_t i = 0; i < scanned.entries.size(); ++i) {
+    const body::EntrySpan &span = scanned.entries[i];
     auto reject = [&](std::optional<std::string> log_id, std::string reason, std::string kind) {
       // The original bytes: a marked lone surrogate is kept as it was posted.
       batch.rejected.push_back(
@@ -395,8 +384,9 @@ AuthResult check_authorization(std::optional<std::string_view> header,
   // Equal-length SHA-256 digests compared with CRYPTO_memcmp: the time taken depends neither on
   // where the header and the token differ nor on the token's length. Both forms (bare and
   // "Bearer <token>") are always computed and compared, and combined without short-circuit.
-  const bool bearer = starts_with_bearer(*header);
-  const std::string_view rest = bearer ? header->substr(7) : *header;
+  constexpr std::string_view kScheme = "bearer ";
+  const bool bearer = starts_with_ignoring_case(*header, kScheme);
+  const std::string_view rest = bearer ? header->substr(kScheme.size()) : *header;
   Digest token_digest{}, bare_digest{}, rest_digest{};
   if (!sha256(*configured_token, token_digest) || !sha256(*header, bare_digest) ||
       !sha256(rest, rest_digest)) {

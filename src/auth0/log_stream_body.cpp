@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "core/json.h"
+
 namespace acid::auth0::body {
 
 namespace {
@@ -233,61 +235,6 @@ Result<std::vector<EntrySpan>> scan_lines(std::string_view text, const ParseLimi
   return entries;
 }
 
-// Forwards SAX events into a Document while enforcing the nesting limit and strict UTF-8 on every
-// decoded string and key. Returning false stops the reader (kParseErrorTermination).
-class LimitedHandler {
- public:
-  enum class Stop { none, too_deep, bad_utf8 };
-
-  LimitedHandler(rapidjson::Document &doc, std::size_t max_depth)
-      : doc_(doc), max_depth_(max_depth) {}
-
-  Stop stop() const { return stop_; }
-
-  bool Null() { return doc_.Null(); }
-  bool Bool(bool b) { return doc_.Bool(b); }
-  bool Int(int i) { return doc_.Int(i); }
-  bool Uint(unsigned u) { return doc_.Uint(u); }
-  bool Int64(std::int64_t i) { return doc_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char *s, SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
-  bool String(const char *s, SizeType n, bool copy) {
-    return text_ok(s, n) && doc_.String(s, n, copy);
-  }
-  bool Key(const char *s, SizeType n, bool copy) { return text_ok(s, n) && doc_.Key(s, n, copy); }
-  bool StartObject() { return enter() && doc_.StartObject(); }
-  bool EndObject(SizeType members) {
-    --depth_;
-    return doc_.EndObject(members);
-  }
-  bool StartArray() { return enter() && doc_.StartArray(); }
-  bool EndArray(SizeType elements) {
-    --depth_;
-    return doc_.EndArray(elements);
-  }
-
- private:
-  bool enter() {
-    if (depth_ >= max_depth_) {
-      stop_ = Stop::too_deep;
-      return false;
-    }
-    ++depth_;
-    return true;
-  }
-  bool text_ok(const char *s, SizeType n) {
-    if (valid_utf8(s, n)) return true;
-    stop_ = Stop::bad_utf8;
-    return false;
-  }
-
-  rapidjson::Document &doc_;
-  std::size_t max_depth_;
-  std::size_t depth_ = 0;
-  Stop stop_ = Stop::none;
-};
-
 }  // namespace
 
 Error malformed(std::string_view reason, const std::string &message) {
@@ -357,9 +304,7 @@ Result<Scan> scan(std::string_view body, const ParseLimits &limits) {
       return malformed("invalid_json", parse_error_text(*failure));
     }
     // One complete value followed by more text: JSON lines.
-    auto lines = scan_lines(text, limits);
-    if (!lines) return std::move(lines).error();
-    out.entries = std::move(*lines);
+    ACID_ASSIGN_OR_RETURN(out.entries, scan_lines(text, limits));
     return out;
   }
   switch (scanner->top()) {
@@ -394,10 +339,11 @@ Result<Scan> scan(std::string_view body, const ParseLimits &limits) {
 std::optional<EntryProblem> parse_entry(std::string_view text, std::size_t enclosing,
                                         const ParseLimits &limits, rapidjson::Document &doc) {
   const std::size_t max_depth = limits.max_depth > enclosing ? limits.max_depth - enclosing : 0;
-  LimitedHandler::Stop stop = LimitedHandler::Stop::none;
+  // Strict UTF-8 on every decoded string and key: bad text costs only its entry.
+  json::LimitedBuilder::Stop stop = json::LimitedBuilder::Stop::none;
   std::optional<rapidjson::ParseResult> failure;
   auto generate = [&](rapidjson::Document &target) {
-    LimitedHandler handler(target, max_depth);
+    json::LimitedBuilder handler(target, max_depth, valid_utf8);
     rapidjson::Reader reader;
     rapidjson::MemoryStream stream(text.data(), text.size());
     const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, handler);
@@ -408,15 +354,15 @@ std::optional<EntryProblem> parse_entry(std::string_view text, std::size_t enclo
   doc.Populate(generate);
   if (!failure) return std::nullopt;
   switch (stop) {
-    case LimitedHandler::Stop::too_deep:
+    case json::LimitedBuilder::Stop::too_deep:
       return EntryProblem{"too_deep",
                           "nesting deeper than " + std::to_string(limits.max_depth) + " levels"};
-    case LimitedHandler::Stop::bad_utf8:
+    case json::LimitedBuilder::Stop::bad_text:
       return EntryProblem{"invalid_text",
                           "a string is not valid UTF-8 (an invalid byte sequence or a lone "
                           "surrogate escape), near offset " +
                               std::to_string(failure->Offset())};
-    case LimitedHandler::Stop::none:
+    case json::LimitedBuilder::Stop::none:
       break;
   }
   // Pass one accepted the body, so this is not expected; it still costs only the entry.

@@ -2,18 +2,15 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 
 #include "auth0/management_replies.h"
 #include "core/json.h"
 #include "core/percent_encode.h"
-#include "core/random.h"
 #include "net/http_transport.h"
 
 namespace acid::auth0 {
@@ -154,26 +151,6 @@ Result<std::string> normalize_base_url(std::string_view url) {
 }
 
 }  // namespace
-
-ManagementClock ManagementClock::system() {
-  ManagementClock clock;
-  clock.steady_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-  clock.unix_ms = [] { return now_unix_ms(); };
-  clock.sleep_ms = [](std::int64_t ms) {
-    if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-  };
-  clock.uniform = [](std::uint64_t bound) -> std::uint64_t {
-    if (bound == std::numeric_limits<std::uint64_t>::max()) return bound;
-    auto r = random_below(bound + 1);
-    // Jitter only spreads retries out; without randomness the full bound is a safe wait.
-    return r ? *r : bound;
-  };
-  return clock;
-}
 
 struct ManagementClient::Impl {
   ManagementConfig config;
@@ -402,11 +379,10 @@ struct ManagementClient::Impl {
         "{\"grant_type\":\"client_credentials\",\"client_id\":" + json::quote(config.client_id) +
         ",\"client_secret\":" + json::quote(config.client_secret) +
         ",\"audience\":" + json::quote(config.audience) + "}";
-    auto reply = exchange(call, std::string());
-    if (!reply) return std::move(reply).error();
-    const int status = reply->status;
-    if (status >= 200 && status <= 299) return parse_token(reply->body, status);
-    const ErrorBody err = parse_error_body(reply->body);
+    ACID_ASSIGN_OR_RETURN(const HttpReply reply, exchange(call, std::string()));
+    const int status = reply.status;
+    if (status >= 200 && status <= 299) return parse_token(reply.body, status);
+    const ErrorBody err = parse_error_body(reply.body);
     if (status >= 400 && status <= 499) {
       return auth_error("Auth0 refused the Management API client credentials", status, err, "");
     }
@@ -503,9 +479,7 @@ ManagementClient::ManagementClient(std::unique_ptr<Impl> impl) : impl_(std::move
 ManagementClient::~ManagementClient() = default;
 
 Result<std::unique_ptr<ManagementClient>> ManagementClient::create(ManagementConfig config) {
-  auto base = normalize_base_url(config.base_url);
-  if (!base) return std::move(base).error();
-  config.base_url = std::move(*base);
+  ACID_ASSIGN_OR_RETURN(config.base_url, normalize_base_url(config.base_url));
   if (config.client_id_variable.empty()) config.client_id_variable = "AUTH0_M2M_CLIENT_ID";
   if (config.client_id.empty() || config.client_secret.empty()) {
     return Error(
@@ -528,8 +502,7 @@ Result<std::unique_ptr<ManagementClient>> ManagementClient::create(ManagementCon
       config.max_rate_limit_retries > 100) {
     return Error(Code::config, "Auth0 Management API client options out of range");
   }
-  auto transport = HttpTransport::create(8);
-  if (!transport) return std::move(transport).error();
+  ACID_ASSIGN_OR_RETURN(auto transport, HttpTransport::create(8));
   auto impl = std::make_unique<Impl>();
   impl->clock = config.clock ? *config.clock : ManagementClock::system();
   if (!impl->clock.steady_ms || !impl->clock.unix_ms || !impl->clock.sleep_ms ||
@@ -537,7 +510,7 @@ Result<std::unique_ptr<ManagementClient>> ManagementClient::create(ManagementCon
     return Error(Code::config, "ManagementClock needs all four functions");
   }
   impl->config = std::move(config);
-  impl->transport = std::move(*transport);
+  impl->transport = std::move(transport);
   return std::unique_ptr<ManagementClient>(new ManagementClient(std::move(impl)));
 }
 
@@ -600,9 +573,8 @@ Result<UsersPage> ManagementClient::list_users(const ListUsersQuery &query) {
              "&include_totals=true&search_engine=v3";
   if (!query.q.empty()) call.url += "&q=" + encode_query_value(query.q);
   call.max_body = kPageBodyLimit;
-  auto reply = impl_->api_get(call);
-  if (!reply) return std::move(reply).error();
-  return parse_users_page(reply->body, query, reply->status);
+  ACID_ASSIGN_OR_RETURN(const HttpReply reply, impl_->api_get(call));
+  return parse_users_page(reply.body, query, reply.status);
 }
 
 Result<std::vector<User>> ManagementClient::list_recent_users(std::size_t limit) {
@@ -617,21 +589,19 @@ Result<std::vector<User>> ManagementClient::list_recent_users(std::size_t limit)
   query.per_page = std::min(limit, kMaxPerPage);
   for (query.page = 0; out.size() < limit; ++query.page) {
     if ((query.page + 1) * query.per_page > kMaxListed) break;
-    auto page = list_users(query);
-    if (!page) return std::move(page).error();
-    for (User &user : page->users) {
+    ACID_ASSIGN_OR_RETURN(UsersPage page, list_users(query));
+    for (User &user : page.users) {
       if (out.size() == limit) break;
       if (seen.insert(user.user_id).second) out.push_back(std::move(user));
     }
-    const std::size_t served = query.page * query.per_page + page->users.size();
-    if (page->users.size() < query.per_page || served >= page->total) break;
+    const std::size_t served = query.page * query.per_page + page.users.size();
+    if (page.users.size() < query.per_page || served >= page.total) break;
   }
   return out;
 }
 
 Status ManagementClient::warm_up() {
-  auto token = impl_->get_token(std::string());
-  if (!token) return std::move(token).error();
+  ACID_TRY(impl_->get_token(std::string()));
   return Status::ok();
 }
 

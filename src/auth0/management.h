@@ -53,19 +53,12 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "net/clock.h"
 
 namespace acid::auth0 {
 
 // The passage of time, injectable so tests run instantly and can observe waits.
-struct ManagementClock {
-  std::function<std::int64_t()> steady_ms;     // monotonic milliseconds (token expiry)
-  std::function<std::int64_t()> unix_ms;       // wall clock (x-ratelimit-reset is epoch seconds)
-  std::function<void(std::int64_t)> sleep_ms;  // waits that long
-  // Uniform in [0, bound] (inclusive): the backoff jitter.
-  std::function<std::uint64_t(std::uint64_t)> uniform;
-
-  static ManagementClock system();
-};
+using ManagementClock = net::Clock;
 
 struct ManagementConfig {
   // The tenant's base URL, e.g. "https://aesthetic.us.auth0.com" (a trailing slash is ignored).

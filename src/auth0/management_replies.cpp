@@ -156,9 +156,8 @@ Result<UsersPage> parse_users_page(std::string_view body, const ListUsersQuery &
   page.total = *total;
   page.users.reserve(n);
   for (const auto &item : users->GetArray()) {
-    auto user = parse_user(item, ep, status);
-    if (!user) return std::move(user).error();
-    page.users.push_back(std::move(*user));
+    ACID_ASSIGN_OR_RETURN(User user, parse_user(item, ep, status));
+    page.users.push_back(std::move(user));
   }
   return page;
 }

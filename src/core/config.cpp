@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdlib>
 
+#include "core/ascii.h"
 #include "core/json.h"
 
 namespace acid {
@@ -92,16 +93,6 @@ bool has_control(std::string_view s) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7F;
   });
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
 }
 
 // A DNS name: labels of letters, digits and '-', not at a label's ends, 1..63 each.
@@ -194,10 +185,10 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
   if (has_control(url) || url.find(' ') != std::string_view::npos) return std::nullopt;
   HttpUrl out;
   std::size_t scheme_len = 0;
-  if (starts_with_nocase(url, "https://")) {
+  if (starts_with_ignoring_case(url, "https://")) {
     scheme_len = 8;
     out.https = true;
-  } else if (starts_with_nocase(url, "http://")) {
+  } else if (starts_with_ignoring_case(url, "http://")) {
     scheme_len = 7;
   } else {
     return std::nullopt;
@@ -237,7 +228,7 @@ bool has_option(std::string_view options, std::string_view key) {
     const std::string_view opt =
         options.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     const std::string_view name = opt.substr(0, opt.find('='));
-    if (name.size() == key.size() && starts_with_nocase(name, key)) return true;
+    if (name.size() == key.size() && starts_with_ignoring_case(name, key)) return true;
     if (amp == std::string_view::npos) break;
     start = amp + 1;
   }

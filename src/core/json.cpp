@@ -13,64 +13,18 @@ std::string quote(std::string_view text) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-namespace {
-
-// Forwards SAX events into a Document and stops the reader past the nesting limit.
-class DepthLimited {
- public:
-  DepthLimited(rapidjson::Document &doc, std::size_t max_depth) : doc_(doc), max_(max_depth) {}
-  bool too_deep() const { return too_deep_; }
-
-  bool Null() { return doc_.Null(); }
-  bool Bool(bool b) { return doc_.Bool(b); }
-  bool Int(int i) { return doc_.Int(i); }
-  bool Uint(unsigned u) { return doc_.Uint(u); }
-  bool Int64(std::int64_t i) { return doc_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char *s, rapidjson::SizeType n, bool c) { return doc_.RawNumber(s, n, c); }
-  bool String(const char *s, rapidjson::SizeType n, bool c) { return doc_.String(s, n, c); }
-  bool Key(const char *s, rapidjson::SizeType n, bool c) { return doc_.Key(s, n, c); }
-  bool StartObject() { return enter() && doc_.StartObject(); }
-  bool StartArray() { return enter() && doc_.StartArray(); }
-  bool EndObject(rapidjson::SizeType n) {
-    --depth_;
-    return doc_.EndObject(n);
-  }
-  bool EndArray(rapidjson::SizeType n) {
-    --depth_;
-    return doc_.EndArray(n);
-  }
-
- private:
-  bool enter() {
-    if (depth_ >= max_) {
-      too_deep_ = true;
-      return false;
-    }
-    ++depth_;
-    return true;
-  }
-  rapidjson::Document &doc_;
-  std::size_t max_;
-  std::size_t depth_ = 0;
-  bool too_deep_ = false;
-};
-
-}  // namespace
-
 Result<rapidjson::Document> parse(std::string_view text, std::size_t max_depth) {
   rapidjson::Document doc;
   bool too_deep = false;
   rapidjson::ParseResult result;
   auto generate = [&](rapidjson::Document &target) {
-    DepthLimited handler(target, max_depth);
+    LimitedBuilder handler(target, max_depth);
     rapidjson::Reader reader;
     rapidjson::MemoryStream stream(text.data(), text.size());
     // Without kParseStopWhenDoneFlag, trailing non-whitespace is an error (root not singular).
     result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
         stream, handler);
-    too_deep = handler.too_deep();
+    too_deep = handler.stop() == LimitedBuilder::Stop::too_deep;
     // MemoryStream reads '\0' as its end: a NUL must not hide text after a complete value.
     if (!result.IsError() && stream.Tell() != text.size()) {
       result.Set(rapidjson::kParseErrorDocumentRootNotSingular, stream.Tell());

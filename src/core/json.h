@@ -114,9 +114,103 @@ inline std::string error_json(const Error &e) {
   return object([&](Writer &w) { error_members(w, e); });
 }
 
+// One flat JSON object written member by member, as a chain (request bodies); an empty optional
+// leaves its member out (json::member above writes it as null).
+//   std::string body = json::Object().member("handle", h).member("inviteCode", code).text();
+// writer() continues the same object by hand (nested arrays, raw values).
+class Object {
+ public:
+  Object() : writer_(buffer_) { writer_.StartObject(); }
+  Object(const Object &) = delete;
+  Object &operator=(const Object &) = delete;
+
+  template <typename T>
+  Object &member(std::string_view key, const T &value) {
+    json::member(writer_, key, value);
+    return *this;
+  }
+  template <typename T>
+  Object &member(std::string_view key, const std::optional<T> &value) {
+    if (value) json::member(writer_, key, *value);
+    return *this;
+  }
+  Writer &writer() { return writer_; }
+  // Closes the object and returns its text.
+  std::string text() {
+    writer_.EndObject();
+    return std::string(buffer_.GetString(), buffer_.GetSize());
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  Writer writer_;
+};
+
 // Nesting allowed by parse() unless told otherwise: far above any document the library reads
 // (Auth0 and PDS answers, options, import lines), far below what a recursive walk can survive.
 inline constexpr std::size_t kMaxDepth = 64;
+
+// The handler that builds a Document from a rapidjson::Reader's events (Document::Populate),
+// refusing nesting deeper than `max_depth` and any string or key that `text_ok` refuses (nullptr:
+// only the reader's own encoding checks). A refusal stops the reader (kParseErrorTermination);
+// stop() says which one it was.
+class LimitedBuilder {
+ public:
+  enum class Stop { none, too_deep, bad_text };
+  using TextCheck = bool (*)(const char *text, std::size_t size);
+
+  LimitedBuilder(rapidjson::Document &doc, std::size_t max_depth, TextCheck text_ok = nullptr)
+      : doc_(doc), max_depth_(max_depth), text_ok_(text_ok) {}
+  Stop stop() const { return stop_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char *s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
+  bool String(const char *s, rapidjson::SizeType n, bool copy) {
+    return text_accepted(s, n) && doc_.String(s, n, copy);
+  }
+  bool Key(const char *s, rapidjson::SizeType n, bool copy) {
+    return text_accepted(s, n) && doc_.Key(s, n, copy);
+  }
+  bool StartObject() { return enter() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return doc_.EndObject(members);
+  }
+  bool StartArray() { return enter() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return doc_.EndArray(elements);
+  }
+
+ private:
+  bool enter() {
+    if (depth_ >= max_depth_) {
+      stop_ = Stop::too_deep;
+      return false;
+    }
+    ++depth_;
+    return true;
+  }
+  bool text_accepted(const char *s, rapidjson::SizeType n) {
+    if (text_ok_ == nullptr || text_ok_(s, n)) return true;
+    stop_ = Stop::bad_text;
+    return false;
+  }
+
+  rapidjson::Document &doc_;
+  std::size_t max_depth_;
+  TextCheck text_ok_;
+  std::size_t depth_ = 0;
+  Stop stop_ = Stop::none;
+};
 
 // Parses a complete JSON document (exactly one value, UTF-8 validated) without recursion
 // (RapidJSON's iterative parser), refusing nesting deeper than `max_depth` with Code::invalid:

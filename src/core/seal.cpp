@@ -78,6 +78,27 @@ std::optional<std::string_view> scheme_version(std::string_view value) {
   return value.substr(kScheme.size(), i - kScheme.size());
 }
 
+// An AES-256-GCM context set up to encrypt (or decrypt) with `key` and `nonce`, the additional
+// authenticated data already fed in.
+Result<Ctx> gcm_context(bool encrypt, const std::uint8_t *key, const unsigned char *nonce,
+                        std::string_view aad) {
+  Ctx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return openssl_error("context allocation");
+  const int enc = encrypt ? 1 : 0;
+  if (EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr, enc) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
+                          nullptr) != 1 ||
+      EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key, nonce, enc) != 1) {
+    return openssl_error("setup");
+  }
+  int len = 0;
+  if (EVP_CipherUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) !=
+      1) {
+    return openssl_error("aad");
+  }
+  return ctx;
+}
+
 }  // namespace
 
 KeyRing::Key::~Key() {
@@ -238,19 +259,8 @@ Result<std::string> seal(const KeyRing &ring, std::string_view plaintext, std::s
   std::copy(nonce.begin(), nonce.end(), payload.begin());
   auto *out = reinterpret_cast<unsigned char *>(payload.data());
 
-  Ctx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return openssl_error("context allocation");
+  ACID_ASSIGN_OR_RETURN(const Ctx ctx, gcm_context(true, key.bytes.data(), nonce.data(), full_aad));
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
-                          nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.bytes.data(), nonce.data()) != 1) {
-    return openssl_error("setup");
-  }
-  if (EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(full_aad),
-                        static_cast<int>(full_aad.size())) != 1) {
-    return openssl_error("aad");
-  }
   if (!plaintext.empty()) {
     if (EVP_EncryptUpdate(ctx.get(), out + kNonceSize, &len, bytes_of(plaintext),
                           static_cast<int>(plaintext.size())) != 1 ||
@@ -304,19 +314,8 @@ Result<std::string> unseal(const KeyRing &ring, std::string_view sealed, std::st
   Wipe wipe_plain(plain);  // wiped on every exit; the success path moves a copy out first
   auto *out = reinterpret_cast<unsigned char *>(plain.data());
 
-  Ctx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return openssl_error("context allocation");
+  ACID_ASSIGN_OR_RETURN(const Ctx ctx, gcm_context(false, key->bytes.data(), in, full_aad));
   int len = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
-                          nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key->bytes.data(), in) != 1) {
-    return openssl_error("setup");
-  }
-  if (EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(full_aad),
-                        static_cast<int>(full_aad.size())) != 1) {
-    return openssl_error("aad");
-  }
   if (ct_len > 0) {
     if (EVP_DecryptUpdate(ctx.get(), out, &len, in + kNonceSize, static_cast<int>(ct_len)) != 1 ||
         static_cast<std::size_t>(len) != ct_len) {

@@ -200,8 +200,7 @@ Result<std::string> fallback_handle(std::string_view code, std::string_view doma
 
 Result<HandleChoice> choose_pds_handle(std::optional<std::string_view> ac_handle,
                                        std::string_view user_code, std::string_view domain) {
-  Result<std::string> fallback = fallback_handle(user_code, domain);
-  if (!fallback) return std::move(fallback).error();
+  ACID_ASSIGN_OR_RETURN(std::string fallback, fallback_handle(user_code, domain));
 
   std::string reason = "no AC handle";
   if (ac_handle) {
@@ -215,7 +214,7 @@ Result<HandleChoice> choose_pds_handle(std::optional<std::string_view> ac_handle
       reason = std::move(outcome.reason);
     }
   }
-  return HandleChoice{std::move(fallback).value(), true, std::move(reason)};
+  return HandleChoice{std::move(fallback), true, std::move(reason)};
 }
 
 bool message_requests_fallback(std::string_view pds_error_message) {

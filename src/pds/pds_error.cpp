@@ -315,10 +315,10 @@ ErrorKind kind_of(const Error &error) {
   return inspect(error).kind;
 }
 
-Error invalid_input(std::string_view method, std::string message) {
+Error local_failure(std::string_view method, ErrorKind kind, std::string message) {
   Failure f;
   f.method = std::string(method);
-  f.kind = ErrorKind::invalid_input;
+  f.kind = kind;
   f.local_message = std::move(message);
   f.request_sent = false;
   f.attempts = 0;

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -135,7 +136,13 @@ inline bool is_transient(const Error &error) {
   return inspect(error).transient;
 }
 
+// A failure decided before anything was sent (no attempt made): a bad argument, a missing
+// setting. `method` may be empty when no call is concerned (the client's own options).
+Error local_failure(std::string_view method, ErrorKind kind, std::string message);
+
 // An error refused locally (Code::invalid, kind invalid_input; nothing was sent).
-Error invalid_input(std::string_view method, std::string message);
+inline Error invalid_input(std::string_view method, std::string message) {
+  return local_failure(method, ErrorKind::invalid_input, std::move(message));
+}
 
 }  // namespace acid::pds

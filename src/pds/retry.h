@@ -17,6 +17,8 @@
 #include <functional>
 #include <optional>
 
+#include "net/clock.h"
+
 namespace acid::pds {
 
 struct RetryPolicy {
@@ -27,15 +29,7 @@ struct RetryPolicy {
 };
 
 // The passage of time, injectable so tests run instantly.
-struct RetryClock {
-  std::function<std::int64_t()> steady_ms;  // monotonic milliseconds
-  std::function<std::int64_t()> unix_ms;    // wall clock, for RateLimit-Reset (epoch seconds)
-  std::function<void(std::int64_t)> sleep_ms;
-  // Uniform in [0, bound] (inclusive); the jitter source.
-  std::function<std::uint64_t(std::uint64_t)> uniform;
-
-  static RetryClock system();
-};
+using RetryClock = net::Clock;
 
 // What a failed attempt tells the policy.
 struct AttemptOutcome {

@@ -1,10 +1,11 @@
 #include "pds/xrpc_client.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
+#include <type_traits>
 
+#include "core/base64.h"
 #include "core/json.h"
 #include "core/percent_encode.h"
 #include "net/http_transport.h"
@@ -37,12 +38,7 @@ constexpr std::string_view delete_account = "com.atproto.admin.deleteAccount";
 constexpr std::size_t kMaxWrites = 200;
 
 Error config_error(std::string message) {
-  Failure f;
-  f.kind = ErrorKind::config;
-  f.local_message = std::move(message);
-  f.request_sent = false;
-  f.attempts = 0;
-  return to_error(f, {});
+  return local_failure("", ErrorKind::config, std::move(message));
 }
 
 bool is_loopback_host(std::string_view host) {
@@ -92,20 +88,6 @@ Result<std::string> normalize_base_url(const std::string &url) {
   return out;
 }
 
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                                reinterpret_cast<const unsigned char *>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-void put_string(json::Writer &w, const char *key, std::string_view value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
 std::string query_string(const std::vector<std::pair<std::string, std::string>> &params) {
   std::string q;
   for (const auto &[key, value] : params) {
@@ -122,8 +104,22 @@ Status need_token(std::string_view method, std::string_view token) {
   return Status::ok();
 }
 
+// Whether a call may be sent again after a failed attempt that reached the server.
+enum class Repeatable : bool { no = false, yes = true };
+
+// Reads a 2xx body with a typed parser, giving it the call's NSID when it takes one.
+template <typename Read>
+auto read_body(const Read &read, std::string_view method, std::string_view body) {
+  if constexpr (std::is_invocable_v<const Read &, std::string_view, std::string_view>) {
+    return read(method, body);
+  } else {
+    return read(body);
+  }
+}
+
 }  // namespace
 
+// One XRPC request: every call of the client is built as one and sent by execute().
 struct XrpcClient::Prepared {
   std::string_view method;
   bool post = false;
@@ -133,6 +129,40 @@ struct XrpcClient::Prepared {
   std::string authorization;
   bool idempotent = false;
   std::vector<std::string_view> secrets;
+
+  // A GET; queries change nothing, so they are always safe to repeat.
+  static Prepared query(std::string_view method,
+                        std::vector<std::pair<std::string, std::string>> params = {}) {
+    Prepared p;
+    p.method = method;
+    p.params = std::move(params);
+    p.idempotent = true;
+    return p;
+  }
+  // A POST with a JSON body (empty: no input).
+  static Prepared procedure(std::string_view method, std::string body, Repeatable repeatable) {
+    Prepared p;
+    p.method = method;
+    p.post = true;
+    p.body = std::move(body);
+    p.idempotent = repeatable == Repeatable::yes;
+    return p;
+  }
+  // Sent with this Authorization header (the admin's Basic credentials).
+  Prepared &authorized(const std::string &header) {
+    authorization = header;
+    return *this;
+  }
+  // Sent as the account whose access (or refresh) JWT this is.
+  Prepared &bearer(std::string_view jwt) {
+    authorization = "Bearer " + std::string(jwt);
+    return hiding(jwt);
+  }
+  // Keeps `secret` out of any error message or detail.
+  Prepared &hiding(std::string_view secret) {
+    secrets.push_back(secret);
+    return *this;
+  }
 };
 
 XrpcClient::XrpcClient(ClientOptions options, std::string base_url,
@@ -142,15 +172,14 @@ XrpcClient::XrpcClient(ClientOptions options, std::string base_url,
       clock_(options_.clock ? *options_.clock : RetryClock::system()),
       transport_(std::move(transport)) {
   if (!options_.admin_password.empty()) {
-    admin_basic_ = "Basic " + base64("admin:" + options_.admin_password);
+    admin_basic_ = "Basic " + base64::encode("admin:" + options_.admin_password);
   }
 }
 
 XrpcClient::~XrpcClient() = default;
 
 Result<std::unique_ptr<XrpcClient>> XrpcClient::create(ClientOptions options) {
-  auto base = normalize_base_url(options.base_url);
-  if (!base) return std::move(base).error();
+  ACID_ASSIGN_OR_RETURN(std::string base, normalize_base_url(options.base_url));
   if (options.connect_timeout_ms <= 0 || options.request_timeout_ms <= 0) {
     return config_error("timeouts must be positive");
   }
@@ -160,10 +189,9 @@ Result<std::unique_ptr<XrpcClient>> XrpcClient::create(ClientOptions options) {
                         !options.clock->sleep_ms || !options.clock->uniform)) {
     return config_error("an injected clock must provide every function");
   }
-  auto transport = net::HttpTransport::create(options.max_idle_handles);
-  if (!transport) return std::move(transport).error();
+  ACID_ASSIGN_OR_RETURN(auto transport, net::HttpTransport::create(options.max_idle_handles));
   return std::unique_ptr<XrpcClient>(
-      new XrpcClient(std::move(options), std::move(*base), std::move(*transport)));
+      new XrpcClient(std::move(options), std::move(base), std::move(transport)));
 }
 
 XrpcClient::Stats XrpcClient::stats() const {
@@ -177,13 +205,8 @@ XrpcClient::Stats XrpcClient::stats() const {
 
 Status XrpcClient::require_admin(std::string_view method) const {
   if (admin_basic_.empty()) {
-    Failure f;
-    f.method = std::string(method);
-    f.kind = ErrorKind::config;
-    f.local_message = "no admin password configured (PDS_ADMIN_PASSWORD)";
-    f.request_sent = false;
-    f.attempts = 0;
-    return to_error(f, {});
+    return local_failure(method, ErrorKind::config,
+                         "no admin password configured (PDS_ADMIN_PASSWORD)");
   }
   return Status::ok();
 }
@@ -245,18 +268,21 @@ Result<HttpReply> XrpcClient::execute(const Prepared &p) {
   }
 }
 
+template <typename Read>
+auto XrpcClient::send(const Prepared &request, Read read) {
+  using Answer = decltype(read_body(read, request.method, std::string_view()));
+  auto reply = execute(request);
+  if (!reply) return Answer(std::move(reply).error());
+  return read_body(read, request.method, reply->body);
+}
+
 // --- server ---
 
 Result<ServerDescription> XrpcClient::describe_server() {
-  Prepared p;
-  p.method = nsid::describe_server;
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  auto desc = parse_server_description(reply->body);
-  if (!desc) return desc;
+  ACID_ASSIGN_OR_RETURN(ServerDescription desc,
+                        send(Prepared::query(nsid::describe_server), parse_server_description));
   std::lock_guard lock(describe_mutex_);
-  describe_cache_ = *desc;
+  describe_cache_ = desc;
   describe_cached_at_ = clock_.steady_ms();
   return desc;
 }
@@ -274,19 +300,10 @@ Result<ServerDescription> XrpcClient::server_description() {
 Result<std::string> XrpcClient::create_invite_code(int use_count) {
   ACID_TRY(require_admin(nsid::create_invite_code));
   if (use_count < 1) return invalid_input(nsid::create_invite_code, "useCount must be at least 1");
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::member(w, "useCount", use_count);
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::create_invite_code;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.authorization = admin_basic_;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_invite_code(reply->body);
+  std::string body = json::Object().member("useCount", use_count).text();
+  return send(Prepared::procedure(nsid::create_invite_code, std::move(body), Repeatable::no)
+                  .authorized(admin_basic_),
+              parse_invite_code);
 }
 
 Result<Session> XrpcClient::create_account(const CreateAccountInput &in) {
@@ -301,81 +318,41 @@ Result<Session> XrpcClient::create_account(const CreateAccountInput &in) {
     if (!desc) return std::move(desc).error().context("deciding whether to send the invite code");
     if (desc->invite_code_required) invite = *in.invite_code;
   }
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "handle", in.handle);
-  put_string(w, "email", in.email);
-  put_string(w, "password", in.password);
-  if (invite) put_string(w, "inviteCode", *invite);
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::create_account;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.idempotent = false;
-  p.secrets = {in.password};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_session(nsid::create_account, reply->body);
+  std::string body = json::Object()
+                         .member("handle", in.handle)
+                         .member("email", in.email)
+                         .member("password", in.password)
+                         .member("inviteCode", invite)
+                         .text();
+  return send(Prepared::procedure(nsid::create_account, std::move(body), Repeatable::no)
+                  .hiding(in.password),
+              parse_session);
 }
 
 Result<Session> XrpcClient::create_session(std::string_view identifier, std::string_view password) {
   if (identifier.empty()) return invalid_input(nsid::create_session, "identifier is empty");
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "identifier", identifier);
-  put_string(w, "password", password);
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::create_session;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.idempotent = true;
-  p.secrets = {password};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_session(nsid::create_session, reply->body);
+  std::string body =
+      json::Object().member("identifier", identifier).member("password", password).text();
+  return send(
+      Prepared::procedure(nsid::create_session, std::move(body), Repeatable::yes).hiding(password),
+      parse_session);
 }
 
 Result<Session> XrpcClient::refresh_session(std::string_view refresh_jwt) {
   ACID_TRY(need_token(nsid::refresh_session, refresh_jwt));
-  Prepared p;
-  p.method = nsid::refresh_session;
-  p.post = true;
-  p.authorization = "Bearer " + std::string(refresh_jwt);
-  p.idempotent = true;
-  p.secrets = {refresh_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  auto session = parse_session(nsid::refresh_session, reply->body);
-  return session;
+  return send(Prepared::procedure(nsid::refresh_session, "", Repeatable::yes).bearer(refresh_jwt),
+              parse_session);
 }
 
 Result<SessionInfo> XrpcClient::get_session(std::string_view access_jwt) {
   ACID_TRY(need_token(nsid::get_session, access_jwt));
-  Prepared p;
-  p.method = nsid::get_session;
-  p.authorization = "Bearer " + std::string(access_jwt);
-  p.idempotent = true;
-  p.secrets = {access_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_session_info(reply->body);
+  return send(Prepared::query(nsid::get_session).bearer(access_jwt), parse_session_info);
 }
 
 Status XrpcClient::delete_session(std::string_view refresh_jwt) {
   ACID_TRY(need_token(nsid::delete_session, refresh_jwt));
-  Prepared p;
-  p.method = nsid::delete_session;
-  p.post = true;
-  p.authorization = "Bearer " + std::string(refresh_jwt);
-  p.idempotent = true;
-  p.secrets = {refresh_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_empty_output(nsid::delete_session, reply->body);
+  return send(Prepared::procedure(nsid::delete_session, "", Repeatable::yes).bearer(refresh_jwt),
+              parse_empty_output);
 }
 
 // --- identity ---
@@ -383,32 +360,16 @@ Status XrpcClient::delete_session(std::string_view refresh_jwt) {
 Status XrpcClient::update_handle(std::string_view access_jwt, std::string_view handle) {
   ACID_TRY(need_token(nsid::update_handle, access_jwt));
   if (handle.empty()) return invalid_input(nsid::update_handle, "handle is empty");
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "handle", handle);
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::update_handle;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.authorization = "Bearer " + std::string(access_jwt);
-  p.idempotent = true;
-  p.secrets = {access_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_empty_output(nsid::update_handle, reply->body);
+  std::string body = json::Object().member("handle", handle).text();
+  return send(
+      Prepared::procedure(nsid::update_handle, std::move(body), Repeatable::yes).bearer(access_jwt),
+      parse_empty_output);
 }
 
 Result<std::string> XrpcClient::resolve_handle(std::string_view handle) {
   if (handle.empty()) return invalid_input(nsid::resolve_handle, "handle is empty");
-  Prepared p;
-  p.method = nsid::resolve_handle;
-  p.params = {{"handle", std::string(handle)}};
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_resolved_did(reply->body);
+  return send(Prepared::query(nsid::resolve_handle, {{"handle", std::string(handle)}}),
+              parse_resolved_did);
 }
 
 // --- repo ---
@@ -420,105 +381,24 @@ Result<std::string> record_body(std::string_view method, const RecordWrite &in, 
   if (in.collection.empty()) return invalid_input(method, "collection is empty");
   if (put && (!in.rkey || in.rkey->empty()))
     return invalid_input(method, "putRecord needs an rkey");
-  auto record = prepare_record_json(method, in.record_json, in.collection);
-  if (!record) return std::move(record).error();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "repo", in.repo);
-  put_string(w, "collection", in.collection);
-  if (in.rkey) put_string(w, "rkey", *in.rkey);
-  if (in.validate) {
-    json::member(w, "validate", *in.validate);
-  }
-  w.Key("record");
-  w.RawValue(record->data(), record->size(), rapidjson::kObjectType);
-  if (put && in.swap_record) put_string(w, "swapRecord", *in.swap_record);
-  if (in.swap_commit) put_string(w, "swapCommit", *in.swap_commit);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  ACID_ASSIGN_OR_RETURN(const std::string record,
+                        prepare_record_json(method, in.record_json, in.collection));
+  json::Object body;
+  body.member("repo", in.repo)
+      .member("collection", in.collection)
+      .member("rkey", in.rkey)
+      .member("validate", in.validate);
+  body.writer().Key("record");
+  body.writer().RawValue(record.data(), record.size(), rapidjson::kObjectType);
+  if (put) body.member("swapRecord", in.swap_record);
+  body.member("swapCommit", in.swap_commit);
+  return body.text();
 }
 
-}  // namespace
-
-Result<RecordRef> XrpcClient::create_record(std::string_view access_jwt, const RecordWrite &in) {
-  ACID_TRY(need_token(nsid::create_record, access_jwt));
-  auto body = record_body(nsid::create_record, in, false);
-  if (!body) return std::move(body).error();
-  Prepared p;
-  p.method = nsid::create_record;
-  p.post = true;
-  p.body = std::move(*body);
-  p.authorization = "Bearer " + std::string(access_jwt);
-  p.idempotent = false;
-  p.secrets = {access_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_record_ref(nsid::create_record, reply->body);
-}
-
-Result<RecordRef> XrpcClient::put_record(std::string_view access_jwt, const RecordWrite &in) {
-  ACID_TRY(need_token(nsid::put_record, access_jwt));
-  auto body = record_body(nsid::put_record, in, true);
-  if (!body) return std::move(body).error();
-  Prepared p;
-  p.method = nsid::put_record;
-  p.post = true;
-  p.body = std::move(*body);
-  p.authorization = "Bearer " + std::string(access_jwt);
-  // An upsert repeats harmlessly; a compare-and-swap does not (the repeat would see its own
-  // write and fail with InvalidSwap).
-  p.idempotent = !in.swap_record && !in.swap_commit;
-  p.secrets = {access_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_record_ref(nsid::put_record, reply->body);
-}
-
-Status XrpcClient::delete_record(std::string_view access_jwt, std::string_view repo,
-                                 std::string_view collection, std::string_view rkey,
-                                 std::optional<std::string_view> swap_record) {
-  ACID_TRY(need_token(nsid::delete_record, access_jwt));
-  if (repo.empty() || collection.empty() || rkey.empty()) {
-    return invalid_input(nsid::delete_record, "repo, collection and rkey are required");
-  }
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "repo", repo);
-  put_string(w, "collection", collection);
-  put_string(w, "rkey", rkey);
-  if (swap_record) put_string(w, "swapRecord", *swap_record);
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::delete_record;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.authorization = "Bearer " + std::string(access_jwt);
-  p.idempotent = !swap_record;
-  p.secrets = {access_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_empty_output(nsid::delete_record, reply->body);
-}
-
-Result<ApplyWritesResult> XrpcClient::apply_writes(std::string_view access_jwt,
-                                                   const ApplyWritesInput &in) {
-  ACID_TRY(need_token(nsid::apply_writes, access_jwt));
-  if (in.repo.empty()) return invalid_input(nsid::apply_writes, "repo is empty");
-  if (in.writes.size() > kMaxWrites) {
-    return invalid_input(
-        nsid::apply_writes,
-        "too many writes: " + std::to_string(in.writes.size()) + " (the PDS takes at most 200)");
-  }
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "repo", in.repo);
-  if (in.validate) {
-    json::member(w, "validate", *in.validate);
-  }
-  if (in.swap_commit) put_string(w, "swapCommit", *in.swap_commit);
+Result<std::string> apply_writes_body(const ApplyWritesInput &in) {
+  json::Object body;
+  body.member("repo", in.repo).member("validate", in.validate).member("swapCommit", in.swap_commit);
+  json::Writer &w = body.writer();
   w.Key("writes");
   w.StartArray();
   for (std::size_t i = 0; i < in.writes.size(); ++i) {
@@ -530,12 +410,12 @@ Result<ApplyWritesResult> XrpcClient::apply_writes(std::string_view access_jwt,
       return invalid_input(nsid::apply_writes, where + "update and delete need an rkey");
     }
     w.StartObject();
-    put_string(w, "$type",
-               op.op == WriteOp::create   ? "com.atproto.repo.applyWrites#create"
-               : op.op == WriteOp::update ? "com.atproto.repo.applyWrites#update"
-                                          : "com.atproto.repo.applyWrites#delete");
-    put_string(w, "collection", op.collection);
-    if (op.rkey) put_string(w, "rkey", *op.rkey);
+    json::member(w, "$type",
+                 op.op == WriteOp::create   ? "com.atproto.repo.applyWrites#create"
+                 : op.op == WriteOp::update ? "com.atproto.repo.applyWrites#update"
+                                            : "com.atproto.repo.applyWrites#delete");
+    json::member(w, "collection", op.collection);
+    if (op.rkey) json::member(w, "rkey", *op.rkey);
     if (op.op != WriteOp::remove) {
       auto value = prepare_record_json(nsid::apply_writes, op.value_json, op.collection);
       if (!value) return std::move(value).error().context(where);
@@ -545,17 +425,61 @@ Result<ApplyWritesResult> XrpcClient::apply_writes(std::string_view access_jwt,
     w.EndObject();
   }
   w.EndArray();
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::apply_writes;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.authorization = "Bearer " + std::string(access_jwt);
-  p.idempotent = false;
-  p.secrets = {access_jwt};
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_apply_writes(reply->body);
+  return body.text();
+}
+
+}  // namespace
+
+Result<RecordRef> XrpcClient::create_record(std::string_view access_jwt, const RecordWrite &in) {
+  ACID_TRY(need_token(nsid::create_record, access_jwt));
+  ACID_ASSIGN_OR_RETURN(std::string body, record_body(nsid::create_record, in, false));
+  return send(
+      Prepared::procedure(nsid::create_record, std::move(body), Repeatable::no).bearer(access_jwt),
+      parse_record_ref);
+}
+
+Result<RecordRef> XrpcClient::put_record(std::string_view access_jwt, const RecordWrite &in) {
+  ACID_TRY(need_token(nsid::put_record, access_jwt));
+  ACID_ASSIGN_OR_RETURN(std::string body, record_body(nsid::put_record, in, true));
+  // An upsert repeats harmlessly; a compare-and-swap does not (the repeat would see its own
+  // write and fail with InvalidSwap).
+  const bool upsert = !in.swap_record && !in.swap_commit;
+  return send(
+      Prepared::procedure(nsid::put_record, std::move(body), Repeatable{upsert}).bearer(access_jwt),
+      parse_record_ref);
+}
+
+Status XrpcClient::delete_record(std::string_view access_jwt, std::string_view repo,
+                                 std::string_view collection, std::string_view rkey,
+                                 std::optional<std::string_view> swap_record) {
+  ACID_TRY(need_token(nsid::delete_record, access_jwt));
+  if (repo.empty() || collection.empty() || rkey.empty()) {
+    return invalid_input(nsid::delete_record, "repo, collection and rkey are required");
+  }
+  std::string body = json::Object()
+                         .member("repo", repo)
+                         .member("collection", collection)
+                         .member("rkey", rkey)
+                         .member("swapRecord", swap_record)
+                         .text();
+  return send(Prepared::procedure(nsid::delete_record, std::move(body), Repeatable{!swap_record})
+                  .bearer(access_jwt),
+              parse_empty_output);
+}
+
+Result<ApplyWritesResult> XrpcClient::apply_writes(std::string_view access_jwt,
+                                                   const ApplyWritesInput &in) {
+  ACID_TRY(need_token(nsid::apply_writes, access_jwt));
+  if (in.repo.empty()) return invalid_input(nsid::apply_writes, "repo is empty");
+  if (in.writes.size() > kMaxWrites) {
+    return invalid_input(
+        nsid::apply_writes,
+        "too many writes: " + std::to_string(in.writes.size()) + " (the PDS takes at most 200)");
+  }
+  ACID_ASSIGN_OR_RETURN(std::string body, apply_writes_body(in));
+  return send(
+      Prepared::procedure(nsid::apply_writes, std::move(body), Repeatable::no).bearer(access_jwt),
+      parse_apply_writes);
 }
 
 Result<RecordPage> XrpcClient::list_records(const ListRecordsQuery &q) {
@@ -564,15 +488,12 @@ Result<RecordPage> XrpcClient::list_records(const ListRecordsQuery &q) {
   }
   if (q.limit < 1 || q.limit > 100)
     return invalid_input(nsid::list_records, "limit must be 1..100");
-  Prepared p;
-  p.method = nsid::list_records;
-  p.params = {{"repo", q.repo}, {"collection", q.collection}, {"limit", std::to_string(q.limit)}};
-  if (q.cursor) p.params.emplace_back("cursor", *q.cursor);
-  if (q.reverse) p.params.emplace_back("reverse", "true");
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_record_page(reply->body);
+  Prepared request = Prepared::query(
+      nsid::list_records,
+      {{"repo", q.repo}, {"collection", q.collection}, {"limit", std::to_string(q.limit)}});
+  if (q.cursor) request.params.emplace_back("cursor", *q.cursor);
+  if (q.reverse) request.params.emplace_back("reverse", "true");
+  return send(request, parse_record_page);
 }
 
 Result<Record> XrpcClient::get_record(std::string_view repo, std::string_view collection,
@@ -580,29 +501,19 @@ Result<Record> XrpcClient::get_record(std::string_view repo, std::string_view co
   if (repo.empty() || collection.empty() || rkey.empty()) {
     return invalid_input(nsid::get_record, "repo, collection and rkey are required");
   }
-  Prepared p;
-  p.method = nsid::get_record;
-  p.params = {{"repo", std::string(repo)},
-              {"collection", std::string(collection)},
-              {"rkey", std::string(rkey)}};
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_record(reply->body);
+  return send(Prepared::query(nsid::get_record, {{"repo", std::string(repo)},
+                                                 {"collection", std::string(collection)},
+                                                 {"rkey", std::string(rkey)}}),
+              parse_record);
 }
 
 // --- sync ---
 
 Result<RepoPage> XrpcClient::list_repos(int limit, std::optional<std::string> cursor) {
   if (limit < 1 || limit > 1000) return invalid_input(nsid::list_repos, "limit must be 1..1000");
-  Prepared p;
-  p.method = nsid::list_repos;
-  p.params = {{"limit", std::to_string(limit)}};
-  if (cursor) p.params.emplace_back("cursor", std::move(*cursor));
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_repo_page(reply->body);
+  Prepared request = Prepared::query(nsid::list_repos, {{"limit", std::to_string(limit)}});
+  if (cursor) request.params.emplace_back("cursor", std::move(*cursor));
+  return send(request, parse_repo_page);
 }
 
 // --- admin ---
@@ -610,14 +521,9 @@ Result<RepoPage> XrpcClient::list_repos(int limit, std::optional<std::string> cu
 Result<AccountInfo> XrpcClient::get_account_info(std::string_view did) {
   ACID_TRY(require_admin(nsid::get_account_info));
   if (did.empty()) return invalid_input(nsid::get_account_info, "did is empty");
-  Prepared p;
-  p.method = nsid::get_account_info;
-  p.params = {{"did", std::string(did)}};
-  p.authorization = admin_basic_;
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_account_info(reply->body);
+  return send(
+      Prepared::query(nsid::get_account_info, {{"did", std::string(did)}}).authorized(admin_basic_),
+      parse_account_info);
 }
 
 Result<std::vector<AccountInfo>> XrpcClient::get_account_infos(
@@ -626,19 +532,13 @@ Result<std::vector<AccountInfo>> XrpcClient::get_account_infos(
   std::vector<AccountInfo> all;
   for (std::size_t start = 0; start < dids.size(); start += kAccountInfosBatch) {
     const std::size_t end = std::min(dids.size(), start + kAccountInfosBatch);
-    Prepared p;
-    p.method = nsid::get_account_infos;
+    Prepared request = Prepared::query(nsid::get_account_infos);
     for (std::size_t i = start; i < end; ++i) {
       if (dids[i].empty()) return invalid_input(nsid::get_account_infos, "a DID is empty");
-      p.params.emplace_back("dids", dids[i]);
+      request.params.emplace_back("dids", dids[i]);
     }
-    p.authorization = admin_basic_;
-    p.idempotent = true;
-    auto reply = execute(p);
-    if (!reply) return std::move(reply).error();
-    auto infos = parse_account_infos(reply->body);
-    if (!infos) return std::move(infos).error();
-    for (auto &info : *infos) all.push_back(std::move(info));
+    ACID_ASSIGN_OR_RETURN(auto infos, send(request.authorized(admin_basic_), parse_account_infos));
+    for (auto &info : infos) all.push_back(std::move(info));
   }
   return all;
 }
@@ -646,20 +546,10 @@ Result<std::vector<AccountInfo>> XrpcClient::get_account_infos(
 Status XrpcClient::delete_account(std::string_view did) {
   ACID_TRY(require_admin(nsid::delete_account));
   if (did.empty()) return invalid_input(nsid::delete_account, "did is empty");
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  put_string(w, "did", did);
-  w.EndObject();
-  Prepared p;
-  p.method = nsid::delete_account;
-  p.post = true;
-  p.body.assign(buf.GetString(), buf.GetSize());
-  p.authorization = admin_basic_;
-  p.idempotent = true;
-  auto reply = execute(p);
-  if (!reply) return std::move(reply).error();
-  return parse_empty_output(nsid::delete_account, reply->body);
+  std::string body = json::Object().member("did", did).text();
+  return send(Prepared::procedure(nsid::delete_account, std::move(body), Repeatable::yes)
+                  .authorized(admin_basic_),
+              parse_empty_output);
 }
 
 Result<HttpReply> XrpcClient::call(const RawCall &c) {
@@ -673,18 +563,17 @@ Result<HttpReply> XrpcClient::call(const RawCall &c) {
   p.body = c.body_json;
   p.content_type = c.content_type;
   p.idempotent = c.idempotent;
-  for (const auto &s : c.secrets) p.secrets.push_back(s);
+  for (const auto &s : c.secrets) p.hiding(s);
   switch (c.auth) {
     case AuthKind::none:
       break;
     case AuthKind::bearer:
       ACID_TRY(need_token(c.nsid, c.bearer));
-      p.authorization = "Bearer " + c.bearer;
-      p.secrets.push_back(c.bearer);
+      p.bearer(c.bearer);
       break;
     case AuthKind::admin:
       ACID_TRY(require_admin(c.nsid));
-      p.authorization = admin_basic_;
+      p.authorized(admin_basic_);
       break;
   }
   return execute(p);

@@ -14,9 +14,9 @@
 // which); the final error says how many attempts were made and, when the server said so, when to
 // come back (retry_after_ms).
 //
-// Thread safety: one XrpcClient may be shared by any number of threads (see http.h for how
-// connections are pooled and reused). Passwords, JWTs and the admin secret never appear in an
-// error message or detail.
+// Thread safety: one XrpcClient may be shared by any number of threads (see net/http_transport.h
+// for how connections are pooled and reused). Passwords, JWTs and the admin secret never appear in
+// an error message or detail.
 #pragma once
 
 #include <atomic>
@@ -156,6 +156,10 @@ class XrpcClient {
   XrpcClient(ClientOptions options, std::string base_url,
              std::unique_ptr<net::HttpTransport> transport);
   Result<HttpReply> execute(const Prepared &request);
+  // Every typed call: execute(request), then read the 2xx body with `read` (one of the parsers
+  // of xrpc_parse.h, given the NSID when it takes one).
+  template <typename Read>
+  auto send(const Prepared &request, Read read);
   Status require_admin(std::string_view method) const;
 
   ClientOptions options_;

@@ -71,47 +71,23 @@ class Fields {
     return std::string((*it)->GetString(), (*it)->GetStringLength());
   }
   std::optional<std::string> opt_string(const char *name) {
-    auto it = find(name);
-    if (!it || (*it)->IsNull()) return std::nullopt;
-    if (!(*it)->IsString()) {
-      fail(std::string(name) + " is not a string");
-      return std::nullopt;
-    }
-    return std::string((*it)->GetString(), (*it)->GetStringLength());
+    const Value *v = optional_member(name, &Value::IsString, "a string");
+    if (!v) return std::nullopt;
+    return std::string(v->GetString(), v->GetStringLength());
   }
   std::optional<bool> opt_bool(const char *name) {
-    auto it = find(name);
-    if (!it || (*it)->IsNull()) return std::nullopt;
-    if (!(*it)->IsBool()) {
-      fail(std::string(name) + " is not a boolean");
-      return std::nullopt;
-    }
-    return (*it)->GetBool();
+    const Value *v = optional_member(name, &Value::IsBool, "a boolean");
+    if (!v) return std::nullopt;
+    return v->GetBool();
   }
   const Value *req_array(const char *name) {
-    auto it = find(name);
-    if (!it || !(*it)->IsArray()) {
-      fail(std::string(name) + " missing or not an array");
-      return nullptr;
-    }
-    return *it;
+    return required_member(name, &Value::IsArray, "an array");
   }
   const Value *req_object(const char *name) {
-    auto it = find(name);
-    if (!it || !(*it)->IsObject()) {
-      fail(std::string(name) + " missing or not an object");
-      return nullptr;
-    }
-    return *it;
+    return required_member(name, &Value::IsObject, "an object");
   }
   const Value *opt_object(const char *name) {
-    auto it = find(name);
-    if (!it || (*it)->IsNull()) return nullptr;
-    if (!(*it)->IsObject()) {
-      fail(std::string(name) + " is not an object");
-      return nullptr;
-    }
-    return *it;
+    return optional_member(name, &Value::IsObject, "an object");
   }
   std::string req_did(const char *name) {
     std::string did = req_string(name);
@@ -131,6 +107,28 @@ class Fields {
   Error error() const { return bad_response(method_, problem_.value_or("unknown problem")); }
 
  private:
+  using TypeCheck = bool (Value::*)() const;
+
+  // The member when present and of the type `is` checks; else the problem "<name> missing or
+  // not <what>".
+  const Value *required_member(const char *name, TypeCheck is, const char *what) {
+    auto it = find(name);
+    if (!it || !((*it)->*is)()) {
+      fail(std::string(name) + " missing or not " + what);
+      return nullptr;
+    }
+    return *it;
+  }
+  // The member unless missing or null; one of another type is the problem "<name> is not <what>".
+  const Value *optional_member(const char *name, TypeCheck is, const char *what) {
+    auto it = find(name);
+    if (!it || (*it)->IsNull()) return nullptr;
+    if (!((*it)->*is)()) {
+      fail(std::string(name) + " is not " + what);
+      return nullptr;
+    }
+    return *it;
+  }
   std::optional<const Value *> find(const char *name) const {
     if (!obj_.IsObject()) return std::nullopt;
     auto it = obj_.FindMember(name);
@@ -369,6 +367,18 @@ Result<std::string> parse_invite_code(std::string_view body) {
                      [](Fields &f, const Value &) { return f.req_string("code"); });
 }
 
+namespace {
+
+// The optional members getSession shares with the calls that create a session.
+void read_account_state(Fields &f, SessionInfo &s) {
+  s.email = f.opt_string("email");
+  s.email_confirmed = f.opt_bool("emailConfirmed");
+  s.active = f.opt_bool("active");
+  s.status = f.opt_string("status");
+}
+
+}  // namespace
+
 Result<Session> parse_session(std::string_view method, std::string_view body) {
   return read_answer(method, body, [](Fields &f, const Value &) {
     Session s;
@@ -376,10 +386,7 @@ Result<Session> parse_session(std::string_view method, std::string_view body) {
     s.handle = f.req_string("handle");
     s.access_jwt = f.req_string("accessJwt");
     s.refresh_jwt = f.req_string("refreshJwt");
-    s.email = f.opt_string("email");
-    s.email_confirmed = f.opt_bool("emailConfirmed");
-    s.active = f.opt_bool("active");
-    s.status = f.opt_string("status");
+    read_account_state(f, s);
     return s;
   });
 }
@@ -389,10 +396,7 @@ Result<SessionInfo> parse_session_info(std::string_view body) {
     SessionInfo s;
     s.did = f.req_did("did");
     s.handle = f.req_string("handle");
-    s.email = f.opt_string("email");
-    s.email_confirmed = f.opt_bool("emailConfirmed");
-    s.active = f.opt_bool("active");
-    s.status = f.opt_string("status");
+    read_account_state(f, s);
     return s;
   });
 }
@@ -423,25 +427,43 @@ Result<Record> parse_record(std::string_view body) {
   });
 }
 
-Result<RecordPage> parse_record_page(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.repo.listRecords";
-  return read_answer(method, body, [&](Fields &f, const Value &) -> Result<RecordPage> {
-    RecordPage page;
+namespace {
+
+// A page of listRecords / listRepos: an optional cursor and the required array `items`, each
+// item read by read_item(item_fields) (fields named "items[i]."); the first bad item fails the
+// answer.
+template <typename Page, typename Item, typename ReadItem>
+Result<Page> read_page(std::string_view method, std::string_view body, const char *items,
+                       std::vector<Item> Page::*out, ReadItem read_item) {
+  return read_answer(method, body, [&](Fields &f, const Value &) -> Result<Page> {
+    Page page;
     page.cursor = f.opt_string("cursor");
-    if (const Value *records = f.req_array("records")) {
+    if (const Value *array = f.req_array(items)) {
       rapidjson::SizeType i = 0;
-      for (const auto &item : records->GetArray()) {
-        Fields rf(method, item, "records[" + std::to_string(i++) + "].");
-        Record r;
-        r.uri = rf.req_at_uri("uri");
-        r.cid = rf.req_string("cid");
-        if (const Value *value = rf.req_object("value")) r.value_json = json::to_string(*value);
+      for (const auto &item : array->GetArray()) {
+        Fields rf(method, item, std::string(items) + "[" + std::to_string(i++) + "].");
+        Item value = read_item(rf);
         if (!rf.ok()) return rf.error();
-        page.records.push_back(std::move(r));
+        (page.*out).push_back(std::move(value));
       }
     }
     return page;
   });
+}
+
+}  // namespace
+
+Result<RecordPage> parse_record_page(std::string_view body) {
+  return read_page("com.atproto.repo.listRecords", body, "records", &RecordPage::records,
+                   [](Fields &rf) {
+                     Record r;
+                     r.uri = rf.req_at_uri("uri");
+                     r.cid = rf.req_string("cid");
+                     if (const Value *value = rf.req_object("value")) {
+                       r.value_json = json::to_string(*value);
+                     }
+                     return r;
+                   });
 }
 
 namespace {
@@ -489,25 +511,14 @@ Result<ApplyWritesResult> parse_apply_writes(std::string_view body) {
 }
 
 Result<RepoPage> parse_repo_page(std::string_view body) {
-  constexpr std::string_view method = "com.atproto.sync.listRepos";
-  return read_answer(method, body, [&](Fields &f, const Value &) -> Result<RepoPage> {
-    RepoPage page;
-    page.cursor = f.opt_string("cursor");
-    if (const Value *repos = f.req_array("repos")) {
-      rapidjson::SizeType i = 0;
-      for (const auto &item : repos->GetArray()) {
-        Fields rf(method, item, "repos[" + std::to_string(i++) + "].");
-        RepoInfo r;
-        r.did = rf.req_did("did");
-        r.head = rf.req_string("head");
-        r.rev = rf.req_string("rev");
-        r.active = rf.opt_bool("active");
-        r.status = rf.opt_string("status");
-        if (!rf.ok()) return rf.error();
-        page.repos.push_back(std::move(r));
-      }
-    }
-    return page;
+  return read_page("com.atproto.sync.listRepos", body, "repos", &RepoPage::repos, [](Fields &rf) {
+    RepoInfo r;
+    r.did = rf.req_did("did");
+    r.head = rf.req_string("head");
+    r.rev = rf.req_string("rev");
+    r.active = rf.opt_bool("active");
+    r.status = rf.opt_string("status");
+    return r;
   });
 }
 

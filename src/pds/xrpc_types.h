@@ -18,26 +18,21 @@ struct ServerDescription {
   bool phone_verification_required = false;
 };
 
-// Tokens for one account: createAccount, createSession and refreshSession all return this.
-struct Session {
+// com.atproto.server.getSession: the account a session belongs to.
+struct SessionInfo {
   std::string did;
   std::string handle;
-  std::string access_jwt;
-  std::string refresh_jwt;
-  std::optional<std::string> email;  // createSession only
+  std::optional<std::string> email;  // getSession and createSession only
   std::optional<bool> email_confirmed;
   std::optional<bool> active;
   std::optional<std::string> status;
 };
 
-// com.atproto.server.getSession
-struct SessionInfo {
-  std::string did;
-  std::string handle;
-  std::optional<std::string> email;
-  std::optional<bool> email_confirmed;
-  std::optional<bool> active;
-  std::optional<std::string> status;
+// Tokens for one account: createAccount, createSession and refreshSession all return this, with
+// the account as getSession describes it.
+struct Session : SessionInfo {
+  std::string access_jwt;
+  std::string refresh_jwt;
 };
 
 // com.atproto.server.createAccount input. The invite code is sent only when describeServer says
