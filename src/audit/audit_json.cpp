@@ -1,9 +1,10 @@
 // The audit report as JSON (schema acidentity.audit/1, docs/audit.md).
 #include <map>
+
 #include <optional>
 #include <string>
-
 #include "audit/audit.h"
+#include "core/enum_names.h"
 #include "core/json.h"
 
 namespace acid::audit {
@@ -46,69 +47,42 @@ void raw_object(json::Writer &w, const std::string &json_text) {
 
 // The names of kinds and actions, as the report and the options write them.
 const char *to_string(Kind kind) {
-  switch (kind) {
-    case Kind::missing_verifications:
-      return "missing_verifications";
-    case Kind::missing_users_record:
-      return "missing_users_record";
-    case Kind::missing_code:
-      return "missing_code";
-    case Kind::invalid_code:
-      return "invalid_code";
-    case Kind::duplicate_code:
-      return "duplicate_code";
-    case Kind::verified_no_pds_account:
-      return "verified_no_pds_account";
-    case Kind::did_unknown_to_pds:
-      return "did_unknown_to_pds";
-    case Kind::pds_handle_differs:
-      return "pds_handle_differs";
-    case Kind::stale_handle_domain:
-      return "stale_handle_domain";
-    case Kind::orphan_pds_account:
-      return "orphan_pds_account";
-    case Kind::credentials_unusable:
-      return "credentials_unusable";
-    case Kind::plaintext_credentials:
-      return "plaintext_credentials";
-    case Kind::state_failed:
-      return "state_failed";
-    case Kind::state_stuck:
-      return "state_stuck";
-    case Kind::deleted_in_auth0_on_pds:
-      return "deleted_in_auth0_on_pds";
-    case Kind::ac_handle_differs:
-      return "ac_handle_differs";
-    case Kind::users_without_auth0:
-      return "users_without_auth0";
-  }
-  return "unknown";
+  using enum Kind;
+  static constexpr EnumName<Kind> kNames[] = {{missing_verifications, "missing_verifications"},
+                                              {missing_users_record, "missing_users_record"},
+                                              {missing_code, "missing_code"},
+                                              {invalid_code, "invalid_code"},
+                                              {duplicate_code, "duplicate_code"},
+                                              {verified_no_pds_account, "verified_no_pds_account"},
+                                              {did_unknown_to_pds, "did_unknown_to_pds"},
+                                              {pds_handle_differs, "pds_handle_differs"},
+                                              {stale_handle_domain, "stale_handle_domain"},
+                                              {orphan_pds_account, "orphan_pds_account"},
+                                              {credentials_unusable, "credentials_unusable"},
+                                              {plaintext_credentials, "plaintext_credentials"},
+                                              {state_failed, "state_failed"},
+                                              {state_stuck, "state_stuck"},
+                                              {deleted_in_auth0_on_pds, "deleted_in_auth0_on_pds"},
+                                              {ac_handle_differs, "ac_handle_differs"},
+                                              {users_without_auth0, "users_without_auth0"}};
+  static_assert(in_declaration_order(kNames));
+  return name_of(kNames, kind, "unknown");
 }
 
 const char *to_string(Action action) {
-  switch (action) {
-    case Action::manual:
-      return "manual";
-    case Action::record_signup:
-      return "record_signup";
-    case Action::record_verification:
-      return "record_verification";
-    case Action::schedule_provision:
-      return "schedule_provision";
-    case Action::retry_failed:
-      return "retry_failed";
-    case Action::reprovision:
-      return "reprovision";
-    case Action::resync_handle:
-      return "resync_handle";
-    case Action::record_deletion:
-      return "record_deletion";
-    case Action::schedule_delete:
-      return "schedule_delete";
-    case Action::delete_orphan:
-      return "delete_orphan";
-  }
-  return "manual";
+  using enum Action;
+  static constexpr EnumName<Action> kNames[] = {{manual, "manual"},
+                                                {record_signup, "record_signup"},
+                                                {record_verification, "record_verification"},
+                                                {schedule_provision, "schedule_provision"},
+                                                {retry_failed, "retry_failed"},
+                                                {reprovision, "reprovision"},
+                                                {resync_handle, "resync_handle"},
+                                                {record_deletion, "record_deletion"},
+                                                {schedule_delete, "schedule_delete"},
+                                                {delete_orphan, "delete_orphan"}};
+  static_assert(in_declaration_order(kNames));
+  return name_of(kNames, action, "manual");
 }
 
 std::string to_json(const Report &r) {

@@ -13,8 +13,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <system_error>
 #include <thread>
+
+#include "core/enum_names.h"
 
 namespace acid::cli {
 
@@ -111,36 +114,25 @@ struct Failure {
 
 }  // namespace
 
+constexpr EnumName<HttpRefusal> kRefusalNames[] = {
+    {HttpRefusal::busy, "busy"},
+    {HttpRefusal::body_budget, "body_budget"},
+    {HttpRefusal::head_too_large, "head_too_large"},
+    {HttpRefusal::bad_request, "bad_request"},
+    {HttpRefusal::unsupported, "unsupported"},
+    {HttpRefusal::content_encoding, "content_encoding"},
+    {HttpRefusal::body_too_large, "body_too_large"},
+    {HttpRefusal::timeout, "timeout"},
+    {HttpRefusal::client_gone, "client_gone"},
+    {HttpRefusal::write_failed, "write_failed"},
+    {HttpRefusal::stopping, "stopping"},
+    {HttpRefusal::handler_error, "handler_error"}};
+static_assert(in_declaration_order(kRefusalNames));
+static_assert(std::size(kRefusalNames) == static_cast<std::size_t>(HttpRefusal::count_),
+              "every refusal has a name");
+
 const char *refusal_name(HttpRefusal r) {
-  switch (r) {
-    case HttpRefusal::busy:
-      return "busy";
-    case HttpRefusal::body_budget:
-      return "body_budget";
-    case HttpRefusal::head_too_large:
-      return "head_too_large";
-    case HttpRefusal::bad_request:
-      return "bad_request";
-    case HttpRefusal::unsupported:
-      return "unsupported";
-    case HttpRefusal::content_encoding:
-      return "content_encoding";
-    case HttpRefusal::body_too_large:
-      return "body_too_large";
-    case HttpRefusal::timeout:
-      return "timeout";
-    case HttpRefusal::client_gone:
-      return "client_gone";
-    case HttpRefusal::write_failed:
-      return "write_failed";
-    case HttpRefusal::stopping:
-      return "stopping";
-    case HttpRefusal::handler_error:
-      return "handler_error";
-    case HttpRefusal::count_:
-      break;
-  }
-  return "unknown";
+  return name_of(kRefusalNames, r);
 }
 
 std::optional<std::string_view> HttpRequest::header(std::string_view lower_name) const {

@@ -1,50 +1,46 @@
 #include "pds/pds_error.h"
 
-#include <array>
 #include <utility>
 
+#include "core/enum_names.h"
 #include "core/json.h"
 
 namespace acid::pds {
 namespace {
 
-struct KindEntry {
-  ErrorKind kind;
-  const char *name;
+constexpr EnumName<ErrorKind> kKinds[] = {
+    {ErrorKind::unknown, "unknown"},
+    {ErrorKind::network, "network"},
+    {ErrorKind::timeout, "timeout"},
+    {ErrorKind::server_error, "server_error"},
+    {ErrorKind::rate_limited, "rate_limited"},
+    {ErrorKind::tls, "tls"},
+    {ErrorKind::config, "config"},
+    {ErrorKind::invalid_input, "invalid_input"},
+    {ErrorKind::invalid_response, "invalid_response"},
+    {ErrorKind::handle_taken, "handle_taken"},
+    {ErrorKind::email_taken, "email_taken"},
+    {ErrorKind::invalid_handle, "invalid_handle"},
+    {ErrorKind::reserved_handle, "reserved_handle"},
+    {ErrorKind::handle_unavailable, "handle_unavailable"},
+    {ErrorKind::unsupported_domain, "unsupported_domain"},
+    {ErrorKind::invalid_invite_code, "invalid_invite_code"},
+    {ErrorKind::invalid_email, "invalid_email"},
+    {ErrorKind::invalid_password, "invalid_password"},
+    {ErrorKind::auth_failed, "auth_failed"},
+    {ErrorKind::expired_token, "expired_token"},
+    {ErrorKind::invalid_token, "invalid_token"},
+    {ErrorKind::account_not_found, "account_not_found"},
+    {ErrorKind::account_takedown, "account_takedown"},
+    {ErrorKind::account_deactivated, "account_deactivated"},
+    {ErrorKind::repo_not_found, "repo_not_found"},
+    {ErrorKind::record_not_found, "record_not_found"},
+    {ErrorKind::handle_not_found, "handle_not_found"},
+    {ErrorKind::invalid_swap, "invalid_swap"},
+    {ErrorKind::payload_too_large, "payload_too_large"},
+    {ErrorKind::invalid_request, "invalid_request"},
 };
-
-constexpr std::array kKinds = {
-    KindEntry{ErrorKind::unknown, "unknown"},
-    KindEntry{ErrorKind::network, "network"},
-    KindEntry{ErrorKind::timeout, "timeout"},
-    KindEntry{ErrorKind::server_error, "server_error"},
-    KindEntry{ErrorKind::rate_limited, "rate_limited"},
-    KindEntry{ErrorKind::tls, "tls"},
-    KindEntry{ErrorKind::config, "config"},
-    KindEntry{ErrorKind::invalid_input, "invalid_input"},
-    KindEntry{ErrorKind::invalid_response, "invalid_response"},
-    KindEntry{ErrorKind::handle_taken, "handle_taken"},
-    KindEntry{ErrorKind::email_taken, "email_taken"},
-    KindEntry{ErrorKind::invalid_handle, "invalid_handle"},
-    KindEntry{ErrorKind::reserved_handle, "reserved_handle"},
-    KindEntry{ErrorKind::handle_unavailable, "handle_unavailable"},
-    KindEntry{ErrorKind::unsupported_domain, "unsupported_domain"},
-    KindEntry{ErrorKind::invalid_invite_code, "invalid_invite_code"},
-    KindEntry{ErrorKind::invalid_email, "invalid_email"},
-    KindEntry{ErrorKind::invalid_password, "invalid_password"},
-    KindEntry{ErrorKind::auth_failed, "auth_failed"},
-    KindEntry{ErrorKind::expired_token, "expired_token"},
-    KindEntry{ErrorKind::invalid_token, "invalid_token"},
-    KindEntry{ErrorKind::account_not_found, "account_not_found"},
-    KindEntry{ErrorKind::account_takedown, "account_takedown"},
-    KindEntry{ErrorKind::account_deactivated, "account_deactivated"},
-    KindEntry{ErrorKind::repo_not_found, "repo_not_found"},
-    KindEntry{ErrorKind::record_not_found, "record_not_found"},
-    KindEntry{ErrorKind::handle_not_found, "handle_not_found"},
-    KindEntry{ErrorKind::invalid_swap, "invalid_swap"},
-    KindEntry{ErrorKind::payload_too_large, "payload_too_large"},
-    KindEntry{ErrorKind::invalid_request, "invalid_request"},
-};
+static_assert(in_declaration_order(kKinds));
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -82,17 +78,11 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
 }  // namespace
 
 const char *kind_name(ErrorKind kind) noexcept {
-  for (const auto &entry : kKinds) {
-    if (entry.kind == kind) return entry.name;
-  }
-  return "unknown";
+  return name_of(kKinds, kind);
 }
 
 std::optional<ErrorKind> kind_from_name(std::string_view name) noexcept {
-  for (const auto &entry : kKinds) {
-    if (name == entry.name) return entry.kind;
-  }
-  return std::nullopt;
+  return value_named(kKinds, name);
 }
 
 bool kind_is_transient(ErrorKind kind) noexcept {

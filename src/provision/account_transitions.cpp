@@ -1,5 +1,7 @@
 #include "provision/account_transitions.h"
 
+#include "core/enum_names.h"
+
 namespace acid::provision {
 
 namespace {
@@ -89,33 +91,21 @@ AccountDecision rule(AccountEvent event, const AccountFacts &f) {
 }  // namespace
 
 const char *to_string(AccountEvent event) {
-  switch (event) {
-    case AccountEvent::signup:
-      return "signup";
-    case AccountEvent::verified:
-      return "verified";
-    case AccountEvent::email_changed:
-      return "email_changed";
-    case AccountEvent::deleted:
-      return "deleted";
-    case AccountEvent::intent_saved:
-      return "intent_saved";
-    case AccountEvent::created_on_pds:
-      return "created_on_pds";
-    case AccountEvent::attempt_failed:
-      return "attempt_failed";
-    case AccountEvent::gave_up:
-      return "gave_up";
-    case AccountEvent::adopted_did:
-      return "adopted_did";
-    case AccountEvent::reset_failed:
-      return "reset_failed";
-    case AccountEvent::deleted_on_pds:
-      return "deleted_on_pds";
-    case AccountEvent::pds_handle_set:
-      return "pds_handle_set";
-  }
-  return "unknown";
+  using enum AccountEvent;
+  static constexpr EnumName<AccountEvent> kNames[] = {{signup, "signup"},
+                                                      {verified, "verified"},
+                                                      {email_changed, "email_changed"},
+                                                      {deleted, "deleted"},
+                                                      {intent_saved, "intent_saved"},
+                                                      {created_on_pds, "created_on_pds"},
+                                                      {attempt_failed, "attempt_failed"},
+                                                      {gave_up, "gave_up"},
+                                                      {adopted_did, "adopted_did"},
+                                                      {reset_failed, "reset_failed"},
+                                                      {deleted_on_pds, "deleted_on_pds"},
+                                                      {pds_handle_set, "pds_handle_set"}};
+  static_assert(in_declaration_order(kNames));
+  return name_of(kNames, event, "unknown");
 }
 
 AccountEvent account_event(store::EventType type) {

@@ -23,16 +23,19 @@ constexpr EnumName<AccountState> kAccountStates[] = {
     {AccountState::creating, "creating"}, {AccountState::active, "active"},
     {AccountState::failed, "failed"},     {AccountState::deleting, "deleting"},
     {AccountState::deleted, "deleted"}};
+static_assert(in_declaration_order(kAccountStates));
 
 // The Auth0 log event type codes the store records.
 constexpr EnumName<EventType> kEventTypes[] = {{EventType::signup, "ss"},
                                                {EventType::verified, "sv"},
                                                {EventType::email_changed, "sce"},
                                                {EventType::deleted, "sdu"}};
+static_assert(in_declaration_order(kEventTypes));
 
 constexpr EnumName<JobKind> kJobKinds[] = {{JobKind::provision, "provision"},
                                            {JobKind::update_handle, "update_handle"},
                                            {JobKind::delete_account, "delete_account"}};
+static_assert(in_declaration_order(kJobKinds));
 
 }  // namespace
 

@@ -96,9 +96,13 @@ TEST_F(CrashLive, KilledWorkersLeaveExactlyOneAccountPerVerifiedUser) {
   ASSERT_TRUE(engine) << engine.error().message;
   const std::string run = pds::test::unique_label(6);
   std::vector<std::string> subs;
-  // Signed up in 2014, a year no other test uses: their code handles (ac14...) cannot collide with
-  // accounts other tests left on the shared local PDS (user codes of one year are only 109,744,
-  // and each store draws its own permutation; a collision would read as "handle taken").
+  // Signed up in a year drawn from 2001-2013, years no other test uses: their code handles
+  // (ac01... to ac13...) cannot collide with accounts other tests left on the shared local PDS
+  // (user codes of one year are only 109,744, and each store draws its own permutation; a
+  // collision reads as "handle taken"). The draw keeps earlier runs of this test, whose accounts
+  // a long-lived build folder's PDS still holds, from filling one year.
+  std::random_device entropy;
+  const int year = std::uniform_int_distribution<int>(2001, 2013)(entropy);
   for (int batch = 0; batch < kUsers / 25; ++batch) {
     std::string body = "[";
     for (int i = 0; i < 25; ++i) {
@@ -109,8 +113,8 @@ TEST_F(CrashLive, KilledWorkersLeaveExactlyOneAccountPerVerifiedUser) {
       for (const char *type : {"ss", "sv"}) {
         if (body.size() > 1) body += ",";
         body += R"({"log_id":")" + run + type + std::to_string(n) + R"(","data":{"type":")" + type +
-                R"(","date":"2014-10-14T08:30:00Z","user_id":")" + user + R"(","user_name":")" +
-                mail + R"("}})";
+                R"(","date":")" + std::to_string(year) + R"(-10-14T08:30:00Z","user_id":")" + user +
+                R"(","user_name":")" + mail + R"("}})";
       }
     }
     const HttpAnswer r =

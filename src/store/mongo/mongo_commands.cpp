@@ -1,5 +1,6 @@
 #include "store/mongo/mongo_commands.h"
 
+#include "core/enum_names.h"
 #include "store/mongo/mongo_transitions.h"
 
 namespace acid::store::mongo {
@@ -49,25 +50,17 @@ std::string year_prefix(int yy) {
 }
 
 const char *to_string(Op::Kind kind) {
-  switch (kind) {
-    case Op::Kind::find_one:
-      return "find_one";
-    case Op::Kind::find:
-      return "find";
-    case Op::Kind::count:
-      return "count";
-    case Op::Kind::insert_one:
-      return "insert_one";
-    case Op::Kind::update_one:
-      return "update_one";
-    case Op::Kind::delete_one:
-      return "delete_one";
-    case Op::Kind::delete_many:
-      return "delete_many";
-    case Op::Kind::find_and_modify:
-      return "find_and_modify";
-  }
-  return "unknown";
+  using enum Op::Kind;
+  static constexpr EnumName<Op::Kind> kNames[] = {{find_one, "find_one"},
+                                                  {find, "find"},
+                                                  {count, "count"},
+                                                  {insert_one, "insert_one"},
+                                                  {update_one, "update_one"},
+                                                  {delete_one, "delete_one"},
+                                                  {delete_many, "delete_many"},
+                                                  {find_and_modify, "find_and_modify"}};
+  static_assert(in_declaration_order(kNames));
+  return name_of(kNames, kind, "unknown");
 }
 
 std::string Op::to_json() const {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 
+#include "core/enum_names.h"
 #include "core/json.h"
 #include "store/mongo/mongo_bson.h"
 
@@ -73,21 +74,12 @@ std::string labels_json(const std::vector<std::string> &labels) {
 }  // namespace
 
 const char *to_string(IndexRole role) {
-  switch (role) {
-    case IndexRole::id:
-      return "_id";
-    case IndexRole::code:
-      return "code";
-    case IndexRole::did:
-      return "did";
-    case IndexRole::handle:
-      return "handle";
-    case IndexRole::open_job:
-      return "open_job";
-    case IndexRole::other:
-      return "other";
-  }
-  return "other";
+  using enum IndexRole;
+  static constexpr EnumName<IndexRole> kNames[] = {
+      {id, "_id"},        {code, "code"},         {did, "did"},
+      {handle, "handle"}, {open_job, "open_job"}, {other, "other"}};
+  static_assert(in_declaration_order(kNames));
+  return name_of(kNames, role, "other");
 }
 
 bool is_duplicate_key(const bson_error_t &error) {

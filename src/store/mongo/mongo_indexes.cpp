@@ -4,6 +4,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/enum_names.h"
 #include "core/json.h"
 
 namespace acid::store::mongo {
@@ -293,19 +294,14 @@ std::vector<std::string> indexed_collections(const std::vector<IndexSpec> &specs
 }
 
 const char *to_string(IndexStatus status) {
-  switch (status) {
-    case IndexStatus::found:
-      return "found";
-    case IndexStatus::missing:
-      return "would_create";
-    case IndexStatus::conflicting:
-      return "conflicting";
-    case IndexStatus::created:
-      return "created";
-    case IndexStatus::create_failed:
-      return "create_failed";
-  }
-  return "unknown";
+  using enum IndexStatus;
+  static constexpr EnumName<IndexStatus> kNames[] = {{found, "found"},
+                                                     {missing, "would_create"},
+                                                     {conflicting, "conflicting"},
+                                                     {created, "created"},
+                                                     {create_failed, "create_failed"}};
+  static_assert(in_declaration_order(kNames));
+  return name_of(kNames, status, "unknown");
 }
 
 std::size_t IndexReport::count(IndexStatus status) const {
