@@ -101,9 +101,10 @@ class Backfill {
         p.status = "failed";
         p.error = error_text(st.error());
         ++failed;
-        parts_.log("backfill.action_failed", p.sub,
-                   "{\"action\":" + json::quote(to_string(p.action)) +
-                       ",\"error\":" + json::quote(p.error) + "}");
+        parts_.log("backfill.action_failed", p.sub, json::object([&](json::Writer &w) {
+                     json::member(w, "action", to_string(p.action));
+                     json::member(w, "error", p.error);
+                   }));
       }
       emit("apply", ++done, total, failed);
     }
@@ -164,9 +165,10 @@ class Backfill {
                                     [this](int yy) -> Result<store::CodeCandidate> {
                                       return parts_.allocator.candidates(yy);
                                     }));
-    parts_.log("backfill.fact", sub,
-               "{\"type\":" + json::quote(name) +
-                   ",\"duplicate\":" + (outcome.duplicate ? "true" : "false") + "}");
+    parts_.log("backfill.fact", sub, json::object([&](json::Writer &w) {
+                 json::member(w, "type", name);
+                 json::member(w, "duplicate", outcome.duplicate);
+               }));
     return Status::ok();
   }
 
@@ -215,8 +217,10 @@ class Backfill {
         ACID_ASSIGN_OR_RETURN(const store::Account a, accounts.get_account(p.sub));
         if (a.did && p.did && *a.did != *p.did) return Status::ok();  // changed since
         if (a.did) ACID_TRY(accounts.mark_account_deleted(p.sub));
-        const std::string why =
-            "{\"code\":\"not_found\",\"message\":\"the stored PDS account is gone (audit)\"}";
+        const std::string why = json::object([](json::Writer &w) {
+          json::member(w, "code", "not_found");
+          json::member(w, "message", "the stored PDS account is gone (audit)");
+        });
         ACID_TRY(accounts.record_attempt_failure(p.sub, a.attempts, why, true));
         return parts_.retry_user(p.sub);
       }
@@ -224,7 +228,8 @@ class Backfill {
         ACID_ASSIGN_OR_RETURN(pds::XrpcClient * client, parts_.audit.pds());
         if (!p.did) return Error(Code::internal, "orphan without a DID");
         // The audit left out DIDs any stored user or in-flight intent references.
-        parts_.log("backfill.delete_orphan", "", "{\"did\":" + json::quote(*p.did) + "}");
+        parts_.log("backfill.delete_orphan", "",
+                   json::object([&](json::Writer &w) { json::member(w, "did", *p.did); }));
         return client->delete_account(*p.did);
       }
     }

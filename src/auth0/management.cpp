@@ -375,10 +375,12 @@ struct ManagementClient::Impl {
     call.token_endpoint = true;
     call.url = config.base_url + "/oauth/token";
     call.max_body = kTokenBodyLimit;
-    call.body =
-        "{\"grant_type\":\"client_credentials\",\"client_id\":" + json::quote(config.client_id) +
-        ",\"client_secret\":" + json::quote(config.client_secret) +
-        ",\"audience\":" + json::quote(config.audience) + "}";
+    call.body = json::Object()
+                    .member("grant_type", "client_credentials")
+                    .member("client_id", config.client_id)
+                    .member("client_secret", config.client_secret)
+                    .member("audience", config.audience)
+                    .text();
     ACID_ASSIGN_OR_RETURN(const HttpReply reply, exchange(call, std::string()));
     const int status = reply.status;
     if (status >= 200 && status <= 299) return parse_token(reply.body, status);

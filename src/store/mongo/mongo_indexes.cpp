@@ -425,19 +425,20 @@ std::string problem_line(const IndexCheck &check) {
 Error conflicts_error(std::string_view database, const IndexReport &report) {
   std::string message = "the MongoDB database " + json::quote(database) +
                         " has indexes libacidentity cannot work with";
-  std::string detail = "{\"indexes\":[";
-  bool first = true;
+  std::vector<const IndexCheck *> refused;
   for (const IndexCheck &c : report.checks) {
     if (c.status != IndexStatus::conflicting && c.status != IndexStatus::create_failed) continue;
     message += "\n- " + c.problem + "\n  fix: " + c.fix;
-    if (!first) detail += ',';
-    first = false;
-    detail += "{\"collection\":" + json::quote(c.spec.collection) +
-              ",\"name\":" + json::quote(c.spec.name) +
-              ",\"status\":" + json::quote(to_string(c.status)) +
-              ",\"existing_name\":" + json::quote(c.existing_name) + "}";
+    refused.push_back(&c);
   }
-  detail += "]}";
+  std::string detail = json::object([&](json::Writer &w) {
+    json::object_array(w, "indexes", refused, [](json::Writer &o, const IndexCheck *c) {
+      json::member(o, "collection", c->spec.collection);
+      json::member(o, "name", c->spec.name);
+      json::member(o, "status", to_string(c->status));
+      json::member(o, "existing_name", c->existing_name);
+    });
+  });
   message += "\n(`acidentity doctor` prints the full report)";
   return Error(Code::config, std::move(message), std::move(detail));
 }
