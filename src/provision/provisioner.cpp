@@ -260,7 +260,37 @@ std::optional<JobResult> Provisioner::prove_taken_is_ours(const std::string &sub
     return after_created(sub, "adopted " + proof->handle + " (already ours)");
   }
   if (pds::is_transient(proof.error())) return retry_after(std::move(proof).error());
+  // The password does not open it yet, but the account may still be ours: a worker that sent
+  // this intent died while the PDS was creating the account, and the handle is taken before the
+  // password works. The PDS knows the account's email; ours means wait, not fall back.
+  auto ours = held_under_intent_email(intent);
+  if (!ours) return retry_after(std::move(ours).error().context("who holds " + intent.handle));
+  if (*ours) {
+    return retry_after(std::move(proof).error().context(
+        intent.handle + " is being created under this intent's email; waiting for it"));
+  }
   return std::nullopt;
+}
+
+// Whether the PDS account holding the intent's handle has the intent's email (ASCII case aside).
+Result<bool> Provisioner::held_under_intent_email(const store::AccountIntent &intent) {
+  auto did = pds_.resolve_handle(intent.handle);
+  if (!did) {
+    if (pds::is_transient(did.error())) return std::move(did).error();
+    return false;  // not resolvable: nobody's account we can find
+  }
+  auto info = pds_.get_account_info(*did);
+  if (!info) {
+    if (pds::is_transient(info.error())) return std::move(info).error();
+    return false;  // cannot tell (no admin access, no such account): as before, not ours
+  }
+  const auto lower = [](std::string text) {
+    for (char &c : text) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+  };
+  return info->email && lower(*info->email) == lower(intent.email);
 }
 
 // The intent to try next after createAccount refused `intent`: the code handle for an unusable

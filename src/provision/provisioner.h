@@ -74,6 +74,7 @@ class Provisioner {
   std::optional<JobResult> settled_by_state(const store::Account &account);
   std::optional<JobResult> make_intent(const std::string &sub, const store::Account &account,
                                        store::AccountIntent &intent, std::string &password);
+  Result<bool> held_under_intent_email(const store::AccountIntent &intent);
   std::optional<JobResult> prove_taken_is_ours(const std::string &sub, pds::ErrorKind kind,
                                                const store::AccountIntent &intent,
                                                const std::string &password);

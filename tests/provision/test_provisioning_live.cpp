@@ -265,6 +265,43 @@ TEST_F(ProvisioningLive, ACrashAfterCreateAccountIsAdoptedNotDuplicated) {
   EXPECT_TRUE(adopted);
 }
 
+// A worker that sent this intent's createAccount died while the PDS was still creating the
+// account: the handle is taken, the intent's password does not open it yet. The account has the
+// intent's email, so the job waits for it instead of giving up (the code handle is the intent's
+// handle already, so there is no fallback). Simulated with the intent's handle and email under
+// another password; before the fix the account ended `failed`.
+TEST_F(ProvisioningLive, ATakenHandleUnderTheIntentsEmailIsWaitedForNotGivenUp) {
+  const std::string s = sub("inflight");
+  ASSERT_EQ(post("[" + entry(run_ + "-s", "ss", s, email("inflight")) + "," +
+                 entry(run_ + "-v", "sv", s, email("inflight")) + "]")
+                .status,
+            200);
+  store::Account a = account(s);
+  auto ring = seal::KeyRing::parse(key_);
+  ASSERT_TRUE(ring);
+  auto sealed = seal::seal(*ring, "the-intents-password-0123456789", password_aad(s));
+  ASSERT_TRUE(sealed);
+  const std::string handle = *a.code + "." + env_.handle_domain;
+  ASSERT_TRUE(engine_->store()
+                  .save_intent(s, {handle, *sealed, email("inflight"), 1, now_unix_ms()}, a.version)
+                  .is_ok());
+  auto invite = pds_->create_invite_code(1);
+  ASSERT_TRUE(invite);
+  ASSERT_TRUE(pds_->create_account(
+      {handle, email("inflight"), "a-password-not-yet-the-intents-0123", *invite}));
+
+  auto ran = engine_->run_jobs(60'000, 1);
+  ASSERT_TRUE(ran) << ran.error().message;
+  EXPECT_EQ(ran->retried, 1);
+  EXPECT_EQ(ran->failed, 0);
+  a = account(s);
+  EXPECT_EQ(a.state, store::AccountState::creating) << a.last_error;
+  EXPECT_NE(a.last_error.find("being created under this intent's email"), std::string::npos)
+      << a.last_error;
+  ASSERT_TRUE(a.intent);
+  EXPECT_EQ(a.intent->handle, handle);  // no fallback intent
+}
+
 TEST_F(ProvisioningLive, SotceEmailTakenRetriesWithThePlusSotceAddress) {
   // Someone else already holds the person's email on the PDS.
   auto invite = pds_->create_invite_code(1);
