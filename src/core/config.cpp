@@ -395,8 +395,8 @@ std::string_view uri_path(std::string_view after_hosts) {
 
 // A mongodb ACID_STORE without a database path: the database is ACID_MONGODB_DB, else
 // MONGODB_NAME, put into the URI here (the store reads no environment of its own). Neither set:
-// the URI is kept and opening it names both variables.
-void read_mongo_database(EnvReader &r, Config &c, std::string_view uri) {
+// the URI is kept and opening it names both variables. Returns the variable that named it.
+std::string_view read_mongo_database(EnvReader &r, Config &c, std::string_view uri) {
   for (const std::string_view var : {kMongoDb, kMongoName}) {
     const auto name = r.get(var);
     if (!name) continue;
@@ -406,13 +406,15 @@ void read_mongo_database(EnvReader &r, Config &c, std::string_view uri) {
     } else {
       c.store_uri = std::move(composed).value();
     }
-    return;
+    return var;
   }
   c.store_uri = std::string(uri);
+  return {};
 }
 
-// ACID_STORE, checked for shape only (the store opens it); else the deployed MongoDB pair.
-void read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
+// ACID_STORE, checked for shape only (the store opens it). Returns the variable that named the
+// database of a pathless mongodb URI, if one did.
+std::string_view read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
   std::string_view sqlite_path;
   const bool sqlite = s.rfind("sqlite:", 0) == 0;
   if (sqlite) {
@@ -430,10 +432,11 @@ void read_explicit_store(EnvReader &r, Config &c, std::string_view s) {
   } else if (!sqlite && !mongo) {
     r.problems.add(kStore, "expected sqlite:PATH, mongodb://... or mongodb+srv://...");
   } else if (mongo && uri_path(mongo_rest.substr(mongo_hosts.size())).empty()) {
-    read_mongo_database(r, c, s);
+    return read_mongo_database(r, c, s);
   } else {
     c.store_uri = std::string(s);
   }
+  return {};
 }
 
 void read_store(EnvReader &r, Config &c) {
@@ -442,8 +445,12 @@ void read_store(EnvReader &r, Config &c) {
   const auto mongo_uri = r.get(kMongoUri);
   const auto mongo_name = r.get(kMongoName);
   if (store) {
-    read_explicit_store(r, c, *store);
-    if (mongo_uri) {
+    const std::string_view database_from = read_explicit_store(r, c, *store);
+    if (mongo_uri && database_from == kMongoName) {
+      r.notes.push_back(std::string(kStore) + " is set, so " + std::string(kMongoUri) +
+                        " is ignored (" + std::string(kMongoName) + " names the database of its " +
+                        "URI)");
+    } else if (mongo_uri) {
       r.notes.push_back(std::string(kStore) + " is set, so " + std::string(kMongoUri) + " and " +
                         std::string(kMongoName) + " are ignored");
     }

@@ -375,6 +375,32 @@ TEST(Config, AcceptedValues) {
   }
 }
 
+// The note about the deployed pair says what is really used: a pathless mongodb ACID_STORE takes
+// its database from MONGODB_NAME, so only the connection string is ignored then.
+TEST(Config, TheNoteOnTheDeployedPairNamesWhatIsIgnored) {
+  auto pathless = load({{"ACID_STORE", "mongodb://127.0.0.1:27017/"},
+                        {"MONGODB_CONNECTION_STRING", "mongodb://elsewhere/"},
+                        {"MONGODB_NAME", "aesthetic"}});
+  ASSERT_TRUE(pathless.is_ok()) << pathless.error().message;
+  EXPECT_EQ(pathless->store_uri, "mongodb://127.0.0.1:27017/aesthetic");
+  EXPECT_TRUE(has_warning(*pathless, "MONGODB_CONNECTION_STRING is ignored (MONGODB_NAME names"));
+  EXPECT_FALSE(has_warning(*pathless, "MONGODB_NAME are ignored"));
+
+  auto named = load({{"ACID_STORE", "mongodb://127.0.0.1:27017/acid"},
+                     {"MONGODB_CONNECTION_STRING", "mongodb://elsewhere/"},
+                     {"MONGODB_NAME", "aesthetic"}});
+  ASSERT_TRUE(named.is_ok()) << named.error().message;
+  EXPECT_TRUE(has_warning(*named, "MONGODB_CONNECTION_STRING and MONGODB_NAME are ignored"));
+
+  auto own_db = load({{"ACID_STORE", "mongodb://127.0.0.1:27017/"},
+                      {"ACID_MONGODB_DB", "acid"},
+                      {"MONGODB_CONNECTION_STRING", "mongodb://elsewhere/"},
+                      {"MONGODB_NAME", "aesthetic"}});
+  ASSERT_TRUE(own_db.is_ok()) << own_db.error().message;
+  EXPECT_EQ(own_db->store_uri, "mongodb://127.0.0.1:27017/acid");
+  EXPECT_TRUE(has_warning(*own_db, "MONGODB_CONNECTION_STRING and MONGODB_NAME are ignored"));
+}
+
 TEST(Config, DeployedMongoVariablesBecomeAStoreUri) {
   auto c = load({{"MONGODB_CONNECTION_STRING",
                   "mongodb+srv://u:p%40ss@cluster0.example.net/?retryWrites=true&w=majority"},
