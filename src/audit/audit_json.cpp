@@ -1,8 +1,9 @@
 // The audit report as JSON (schema acidentity.audit/1, docs/audit.md).
+#include <iterator>
 #include <map>
-
 #include <optional>
 #include <string>
+
 #include "audit/audit.h"
 #include "core/enum_names.h"
 #include "core/json.h"
@@ -11,36 +12,40 @@ namespace acid::audit {
 
 namespace {
 
-// "key": value, or null when there is no value.
-void member_or_null(json::Writer &w, const char *key, const std::optional<std::string> &value) {
-  w.Key(key);
-  if (value) {
-    w.String(*value);
-  } else {
-    w.Null();
-  }
-}
-// "key": text, or null when the text is empty (no sub for an orphan, no error).
-void text_or_null(json::Writer &w, const char *key, const std::string &text) {
-  member_or_null(w, key, text.empty() ? std::nullopt : std::optional<std::string>(text));
+// text, or nothing when it is empty (no sub for an orphan, no error): written as null.
+std::optional<std::string> unless_empty(const std::string &text) {
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
 }
 
-void write_service_accounts(json::Writer &w, const Report &r) {
-  w.Key("service_accounts");
-  w.StartArray();
-  for (const ServiceAccountSeen &s : r.service_accounts) {
-    w.StartObject();
-    json::member(w, "sub", s.sub);
-    member_or_null(w, "did", s.did);
-    member_or_null(w, "handle", s.pds_handle);
-    json::member(w, "reason", s.reason);
-    w.EndObject();
+void write_stats(json::Writer &w, const Report &r) {
+  w.Key("stats");
+  w.StartObject();
+  for (auto [key, count] :
+       {std::pair{"users_checked", r.users_checked}, std::pair{"auth0_users", r.auth0_users},
+        std::pair{"pds_accounts", r.pds_accounts},
+        std::pair{"pds_dids_checked", r.pds_dids_checked},
+        std::pair{"sessions_checked", r.sessions_checked}, std::pair{"unchecked", r.unchecked}}) {
+    json::member(w, key, count);
   }
-  w.EndArray();
+  for (auto [key, seconds] :
+       {std::pair{"seconds", r.seconds}, std::pair{"store_seconds", r.store_seconds},
+        std::pair{"pds_seconds", r.pds_seconds}}) {
+    json::member(w, key, seconds);
+  }
+  w.EndObject();
 }
 
-void raw_object(json::Writer &w, const std::string &json_text) {
-  w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+// Every kind, with how many findings it has (0 included).
+void write_summary(json::Writer &w, const Report &r) {
+  std::map<std::string, std::uint64_t> counts;
+  for (const Finding &f : r.findings) ++counts[to_string(f.kind)];
+  w.Key("summary");
+  w.StartObject();
+  for (int k = 0; k < kKindCount; ++k) {
+    const char *name = to_string(static_cast<Kind>(k));
+    json::member(w, name, counts[name]);
+  }
+  w.EndObject();
 }
 
 }  // namespace
@@ -65,7 +70,7 @@ const char *to_string(Kind kind) {
                                               {deleted_in_auth0_on_pds, "deleted_in_auth0_on_pds"},
                                               {ac_handle_differs, "ac_handle_differs"},
                                               {users_without_auth0, "users_without_auth0"}};
-  static_assert(in_declaration_order(kNames));
+  static_assert(in_declaration_order(kNames) && std::size(kNames) == std::size_t{kKindCount});
   return name_of(kNames, kind, "unknown");
 }
 
@@ -86,125 +91,78 @@ const char *to_string(Action action) {
 }
 
 std::string to_json(const Report &r) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::member(w, "schema", "acidentity.audit/1");
-  json::member(w, "scope", r.scope);
-  json::member(w, "tenant", r.tenant);
-  json::member(w, "deep", r.deep);
-  json::member(w, "clean", r.findings.empty());
-  w.Key("stats");
-  w.StartObject();
-  json::member(w, "users_checked", r.users_checked);
-  json::member(w, "auth0_users", r.auth0_users);
-  json::member(w, "pds_accounts", r.pds_accounts);
-  json::member(w, "pds_dids_checked", r.pds_dids_checked);
-  json::member(w, "sessions_checked", r.sessions_checked);
-  json::member(w, "unchecked", r.unchecked);
-  w.Key("seconds");
-  w.Double(r.seconds);
-  w.Key("store_seconds");
-  w.Double(r.store_seconds);
-  w.Key("pds_seconds");
-  w.Double(r.pds_seconds);
-  w.EndObject();
-  w.Key("summary");
-  w.StartObject();
-  std::map<std::string, std::uint64_t> counts;
-  for (int k = 0; k < kKindCount; ++k) counts[to_string(static_cast<Kind>(k))] = 0;
-  for (const Finding &f : r.findings) ++counts[to_string(f.kind)];
-  for (int k = 0; k < kKindCount; ++k) {
-    const char *name = to_string(static_cast<Kind>(k));
-    w.Key(name);
-    w.Uint64(counts[name]);
-  }
-  w.EndObject();
-  w.Key("findings");
-  w.StartArray();
-  for (const Finding &f : r.findings) {
-    w.StartObject();
-    json::member(w, "kind", to_string(f.kind));
-    text_or_null(w, "sub", f.sub);
-    member_or_null(w, "did", f.did);
-    json::member(w, "evidence", f.evidence);
-    json::member(w, "action", to_string(f.action));
-    json::member(w, "fix", f.fix);
-    w.EndObject();
-  }
-  w.EndArray();
-  write_service_accounts(w, r);
-  w.Key("notes");
-  w.StartArray();
-  for (const std::string &n : r.notes) w.String(n);
-  w.EndArray();
-  w.EndObject();
-  return buf.GetString();
+  return json::object([&](json::Writer &w) {
+    json::member(w, "schema", "acidentity.audit/1");
+    json::member(w, "scope", r.scope);
+    json::member(w, "tenant", r.tenant);
+    json::member(w, "deep", r.deep);
+    json::member(w, "clean", r.findings.empty());
+    write_stats(w, r);
+    write_summary(w, r);
+    json::object_array(w, "findings", r.findings, [](json::Writer &o, const Finding &f) {
+      json::member(o, "kind", to_string(f.kind));
+      json::member(o, "sub", unless_empty(f.sub));
+      json::member(o, "did", f.did);
+      json::member(o, "evidence", f.evidence);
+      json::member(o, "action", to_string(f.action));
+      json::member(o, "fix", f.fix);
+    });
+    json::object_array(w, "service_accounts", r.service_accounts,
+                       [](json::Writer &o, const ServiceAccountSeen &s) {
+                         json::member(o, "sub", s.sub);
+                         json::member(o, "did", s.did);
+                         json::member(o, "handle", s.pds_handle);
+                         json::member(o, "reason", s.reason);
+                       });
+    json::string_array(w, "notes", r.notes);
+  });
 }
 
 std::string to_json(const Progress &progress) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::member(w, "phase", progress.phase);
-  json::member(w, "done", progress.done);
-  json::member(w, "total", progress.total);
-  json::member(w, "failed", progress.failed);
-  w.Key("elapsed_s");
-  w.Double(progress.elapsed_s);
-  w.EndObject();
-  return buf.GetString();
+  return json::object([&](json::Writer &w) {
+    json::member(w, "phase", progress.phase);
+    json::member(w, "done", progress.done);
+    json::member(w, "total", progress.total);
+    json::member(w, "failed", progress.failed);
+    json::member(w, "elapsed_s", progress.elapsed_s);
+  });
 }
 
 std::string to_json(const BackfillReport &report) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
   std::map<std::string, std::uint64_t> tally;
-  w.StartObject();
-  json::member(w, "schema", "acidentity.backfill/1");
-  json::member(w, "dry_run", report.dry_run);
-  w.Key("audit");
-  raw_object(w, to_json(report.before));
-  w.Key("plan");
-  w.StartArray();
-  for (const PlannedAction &p : report.plan) {
-    ++tally[p.status];
+  for (const PlannedAction &p : report.plan) ++tally[p.status];
+  return json::object([&](json::Writer &w) {
+    json::member(w, "schema", "acidentity.backfill/1");
+    json::member(w, "dry_run", report.dry_run);
+    json::raw_member(w, "audit", to_json(report.before));
+    json::object_array(w, "plan", report.plan, [](json::Writer &o, const PlannedAction &p) {
+      json::member(o, "action", to_string(p.action));
+      json::member(o, "sub", unless_empty(p.sub));
+      json::member(o, "did", p.did);
+      o.Key("kinds");
+      o.StartArray();
+      for (Kind k : p.kinds) o.String(to_string(k));
+      o.EndArray();
+      json::member(o, "evidence", p.evidence);
+      json::member(o, "status", p.status);
+      json::member(o, "error", unless_empty(p.error));
+    });
+    w.Key("totals");
     w.StartObject();
-    json::member(w, "action", to_string(p.action));
-    text_or_null(w, "sub", p.sub);
-    member_or_null(w, "did", p.did);
-    w.Key("kinds");
-    w.StartArray();
-    for (Kind k : p.kinds) w.String(to_string(k));
-    w.EndArray();
-    json::member(w, "evidence", p.evidence);
-    json::member(w, "status", p.status);
-    text_or_null(w, "error", p.error);
+    for (const char *k : {"planned", "fixed", "failed", "skipped"}) json::member(w, k, tally[k]);
     w.EndObject();
-  }
-  w.EndArray();
-  w.Key("totals");
-  w.StartObject();
-  for (const char *k : {"planned", "fixed", "failed", "skipped"}) {
-    w.Key(k);
-    w.Uint64(tally[k]);
-  }
-  w.EndObject();
-  w.Key("jobs");
-  w.StartObject();
-  json::member(w, "ran", report.jobs_ran);
-  json::member(w, "failed", report.jobs_failed);
-  w.EndObject();
-  w.Key("after");
-  if (report.after) {
-    raw_object(w, to_json(*report.after));
-  } else {
-    w.Null();
-  }
-  w.Key("seconds");
-  w.Double(report.seconds);
-  w.EndObject();
-  return buf.GetString();
+    w.Key("jobs");
+    w.StartObject();
+    json::member(w, "ran", report.jobs_ran);
+    json::member(w, "failed", report.jobs_failed);
+    w.EndObject();
+    if (report.after) {
+      json::raw_member(w, "after", to_json(*report.after));
+    } else {
+      json::member(w, "after", std::optional<std::string>());
+    }
+    json::member(w, "seconds", report.seconds);
+  });
 }
 
 }  // namespace acid::audit

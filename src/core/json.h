@@ -47,6 +47,12 @@ void member(Writer &w, std::string_view key, T value) {
   }
 }
 
+template <std::floating_point T>
+void member(Writer &w, std::string_view key, T value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.Double(static_cast<double>(value));
+}
+
 // "key": the value, or null when there is none.
 template <typename T>
 void member(Writer &w, std::string_view key, const std::optional<T> &value) {

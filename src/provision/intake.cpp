@@ -77,12 +77,12 @@ void write_rejected(json::Writer &w, Tenant tenant, const auth0::ParsedBatch &ba
 std::string reply_body(Tenant tenant, const auth0::ParsedBatch &batch, const Applied &a,
                        bool kept) {
   return json::object([&](json::Writer &w) {
-    json::member(w, "received", batch.total);
-    json::member(w, "applied", a.applied);
-    json::member(w, "duplicates", a.duplicates);
-    json::member(w, "ignored", batch.ignored);
-    json::member(w, "codes_assigned", a.codes);
-    json::member(w, "jobs_scheduled", a.jobs);
+    for (auto [key, count] :
+         {std::pair{"received", batch.total}, std::pair{"applied", a.applied},
+          std::pair{"duplicates", a.duplicates}, std::pair{"ignored", batch.ignored},
+          std::pair{"codes_assigned", a.codes}, std::pair{"jobs_scheduled", a.jobs}}) {
+      json::member(w, key, count);
+    }
     write_rejected(w, tenant, batch, kept);
     if (a.store_failure) {
       // Auth0 resends the whole batch; log_ids already applied are no-ops then.

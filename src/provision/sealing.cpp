@@ -127,12 +127,12 @@ Result<CredentialsCounts> credentials_counts(store::AuditScan &scan, const Confi
 
 std::string to_json(const CredentialsCounts &c, const Config &config) {
   return json::object([&](json::Writer &w) {
-    json::member(w, "accounts", c.accounts);
-    json::member(w, "sealed", c.sealed);
-    json::member(w, "old_key", c.old_key);
-    json::member(w, "plaintext", c.plaintext);
-    json::member(w, "missing", c.missing);
-    json::member(w, "service_plaintext", c.skipped_service);
+    for (auto [key, count] :
+         {std::pair{"accounts", c.accounts}, std::pair{"sealed", c.sealed},
+          std::pair{"old_key", c.old_key}, std::pair{"plaintext", c.plaintext},
+          std::pair{"missing", c.missing}, std::pair{"service_plaintext", c.skipped_service}}) {
+      json::member(w, key, count);
+    }
     json::member(w, "key",
                  config.credentials_key ? std::optional(config.credentials_key->primary_id())
                                         : std::nullopt);

@@ -127,35 +127,23 @@ Result<ImportReport> import_content(store::ContentStore &store, std::string_view
 }
 
 std::string to_json(const ImportReport &report) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::member(w, "documents", report.documents);
-  json::member(w, "changed", report.changed);
-  json::member(w, "unchanged", report.documents - report.changed);
-  w.Key("collections");
-  w.StartObject();
-  for (const auto &[collection, n] : report.collections) {
-    w.Key(collection.data(), static_cast<rapidjson::SizeType>(collection.size()));
-    w.Int64(n);
-  }
-  w.EndObject();
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return json::object([&](json::Writer &w) {
+    json::member(w, "documents", report.documents);
+    json::member(w, "changed", report.changed);
+    json::member(w, "unchanged", report.documents - report.changed);
+    w.Key("collections");
+    w.StartObject();
+    for (const auto &[collection, n] : report.collections) json::member(w, collection, n);
+    w.EndObject();
+  });
 }
 
 std::string to_json(const ContentDeletion &deletion) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  w.Key("collection");
-  w.String(deletion.collection.data(),
-           static_cast<rapidjson::SizeType>(deletion.collection.size()));
-  w.Key("id");
-  w.String(deletion.id.data(), static_cast<rapidjson::SizeType>(deletion.id.size()));
-  json::member(w, "changed", deletion.changed);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+  return json::object([&](json::Writer &w) {
+    json::member(w, "collection", deletion.collection);
+    json::member(w, "id", deletion.id);
+    json::member(w, "changed", deletion.changed);
+  });
 }
 
 Result<ContentDeletion> delete_content(store::ContentStore &store, std::string_view collection,

@@ -18,6 +18,39 @@ Connection::~Connection() {
   if (primary_ != nullptr) mongoc_read_prefs_destroy(primary_);
 }
 
+Connection::FamOpts Connection::fam_opts(const Op &op) {
+  FamOpts opts(mongoc_find_and_modify_opts_new());
+  mongoc_find_and_modify_opts_set_update(opts.get(), op.update.get());
+  int flags = MONGOC_FIND_AND_MODIFY_NONE;
+  Doc extra;
+  bson_iter_t it;
+  if (bson_iter_init(&it, op.options.get())) {
+    while (bson_iter_next(&it)) {
+      const std::string key = bson_iter_key(&it);
+      const Field f = Field::find(op.options.get(), key);
+      if (key == "sort" || key == "fields") {
+        if (auto d = f.as_doc()) {
+          if (key == "sort") {
+            mongoc_find_and_modify_opts_set_sort(opts.get(), d->get());
+          } else {
+            mongoc_find_and_modify_opts_set_fields(opts.get(), d->get());
+          }
+        }
+      } else if (key == "upsert") {
+        if (f.as_bool().value_or(false)) flags |= MONGOC_FIND_AND_MODIFY_UPSERT;
+      } else if (key == "new") {
+        if (f.as_bool().value_or(false)) flags |= MONGOC_FIND_AND_MODIFY_RETURN_NEW;
+      } else {
+        bson_append_iter(extra.get(), key.c_str(), static_cast<int>(key.size()), &it);
+      }
+    }
+  }
+  mongoc_find_and_modify_opts_set_flags(opts.get(),
+                                        static_cast<mongoc_find_and_modify_flags_t>(flags));
+  if (!extra.empty()) mongoc_find_and_modify_opts_append(opts.get(), extra.get());
+  return opts;
+}
+
 Result<std::unique_ptr<Connection>> Connection::open(std::string_view uri_text,
                                                      const MongoOptions &options) {
   global_init();
@@ -73,7 +106,7 @@ Result<OpResult> Connection::run(const Op &op) {
     return Error(Code::invalid, "a document for " + op.collection + " is too large to send");
   }
   Client client(pool_);
-  Collection coll(client.get(), db_, op.collection);
+  const Collection coll = collection(client.get(), op.collection);
   bson_error_t error{};
   bson_t reply;
   bson_init(&reply);
@@ -138,7 +171,7 @@ Result<OpResult> Connection::run(const Op &op) {
       break;
     case Op::Kind::find_and_modify: {
       bson_destroy(&reply);
-      FamOpts opts(op);
+      const FamOpts opts = fam_opts(op);
       ok = mongoc_collection_find_and_modify_with_opts(coll.get(), op.filter.get(), opts.get(),
                                                        &reply, &error);
       if (ok) {
@@ -167,7 +200,7 @@ Result<OpResult> Connection::run(const Op &op) {
 
 Result<std::vector<Doc>> Connection::list_indexes(const std::string &collection) {
   Client client(pool_);
-  Collection coll(client.get(), db_, collection);
+  const Collection coll = this->collection(client.get(), collection);
   mongoc_cursor_t *cursor = mongoc_collection_find_indexes_with_opts(coll.get(), nullptr);
   std::vector<Doc> out;
   const bson_t *doc = nullptr;

@@ -77,60 +77,23 @@ class Connection {
     mongoc_client_t *client_;
   };
 
-  class Collection {
-   public:
-    Collection(mongoc_client_t *client, const std::string &db, const std::string &name)
-        : coll_(mongoc_client_get_collection(client, db.c_str(), name.c_str())) {}
-    ~Collection() { mongoc_collection_destroy(coll_); }
-    Collection(const Collection &) = delete;
-    Collection &operator=(const Collection &) = delete;
-    mongoc_collection_t *get() const { return coll_; }
-
-   private:
-    mongoc_collection_t *coll_;
-  };
-
-  // The findAndModify options of an Op (sort, fields, upsert, new; the rest appended as is).
-  class FamOpts {
-   public:
-    explicit FamOpts(const Op &op) : opts_(mongoc_find_and_modify_opts_new()) {
-      mongoc_find_and_modify_opts_set_update(opts_, op.update.get());
-      int flags = MONGOC_FIND_AND_MODIFY_NONE;
-      Doc extra;
-      bson_iter_t it;
-      if (bson_iter_init(&it, op.options.get())) {
-        while (bson_iter_next(&it)) {
-          const std::string key = bson_iter_key(&it);
-          const Field f = Field::find(op.options.get(), key);
-          if (key == "sort" || key == "fields") {
-            if (auto d = f.as_doc()) {
-              if (key == "sort") {
-                mongoc_find_and_modify_opts_set_sort(opts_, d->get());
-              } else {
-                mongoc_find_and_modify_opts_set_fields(opts_, d->get());
-              }
-            }
-          } else if (key == "upsert") {
-            if (f.as_bool().value_or(false)) flags |= MONGOC_FIND_AND_MODIFY_UPSERT;
-          } else if (key == "new") {
-            if (f.as_bool().value_or(false)) flags |= MONGOC_FIND_AND_MODIFY_RETURN_NEW;
-          } else {
-            bson_append_iter(extra.get(), key.c_str(), static_cast<int>(key.size()), &it);
-          }
-        }
-      }
-      mongoc_find_and_modify_opts_set_flags(opts_,
-                                            static_cast<mongoc_find_and_modify_flags_t>(flags));
-      if (!extra.empty()) mongoc_find_and_modify_opts_append(opts_, extra.get());
+  // libmongoc handles, destroyed by their library function.
+  template <auto Destroy>
+  struct Destroyer {
+    template <typename T>
+    void operator()(T *handle) const {
+      Destroy(handle);
     }
-    ~FamOpts() { mongoc_find_and_modify_opts_destroy(opts_); }
-    FamOpts(const FamOpts &) = delete;
-    FamOpts &operator=(const FamOpts &) = delete;
-    mongoc_find_and_modify_opts_t *get() const { return opts_; }
-
-   private:
-    mongoc_find_and_modify_opts_t *opts_;
   };
+  using Collection = std::unique_ptr<mongoc_collection_t, Destroyer<&mongoc_collection_destroy>>;
+  using FamOpts = std::unique_ptr<mongoc_find_and_modify_opts_t,
+                                  Destroyer<&mongoc_find_and_modify_opts_destroy>>;
+
+  Collection collection(mongoc_client_t *client, const std::string &name) const {
+    return Collection(mongoc_client_get_collection(client, db_.c_str(), name.c_str()));
+  }
+  // The findAndModify options of an Op (sort, fields, upsert, new; the rest appended as is).
+  static FamOpts fam_opts(const Op &op);
 
   mongoc_uri_t *uri_ = nullptr;
   mongoc_client_pool_t *pool_ = nullptr;

@@ -5,6 +5,19 @@
 
 namespace acid::store::mongo {
 
+namespace {
+
+// The string `field` of the document a lookup found: Code::not_found (`missing`) when it found
+// none, Code::store (`malformed`) when the field is not a string.
+Result<std::string> found_string(const std::optional<Doc> &document, const char *field,
+                                 std::string missing, std::string malformed) {
+  if (!document) return Error(Code::not_found, std::move(missing));
+  if (auto value = string_field(document, field)) return *value;
+  return Error(Code::store, std::move(malformed));
+}
+
+}  // namespace
+
 Status MongoStore::insert_user(const UserRecord &user) {
   if (user.sub.empty()) return Error(Code::invalid, "a user needs a non-empty sub");
   bool claimed_now = false;
@@ -56,10 +69,9 @@ Result<UserRecord> MongoStore::get_user(std::string_view sub) {
 
 Result<std::string> MongoStore::find_code_owner(std::string_view code) {
   ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.find_code_owner(code)));
-  if (!r.document) return Error(Code::not_found, "no user has code " + std::string(code));
-  if (auto sub = string_field(r.document, "_id")) return *sub;
-  return Error(Code::store,
-               "the users document holding code " + std::string(code) + " has a non-string _id");
+  return found_string(
+      r.document, "_id", "no user has code " + std::string(code),
+      "the users document holding code " + std::string(code) + " has a non-string _id");
 }
 
 Result<bool> MongoStore::ensure_verifications(std::string_view sub) {
@@ -110,17 +122,18 @@ Status MongoStore::set_handle(std::string_view sub, std::string_view handle) {
     // Any unique index on @handles.handle (the library's case-insensitive one, or the
     // deployed case-sensitive handle_1) means someone else holds it.
     return Error(Code::conflict, "handle " + std::string(handle) + " is taken",
-                 "{\"index\":\"handle\",\"name\":" + json::quote(r.duplicate->index) + "}");
+                 json::object([&](json::Writer &w) {
+                   json::member(w, "index", "handle");
+                   json::member(w, "name", r.duplicate->index);
+                 }));
   }
   return contention("set_handle");
 }
 
 Result<std::string> MongoStore::get_handle(std::string_view sub) {
   ACID_ASSIGN_OR_RETURN(auto r, run(cmd_.get_handle(sub)));
-  if (!r.document) return Error(Code::not_found, "no handle for " + std::string(sub));
-  if (auto h = string_field(r.document, "handle")) return *h;
-  return Error(Code::store,
-               "the @handles document of " + std::string(sub) + " has no string handle");
+  return found_string(r.document, "handle", "no handle for " + std::string(sub),
+                      "the @handles document of " + std::string(sub) + " has no string handle");
 }
 
 }  // namespace acid::store::mongo
