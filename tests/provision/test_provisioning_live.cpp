@@ -117,6 +117,35 @@ class ProvisioningLive : public ::testing::Test {
     return s;
   }
 
+  // A verified person whose worker persisted an intent for the code handle with `password`
+  // (sealed) and then died: the state a crash leaves. Returns the sub and the handle.
+  std::pair<std::string, std::string> verified_with_intent(const std::string &name,
+                                                           const std::string &password) {
+    const std::string s = sub(name);
+    EXPECT_EQ(post("[" + entry(run_ + "-s" + name, "ss", s, email(name)) + "," +
+                   entry(run_ + "-v" + name, "sv", s, email(name)) + "]")
+                  .status,
+              200);
+    const store::Account a = account(s);
+    auto ring = seal::KeyRing::parse(key_);
+    EXPECT_TRUE(ring);
+    auto sealed = seal::seal(*ring, password, password_aad(s));
+    EXPECT_TRUE(sealed);
+    const std::string handle = a.code.value_or("") + "." + env_.handle_domain;
+    EXPECT_TRUE(engine_->store()
+                    .save_intent(s, {handle, sealed ? *sealed : "", email(name), 1, now_unix_ms()},
+                                 a.version)
+                    .is_ok());
+    return {s, handle};
+  }
+
+  // A PDS account made directly (with an invite), as a worker's createAccount would.
+  Result<pds::Session> create_on_pds(const std::string &handle, const std::string &mail,
+                                     const std::string &password) {
+    ACID_ASSIGN_OR_RETURN(auto invite, pds_->create_invite_code(1));
+    return pds_->create_account({handle, mail, password, invite});
+  }
+
   store::Account account(const std::string &s) {
     auto a = engine_->store().get_account(s);
     EXPECT_TRUE(a) << a.error().message;
@@ -233,30 +262,15 @@ TEST_F(ProvisioningLive, HandleFallbacks) {
 }
 
 TEST_F(ProvisioningLive, ACrashAfterCreateAccountIsAdoptedNotDuplicated) {
-  const std::string s = sub("crash");
-  ASSERT_EQ(post("[" + entry(run_ + "-s", "ss", s, email("crash")) + "," +
-                 entry(run_ + "-v", "sv", s, email("crash")) + "]")
-                .status,
-            200);
   // Simulate a worker that persisted its intent, created the account, then died before
   // recording it: write the intent, call createAccount ourselves, and leave the store as is.
-  store::Account a = account(s);
   const std::string password = "crash-password-0123456789abcdef";
-  auto ring = seal::KeyRing::parse(key_);
-  ASSERT_TRUE(ring);
-  auto sealed = seal::seal(*ring, password, password_aad(s));
-  ASSERT_TRUE(sealed);
-  const std::string handle = *a.code + "." + env_.handle_domain;
-  ASSERT_TRUE(engine_->store()
-                  .save_intent(s, {handle, *sealed, email("crash"), 1, now_unix_ms()}, a.version)
-                  .is_ok());
-  auto invite = pds_->create_invite_code(1);
-  ASSERT_TRUE(invite);
-  auto created = pds_->create_account({handle, email("crash"), password, *invite});
+  const auto [s, handle] = verified_with_intent("crash", password);
+  auto created = create_on_pds(handle, email("crash"), password);
   ASSERT_TRUE(created) << created.error().message;
 
   drain();
-  a = account(s);
+  const store::Account a = account(s);
   EXPECT_EQ(a.state, store::AccountState::active) << a.last_error;
   EXPECT_EQ(a.did, created->did);  // adopted, not a second account
   EXPECT_EQ(a.pds_handle, handle);
@@ -271,30 +285,14 @@ TEST_F(ProvisioningLive, ACrashAfterCreateAccountIsAdoptedNotDuplicated) {
 // handle already, so there is no fallback). Simulated with the intent's handle and email under
 // another password; before the fix the account ended `failed`.
 TEST_F(ProvisioningLive, ATakenHandleUnderTheIntentsEmailIsWaitedForNotGivenUp) {
-  const std::string s = sub("inflight");
-  ASSERT_EQ(post("[" + entry(run_ + "-s", "ss", s, email("inflight")) + "," +
-                 entry(run_ + "-v", "sv", s, email("inflight")) + "]")
-                .status,
-            200);
-  store::Account a = account(s);
-  auto ring = seal::KeyRing::parse(key_);
-  ASSERT_TRUE(ring);
-  auto sealed = seal::seal(*ring, "the-intents-password-0123456789", password_aad(s));
-  ASSERT_TRUE(sealed);
-  const std::string handle = *a.code + "." + env_.handle_domain;
-  ASSERT_TRUE(engine_->store()
-                  .save_intent(s, {handle, *sealed, email("inflight"), 1, now_unix_ms()}, a.version)
-                  .is_ok());
-  auto invite = pds_->create_invite_code(1);
-  ASSERT_TRUE(invite);
-  ASSERT_TRUE(pds_->create_account(
-      {handle, email("inflight"), "a-password-not-yet-the-intents-0123", *invite}));
+  const auto [s, handle] = verified_with_intent("inflight", "the-intents-password-0123456789");
+  ASSERT_TRUE(create_on_pds(handle, email("inflight"), "a-password-not-yet-the-intents-0123"));
 
   auto ran = engine_->run_jobs(60'000, 1);
   ASSERT_TRUE(ran) << ran.error().message;
   EXPECT_EQ(ran->retried, 1);
   EXPECT_EQ(ran->failed, 0);
-  a = account(s);
+  const store::Account a = account(s);
   EXPECT_EQ(a.state, store::AccountState::creating) << a.last_error;
   EXPECT_NE(a.last_error.find("being created under this intent's email"), std::string::npos)
       << a.last_error;
