@@ -165,7 +165,7 @@ Result<auth0::ManagementClient *> Engine::management(Tenant tenant) {
 
 Result<auth0::User> Engine::auth0_user(std::string_view sub) {
   ACID_ASSIGN_OR_RETURN(auto client, management(tenant_of_sub(sub)));
-  return (client)->get_user(auth0_user_id_of(sub));
+  return client->get_user(auth0_user_id_of(sub));
 }
 
 Result<Provisioner *> Engine::provisioner() {
@@ -493,8 +493,8 @@ std::string Engine::metrics_text() const {
 
 Result<PdsDescription> Engine::describe_pds() {
   ACID_ASSIGN_OR_RETURN(auto client, pds_client());
-  ACID_ASSIGN_OR_RETURN(auto desc, (client)->describe_server());
-  return PdsDescription{(client)->base_url(), std::move(desc)};
+  ACID_ASSIGN_OR_RETURN(auto desc, client->describe_server());
+  return PdsDescription{client->base_url(), std::move(desc)};
 }
 
 }  // namespace acid::provision

@@ -45,7 +45,7 @@ Result<MadeRecord> RecordMaker::make(const CollectionMapping &mapping, const sto
       missed = MediaMiss{"no_url", "no URL to fetch"};
     } else {
       ACID_ASSIGN_OR_RETURN(auto f, fetcher());
-      auto fetched = (f)->fetch(url, rule.accept, rule.max_bytes);
+      auto fetched = f->fetch(url, rule.accept, rule.max_bytes);
       if (auto *m = std::get_if<MediaMiss>(&fetched)) {
         missed = std::move(*m);
       } else {

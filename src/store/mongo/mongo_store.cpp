@@ -117,7 +117,7 @@ Result<std::unique_ptr<Store>> open_mongo_store(std::string_view uri, const Mong
 Result<std::string> mongo_doctor(std::string_view uri, bool fix, const MongoOptions &options) {
   ACID_ASSIGN_OR_RETURN(auto conn, Connection::open(uri, options));
   ACID_ASSIGN_OR_RETURN(auto report, check_indexes(*conn, fix));
-  return mongo::doctor_json((conn)->database(), fix, report);
+  return mongo::doctor_json(conn->database(), fix, report);
 }
 
 }  // namespace acid::store
