@@ -197,11 +197,13 @@ Result<std::vector<store::ContentDoc>> Mirror::Impl::load(const CollectionMappin
   return all;
 }
 
-// The user's DID when they have an active PDS account; nullopt (with the reason) when not.
+// Whose repo a user's documents go to: guest documents ("") go to the art account's where the
+// collection has a guest repo.
 std::string Mirror::Impl::owner_of(const CollectionMapping &m, const std::string &user) {
   return user.empty() && m.guest_repo ? std::string(kArtGuestSub) : user;
 }
 
+// The DID of the owner's repo when it may be written; nullopt (with the reason) when not.
 Result<std::optional<std::string>> Mirror::Impl::account_did(const CollectionMapping &m,
                                                              const std::string &user,
                                                              std::string &reason) {
