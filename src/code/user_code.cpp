@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 
+#include "core/ascii.h"
 #include "core/random.h"
 
 namespace acid::code {
@@ -14,9 +15,6 @@ constexpr bool is_digit(char c) {
 }
 constexpr bool is_lower(char c) {
   return c >= 'a' && c <= 'z';
-}
-constexpr char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
 constexpr bool in(std::string_view alphabet, char c) {
@@ -120,7 +118,7 @@ std::string lowered_for_matching(std::string_view text) {
       continue;
     }
     if (*d.code_point < 0x80) {
-      out += to_lower(static_cast<char>(*d.code_point));
+      out += ascii_lower(static_cast<char>(*d.code_point));
     } else if (*d.code_point == kKelvinSign) {
       out += 'k';
     } else if (*d.code_point == kCapitalIWithDotAbove) {

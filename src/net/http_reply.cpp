@@ -1,7 +1,7 @@
 #include "net/http_reply.h"
 
-#include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace acid::net {
 
@@ -26,9 +26,7 @@ std::optional<std::pair<std::string, std::string>> parse_header_line(std::string
       return std::nullopt;
     }
   }
-  std::transform(name.begin(), name.end(), name.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
+  name = ascii_lowercase(name);
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/ascii.h"
+
 namespace acid::pds {
 namespace {
 
@@ -13,15 +15,6 @@ bool is_lower(char c) {
 }
 bool is_alnum(char c) {
   return is_digit(c) || is_lower(c) || (c >= 'A' && c <= 'Z');
-}
-char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char &c : out) c = to_lower(c);
-  return out;
 }
 
 Error invalid(std::string message, std::string_view reason) {
@@ -136,7 +129,7 @@ Status validate_ac_handle(std::string_view handle) {
 }
 
 std::string normalize_ac_handle(std::string_view handle) {
-  return lowercase(strip_leading_at(handle));
+  return ascii_lowercase(strip_leading_at(handle));
 }
 
 Status validate_atproto_handle(std::string_view handle) {
@@ -157,7 +150,7 @@ bool has_disallowed_tld(std::string_view handle) {
   // Built by appending: `"." + std::string` (insert at 0) makes GCC 12 at -O3 report a false
   // -Wrestrict inside libstdc++ (GCC bug 105329).
   std::string lower = ".";
-  lower += lowercase(handle);
+  lower += ascii_lowercase(handle);
   for (std::string_view tld : kDisallowed) {
     if (lower.size() >= tld.size() &&
         lower.compare(lower.size() - tld.size(), tld.size(), tld) == 0) {
@@ -193,7 +186,7 @@ Result<std::string> fallback_handle(std::string_view code, std::string_view doma
     return invalid("invalid user code: expected ac, 2 digits and 5 lowercase letters", "code");
   }
   ACID_TRY(validate_handle_domain(domain));
-  std::string handle = std::string(code) + "." + lowercase(domain);
+  std::string handle = std::string(code) + "." + ascii_lowercase(domain);
   ACID_TRY(validate_atproto_handle(handle));
   return handle;
 }
@@ -206,7 +199,7 @@ Result<HandleChoice> choose_pds_handle(std::optional<std::string_view> ac_handle
   if (ac_handle) {
     LabelOutcome outcome = label_outcome(*ac_handle);
     if (outcome.label) {
-      std::string preferred = *outcome.label + "." + lowercase(domain);
+      std::string preferred = *outcome.label + "." + ascii_lowercase(domain);
       Status syntax = validate_atproto_handle(preferred);
       if (syntax) return HandleChoice{std::move(preferred), false, {}};
       reason = syntax.error().message;

@@ -1,8 +1,8 @@
 #include "provision/provisioner.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "core/random.h"
 #include "core/tenant.h"
 #include "pds/handle.h"
@@ -284,13 +284,7 @@ Result<bool> Provisioner::held_under_intent_email(const store::AccountIntent &in
     if (pds::is_transient(info.error())) return std::move(info).error();
     return false;  // cannot tell (no admin access, no such account): as before, not ours
   }
-  const auto lower = [](std::string text) {
-    for (char &c : text) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return text;
-  };
-  return info->email && lower(*info->email) == lower(intent.email);
+  return info->email && equals_ignoring_case(*info->email, intent.email);
 }
 
 // The intent to try next after createAccount refused `intent`: the code handle for an unusable
@@ -394,10 +388,7 @@ Result<std::string> Provisioner::desired_handle(const store::Account &a) const {
 }
 
 bool Provisioner::same_handle(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  return equals_ignoring_case(a, b);
 }
 
 // The update_handle job: logs in with the stored credentials and moves the PDS handle to the
