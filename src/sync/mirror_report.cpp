@@ -48,9 +48,7 @@ void write_problems(json::Writer &w, const SyncProblems &p) {
     json::member(o, "user", f.user);
     if (!f.id.empty()) json::member(o, "id", f.id);
     json::member(o, "op", f.op);
-    json::member(o, "code", code_name(f.error.code));
-    json::member(o, "message", f.error.message);
-    json::raw_member(o, "detail", detail_of(f.error));
+    json::error_members(o, f.error);
   });
   json::member(w, "failures_total", p.failures_total);
 }
