@@ -1,6 +1,5 @@
 #include "net/http_reply.h"
 
-
 #include "core/ascii.h"
 
 namespace acid::net {
