@@ -8,39 +8,59 @@
 namespace acid::pds {
 namespace {
 
-constexpr EnumName<ErrorKind> kKinds[] = {
-    {ErrorKind::unknown, "unknown"},
-    {ErrorKind::network, "network"},
-    {ErrorKind::timeout, "timeout"},
-    {ErrorKind::server_error, "server_error"},
-    {ErrorKind::rate_limited, "rate_limited"},
-    {ErrorKind::tls, "tls"},
-    {ErrorKind::config, "config"},
-    {ErrorKind::invalid_input, "invalid_input"},
-    {ErrorKind::invalid_response, "invalid_response"},
-    {ErrorKind::handle_taken, "handle_taken"},
-    {ErrorKind::email_taken, "email_taken"},
-    {ErrorKind::invalid_handle, "invalid_handle"},
-    {ErrorKind::reserved_handle, "reserved_handle"},
-    {ErrorKind::handle_unavailable, "handle_unavailable"},
-    {ErrorKind::unsupported_domain, "unsupported_domain"},
-    {ErrorKind::invalid_invite_code, "invalid_invite_code"},
-    {ErrorKind::invalid_email, "invalid_email"},
-    {ErrorKind::invalid_password, "invalid_password"},
-    {ErrorKind::auth_failed, "auth_failed"},
-    {ErrorKind::expired_token, "expired_token"},
-    {ErrorKind::invalid_token, "invalid_token"},
-    {ErrorKind::account_not_found, "account_not_found"},
-    {ErrorKind::account_takedown, "account_takedown"},
-    {ErrorKind::account_deactivated, "account_deactivated"},
-    {ErrorKind::repo_not_found, "repo_not_found"},
-    {ErrorKind::record_not_found, "record_not_found"},
-    {ErrorKind::handle_not_found, "handle_not_found"},
-    {ErrorKind::invalid_swap, "invalid_swap"},
-    {ErrorKind::payload_too_large, "payload_too_large"},
-    {ErrorKind::invalid_request, "invalid_request"},
+// Everything the client knows of each kind, a row each: its stable name, the Code it is
+// reported with, how far it reaches, and whether a retry may succeed or another handle may.
+constexpr unsigned kNone = 0;
+constexpr unsigned kTransient = 1;
+constexpr unsigned kRefusesHandle = 2;
+struct KindFacts {
+  ErrorKind value;
+  const char *name;
+  Code code;
+  ErrorReach reach;
+  unsigned flags;
+};
+using K = ErrorKind;
+using R = ErrorReach;
+constexpr KindFacts kKinds[] = {
+    {K::unknown, "unknown", Code::internal, R::request, kNone},
+    {K::network, "network", Code::unavailable, R::service, kTransient},
+    {K::timeout, "timeout", Code::timeout, R::request, kTransient},
+    {K::server_error, "server_error", Code::unavailable, R::request, kTransient},
+    {K::rate_limited, "rate_limited", Code::rate_limited, R::service, kTransient},
+    {K::tls, "tls", Code::pds, R::service, kNone},
+    {K::config, "config", Code::config, R::service, kNone},
+    {K::invalid_input, "invalid_input", Code::invalid, R::request, kNone},
+    {K::invalid_response, "invalid_response", Code::pds, R::request, kNone},
+    {K::handle_taken, "handle_taken", Code::pds, R::request, kRefusesHandle},
+    {K::email_taken, "email_taken", Code::pds, R::request, kNone},
+    {K::invalid_handle, "invalid_handle", Code::pds, R::request, kRefusesHandle},
+    {K::reserved_handle, "reserved_handle", Code::pds, R::request, kRefusesHandle},
+    {K::handle_unavailable, "handle_unavailable", Code::pds, R::request, kRefusesHandle},
+    {K::unsupported_domain, "unsupported_domain", Code::pds, R::request, kRefusesHandle},
+    {K::invalid_invite_code, "invalid_invite_code", Code::pds, R::request, kNone},
+    {K::invalid_email, "invalid_email", Code::pds, R::request, kNone},
+    {K::invalid_password, "invalid_password", Code::pds, R::request, kNone},
+    {K::auth_failed, "auth_failed", Code::auth, R::account, kNone},
+    {K::expired_token, "expired_token", Code::auth, R::account, kNone},
+    {K::invalid_token, "invalid_token", Code::auth, R::account, kNone},
+    {K::account_not_found, "account_not_found", Code::pds, R::account, kNone},
+    {K::account_takedown, "account_takedown", Code::pds, R::account, kNone},
+    {K::account_deactivated, "account_deactivated", Code::pds, R::account, kNone},
+    {K::repo_not_found, "repo_not_found", Code::pds, R::account, kNone},
+    {K::record_not_found, "record_not_found", Code::pds, R::request, kNone},
+    {K::handle_not_found, "handle_not_found", Code::pds, R::request, kNone},
+    {K::invalid_swap, "invalid_swap", Code::pds, R::request, kNone},
+    {K::payload_too_large, "payload_too_large", Code::pds, R::request, kNone},
+    {K::invalid_request, "invalid_request", Code::pds, R::request, kNone},
 };
 static_assert(in_declaration_order(kKinds));
+
+// A kind outside the table (a cast from a foreign number) has the facts of `unknown`.
+const KindFacts &facts(ErrorKind kind) noexcept {
+  const KindFacts *row = row_of(kKinds, kind);
+  return row != nullptr ? *row : kKinds[0];
+}
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -86,39 +106,19 @@ std::optional<ErrorKind> kind_from_name(std::string_view name) noexcept {
 }
 
 bool kind_is_transient(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::network:
-    case ErrorKind::timeout:
-    case ErrorKind::server_error:
-    case ErrorKind::rate_limited:
-      return true;
-    default:
-      return false;
-  }
+  return (facts(kind).flags & kTransient) != 0;
 }
 
 Code kind_code(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::rate_limited:
-      return Code::rate_limited;
-    case ErrorKind::network:
-    case ErrorKind::server_error:
-      return Code::unavailable;
-    case ErrorKind::timeout:
-      return Code::timeout;
-    case ErrorKind::auth_failed:
-    case ErrorKind::expired_token:
-    case ErrorKind::invalid_token:
-      return Code::auth;
-    case ErrorKind::config:
-      return Code::config;
-    case ErrorKind::invalid_input:
-      return Code::invalid;
-    case ErrorKind::unknown:
-      return Code::internal;
-    default:
-      return Code::pds;
-  }
+  return facts(kind).code;
+}
+
+ErrorReach kind_reach(ErrorKind kind) noexcept {
+  return facts(kind).reach;
+}
+
+bool kind_refuses_handle(ErrorKind kind) noexcept {
+  return (facts(kind).flags & kRefusesHandle) != 0;
 }
 
 ErrorKind classify_http(int status, std::string_view error, std::string_view message) noexcept {

@@ -76,6 +76,17 @@ bool kind_is_transient(ErrorKind kind) noexcept;
 // The acid::Code an error of this kind is reported with.
 Code kind_code(ErrorKind kind) noexcept;
 
+// How far a failure of this kind reaches: only the request that met it, every request for the
+// same account (its session or the account itself is gone), or every request to this PDS for now
+// (unreachable, rate-limited, misconfigured). A timeout and a 5xx stay with their request: the
+// PDS answers a duplicate record key with 500, and a large upload may time out alone.
+enum class ErrorReach { request, account, service };
+ErrorReach kind_reach(ErrorKind kind) noexcept;
+
+// Whether the PDS refused the handle asked for (taken, malformed, reserved, unavailable, or not
+// of a domain it serves), so another handle may succeed where this one did not.
+bool kind_refuses_handle(ErrorKind kind) noexcept;
+
 // Maps an HTTP status and XRPC error body to a kind. Matches the error names and messages of
 // @atproto/pds 0.4 and 0.5 (reference/pds.md).
 ErrorKind classify_http(int http_status, std::string_view xrpc_error,

@@ -25,19 +25,6 @@ std::optional<std::string> sotce_email_variant(const std::string &email) {
   return email.substr(0, at) + "+sotce" + email.substr(at);
 }
 
-bool wants_handle_fallback(pds::ErrorKind kind) {
-  switch (kind) {
-    case pds::ErrorKind::handle_taken:
-    case pds::ErrorKind::invalid_handle:
-    case pds::ErrorKind::reserved_handle:
-    case pds::ErrorKind::handle_unavailable:
-    case pds::ErrorKind::unsupported_domain:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 std::string password_aad(std::string_view sub) {
@@ -295,7 +282,7 @@ std::variant<store::AccountIntent, JobResult> Provisioner::fallback_intent(
     Error failure) {
   const pds::ErrorKind kind = pds::kind_of(failure);
   store::AccountIntent next = intent;
-  if (wants_handle_fallback(kind) && intent.handle != fallback_handle) {
+  if (pds::kind_refuses_handle(kind) && intent.handle != fallback_handle) {
     next.handle = fallback_handle;
   } else if (kind == pds::ErrorKind::email_taken && is_sotce_sub(sub) &&
              sotce_email_variant(intent.email)) {
@@ -427,7 +414,7 @@ JobResult Provisioner::move_handle(const std::string &sub) {
   if (!moved) {
     const pds::ErrorKind kind = pds::kind_of(moved.error());
     if (pds::is_transient(moved.error())) return retry_after(std::move(moved).error());
-    if (!wants_handle_fallback(kind) || same_handle(target, *fallback)) {
+    if (!pds::kind_refuses_handle(kind) || same_handle(target, *fallback)) {
       return give_up(std::move(moved).error().context("updateHandle"));
     }
     // Refused (reserved, invalid, taken): the code handle, as provisioning does.

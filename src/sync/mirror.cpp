@@ -17,22 +17,7 @@ namespace mirror_detail {
 
 // A failure that concerns the whole repo: nothing else for this user can succeed now.
 bool fatal_for_user(const Error &error) {
-  switch (pds::kind_of(error)) {
-    case pds::ErrorKind::auth_failed:
-    case pds::ErrorKind::expired_token:
-    case pds::ErrorKind::invalid_token:
-    case pds::ErrorKind::account_not_found:
-    case pds::ErrorKind::account_takedown:
-    case pds::ErrorKind::account_deactivated:
-    case pds::ErrorKind::repo_not_found:
-    case pds::ErrorKind::rate_limited:
-    case pds::ErrorKind::network:
-    case pds::ErrorKind::tls:
-    case pds::ErrorKind::config:
-      return true;
-    default:
-      return false;
-  }
+  return pds::kind_reach(pds::kind_of(error)) != pds::ErrorReach::request;
 }
 
 std::vector<const CollectionMapping *> selected(const std::vector<std::string> &names) {

@@ -2,6 +2,7 @@
 // and acid::Code, rate-limit headers are read, and secrets never reach a message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -294,6 +295,66 @@ TEST(XrpcErrorTest, KindNamesRoundTrip) {
     EXPECT_EQ(kind_from_name(kind_name(kind)), kind) << k;
   }
   EXPECT_FALSE(kind_from_name("nope"));
+}
+
+Code expected_code(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::rate_limited:
+      return Code::rate_limited;
+    case ErrorKind::network:
+    case ErrorKind::server_error:
+      return Code::unavailable;
+    case ErrorKind::timeout:
+      return Code::timeout;
+    case ErrorKind::auth_failed:
+    case ErrorKind::expired_token:
+    case ErrorKind::invalid_token:
+      return Code::auth;
+    case ErrorKind::config:
+      return Code::config;
+    case ErrorKind::invalid_input:
+      return Code::invalid;
+    case ErrorKind::unknown:
+      return Code::internal;
+    default:
+      return Code::pds;
+  }
+}
+
+// Every kind's facts. The mirror ends a user's pass on a failure that reaches past its request; the
+// provisioner tries the code handle when the PDS refused the one asked for.
+TEST(XrpcErrorTest, EachKindsCodeReachAndHandleRefusal) {
+  const std::vector<ErrorKind> account = {
+      ErrorKind::auth_failed,       ErrorKind::expired_token,    ErrorKind::invalid_token,
+      ErrorKind::account_not_found, ErrorKind::account_takedown, ErrorKind::account_deactivated,
+      ErrorKind::repo_not_found};
+  const std::vector<ErrorKind> service = {ErrorKind::network, ErrorKind::rate_limited,
+                                          ErrorKind::tls, ErrorKind::config};
+  const std::vector<ErrorKind> refuses_handle = {
+      ErrorKind::handle_taken, ErrorKind::invalid_handle, ErrorKind::reserved_handle,
+      ErrorKind::handle_unavailable, ErrorKind::unsupported_domain};
+  const auto among = [](const std::vector<ErrorKind> &kinds, ErrorKind kind) {
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  };
+  for (int k = 0; k <= static_cast<int>(ErrorKind::invalid_request); ++k) {
+    const auto kind = static_cast<ErrorKind>(k);
+    SCOPED_TRACE(kind_name(kind));
+    const ErrorReach reach = among(account, kind)   ? ErrorReach::account
+                             : among(service, kind) ? ErrorReach::service
+                                                    : ErrorReach::request;
+    EXPECT_EQ(kind_reach(kind), reach);
+    EXPECT_EQ(kind_refuses_handle(kind), among(refuses_handle, kind));
+    EXPECT_EQ(kind_code(kind), expected_code(kind)) << code_name(kind_code(kind));
+    const Code code = kind_code(kind);
+    EXPECT_EQ(kind_is_transient(kind),
+              code == Code::unavailable || code == Code::rate_limited || code == Code::timeout);
+  }
+  // A number outside the enum has the facts of `unknown`.
+  const auto foreign = static_cast<ErrorKind>(999);
+  EXPECT_STREQ(kind_name(foreign), "unknown");
+  EXPECT_EQ(kind_code(foreign), Code::internal);
+  EXPECT_EQ(kind_reach(foreign), ErrorReach::request);
+  EXPECT_FALSE(kind_is_transient(foreign));
 }
 
 TEST(XrpcErrorTest, InspectIgnoresForeignErrors) {
