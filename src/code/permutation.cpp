@@ -33,6 +33,20 @@ Error openssl_error(std::string_view what) {
                                    (err != 0 ? ": " + std::string(text) : std::string()));
 }
 
+// Applies one direction of the network until the value is back in [0, kCodesPerYear).
+// Terminates: the network permutes [0, kHalf^2), so the cycle through `x` returns to the domain
+// at the latest when it comes back to `x` itself. Outside the domain (a broken precondition):
+// kCodesPerYear in a release build.
+template <typename Network>
+std::uint32_t cycle_walk(std::uint32_t x, Network network) {
+  assert(x < kCodesPerYear);
+  if (x >= kCodesPerYear) return kCodesPerYear;
+  do {
+    x = network(x);
+  } while (x >= kCodesPerYear);
+  return x;
+}
+
 }  // namespace
 
 Result<CodePermutation> CodePermutation::create(std::span<const std::uint8_t, kKeySize> key,
@@ -109,21 +123,11 @@ std::uint32_t CodePermutation::network_inverse(std::uint32_t x) const {
 }
 
 std::uint32_t CodePermutation::forward(std::uint32_t counter) const {
-  assert(counter < kCodesPerYear);
-  if (counter >= kCodesPerYear) return kCodesPerYear;
-  // Terminates: the network permutes [0, kHalf^2), so the cycle through `counter` returns to the
-  // domain at the latest when it comes back to `counter` itself.
-  std::uint32_t x = network_forward(counter);
-  while (x >= kCodesPerYear) x = network_forward(x);
-  return x;
+  return cycle_walk(counter, [this](std::uint32_t x) { return network_forward(x); });
 }
 
 std::uint32_t CodePermutation::inverse(std::uint32_t index) const {
-  assert(index < kCodesPerYear);
-  if (index >= kCodesPerYear) return kCodesPerYear;
-  std::uint32_t x = network_inverse(index);
-  while (x >= kCodesPerYear) x = network_inverse(x);
-  return x;
+  return cycle_walk(index, [this](std::uint32_t x) { return network_inverse(x); });
 }
 
 }  // namespace acid::code
