@@ -3,6 +3,9 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <string>
+
+#include "core/json.h"
 
 namespace acid::store {
 
@@ -37,6 +40,29 @@ Status validate_dead_letter(const DeadLetter &letter) {
                                     std::to_string(kMaxDeadLetterBytes) + " bytes");
   }
   return Status::ok();
+}
+
+Result<DeadLetterQuery> parse_dead_letter_query(std::string_view options_json) {
+  if (options_json.size() > 4096) return Error(Code::invalid, "options_json is too large");
+  auto doc = json::parse(options_json);
+  if (!doc) return std::move(doc).error().context("options_json");
+  if (!doc->IsObject()) return Error(Code::invalid, "options_json must be a JSON object");
+  DeadLetterQuery query;
+  for (auto it = doc->MemberBegin(); it != doc->MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    const rapidjson::Value &value = it->value;
+    if (name == "include_replayed" && value.IsBool()) {
+      query.include_replayed = value.GetBool();
+    } else if (name == "limit" && value.IsInt64() && value.GetInt64() >= 1 &&
+               value.GetUint64() <= kMaxDeadLetterListLimit) {
+      query.limit = static_cast<std::size_t>(value.GetInt64());
+    } else {
+      return Error(Code::invalid, "dead-letter list option \"" + std::string(name) +
+                                      "\" is unknown or out of range (include_replayed: bool, "
+                                      "limit: 1..10000)");
+    }
+  }
+  return query;
 }
 
 }  // namespace acid::store

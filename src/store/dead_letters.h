@@ -37,6 +37,13 @@ struct DeadLetterQuery {
   std::size_t limit = 100;  // newest first (by first_seen)
 };
 
+inline constexpr std::size_t kMaxDeadLetterListLimit = 10000;
+
+// The options of acid_dead_letters_list, {"include_replayed": bool, "limit": 1..10000}, both
+// optional. Code::invalid for text that is not a JSON object (or over 4 KiB), and for a member
+// that is unknown, of the wrong type or out of range, naming it.
+Result<DeadLetterQuery> parse_dead_letter_query(std::string_view options_json);
+
 // The id of `entry` received on `tenant`'s stream.
 std::string dead_letter_id(std::string_view tenant, std::string_view entry);
 

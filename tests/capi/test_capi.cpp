@@ -214,4 +214,50 @@ TEST(CApi, HandleChangeAndDeletionThroughTheCAbi) {
   acid_client_destroy(c);
 }
 
+// A refused entry is kept as a dead letter; the listing's options are checked by the core, and a
+// bad one is refused by name without touching the store.
+TEST(CApi, DeadLettersAreListedWithCheckedOptions) {
+  TempDir dir;
+  const std::string uri = dir.sqlite_uri();
+  acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
+  opts.store_uri = uri.c_str();
+  opts.auth0_log_token = "webhook";
+  opts.use_environment = 0;
+  acid_client *c = nullptr;
+  ASSERT_EQ(acid_client_create(&c, &opts), ACID_OK) << acid_error_last()->message;
+  const std::string batch = R"([{"log_id":"d1","data":{"type":"fp","user_name":"\ud83d"}},)"
+                            R"({"log_id":"d2","data":{"type":"fp","user_name":"\ud83e"}}])";
+  int status = 0;
+  char *body = nullptr;
+  ASSERT_EQ(acid_handle_log_stream(c, ACID_TENANT_AESTHETIC, "webhook", batch.data(), batch.size(),
+                                   &status, &body),
+            ACID_OK);
+  EXPECT_EQ(status, 200) << body;
+  acid_free(body);
+
+  const auto listed = [&](const char *options) {
+    char *list = nullptr;
+    EXPECT_EQ(acid_dead_letters_list(c, options, &list), ACID_OK) << acid_error_last()->message;
+    std::size_t letters = 0;
+    for (const char *p = list; (p = std::strstr(p, "\"kind\":\"invalid_text\"")) != nullptr; ++p) {
+      ++letters;
+    }
+    acid_free(list);
+    return letters;
+  };
+  EXPECT_EQ(listed("{}"), 2u);
+  EXPECT_EQ(listed(R"({"limit":1,"include_replayed":true})"), 1u);
+
+  char *list = nullptr;
+  EXPECT_EQ(acid_dead_letters_list(c, R"({"limit":0})", &list), ACID_EINVAL);
+  EXPECT_EQ(list, nullptr);
+  EXPECT_NE(std::string(acid_error_last()->message).find("\"limit\" is unknown or out of range"),
+            std::string::npos)
+      << acid_error_last()->message;
+  EXPECT_EQ(acid_dead_letters_list(c, "[1]", &list), ACID_EINVAL);
+  EXPECT_EQ(acid_dead_letters_list(c, nullptr, &list), ACID_EINVAL);
+  EXPECT_EQ(listed("{}"), 2u);  // the refusals changed nothing
+  acid_client_destroy(c);
+}
+
 }  // namespace
