@@ -323,7 +323,8 @@ ACID_EXTERN int acid_log_write(acid_client *client, const char *json_line);
  * "127.0.0.1:8787") in *listen (free with acid_free). */
 ACID_EXTERN int acid_daemon_listen(acid_client *client, char **listen);
 
-/* The same as acid_handle_changed (its first name, kept for existing callers). */
+/* Deprecated: the same as acid_handle_changed (its first name; it stays because SONAME 0 only
+ * adds functions, docs/abi.md). */
 ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle);
 
 /*

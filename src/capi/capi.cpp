@@ -357,6 +357,11 @@ ACID_EXTERN int acid_handle_changed(acid_client *client, const char *sub, const 
   });
 }
 
+// The first name of acid_handle_changed: SONAME 0 only adds functions (docs/abi.md).
+ACID_EXTERN int acid_user_set_handle(acid_client *client, const char *sub, const char *handle) {
+  return acid_handle_changed(client, sub, handle);
+}
+
 ACID_EXTERN int acid_handle_changed_request(acid_client *client, const char *authorization,
                                             const char *body, size_t len, int *http_status,
                                             char **response_json) {

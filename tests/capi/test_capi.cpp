@@ -204,6 +204,14 @@ TEST(CApi, HandleChangeAndDeletionThroughTheCAbi) {
   acid_free(body);
   EXPECT_EQ(acid_handle_changed(c, "auth0|a", "bad handle!"), ACID_EINVAL);
   EXPECT_EQ(acid_handle_changed(c, "auth0|a", "jeffrey2"), ACID_OK);
+  // The deprecated first name does the same.
+  EXPECT_EQ(acid_user_set_handle(c, "auth0|a", "bad handle!"), ACID_EINVAL);
+  EXPECT_EQ(acid_user_set_handle(c, nullptr, "x"), ACID_EINVAL);
+  EXPECT_EQ(acid_user_set_handle(c, "auth0|a", "jeffrey3"), ACID_OK);
+  char *renamed = nullptr;
+  ASSERT_EQ(acid_user_get(c, "auth0|a", &renamed), ACID_OK);
+  EXPECT_NE(std::string(renamed).find("jeffrey3"), std::string::npos) << renamed;
+  acid_free(renamed);
 
   ASSERT_EQ(acid_user_delete(c, "auth0|a"), ACID_OK);
   char *user = nullptr;
