@@ -24,6 +24,23 @@ struct Client {
   ~Client() { acid_client_destroy(ptr); }
 };
 
+// A client that reads nothing from the environment: the store in `uri`, Auth0 deliveries
+// authorised by "webhook" and handle changes by "handles".
+struct IsolatedClient {
+  acid_client *ptr = nullptr;
+  explicit IsolatedClient(const std::string &uri) {
+    acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
+    opts.store_uri = uri.c_str();
+    opts.auth0_log_token = "webhook";
+    opts.handle_changed_token = "handles";
+    opts.use_environment = 0;
+    EXPECT_EQ(acid_client_create(&ptr, &opts), ACID_OK) << acid_error_last()->message;
+  }
+  IsolatedClient(const IsolatedClient &) = delete;
+  IsolatedClient &operator=(const IsolatedClient &) = delete;
+  ~IsolatedClient() { acid_client_destroy(ptr); }
+};
+
 constexpr int64_t kOct2025 = 1760400000000;  // 2025-10-14T00:00:00Z
 
 TEST(CApi, VersionMatchesTheHeader) {
@@ -158,14 +175,9 @@ TEST(CApi, TheKeyPersistsSoReopeningContinuesTheSameSequence) {
 // HTTP form answers with statuses while the plain forms return them.
 TEST(CApi, HandleChangeAndDeletionThroughTheCAbi) {
   TempDir dir;
-  const std::string uri = dir.sqlite_uri();
-  acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
-  opts.store_uri = uri.c_str();
-  opts.auth0_log_token = "webhook";
-  opts.handle_changed_token = "handles";
-  opts.use_environment = 0;
-  acid_client *c = nullptr;
-  ASSERT_EQ(acid_client_create(&c, &opts), ACID_OK) << acid_error_last()->message;
+  const IsolatedClient client(dir.sqlite_uri());
+  acid_client *c = client.ptr;
+  ASSERT_NE(c, nullptr);
 
   EXPECT_EQ(acid_handle_changed(nullptr, "auth0|a", "x"), ACID_EINVAL);
   EXPECT_NE(std::string(acid_error_last()->message).find("acid_handle_changed"), std::string::npos);
@@ -219,20 +231,15 @@ TEST(CApi, HandleChangeAndDeletionThroughTheCAbi) {
   EXPECT_NE(std::string(user).find(R"("state":"deleted")"), std::string::npos) << user;
   EXPECT_NE(std::string(user).find(R"("code":"ac25)"), std::string::npos) << user;
   acid_free(user);
-  acid_client_destroy(c);
 }
 
 // A refused entry is kept as a dead letter; the listing's options are checked by the core, and a
 // bad one is refused by name without touching the store.
 TEST(CApi, DeadLettersAreListedWithCheckedOptions) {
   TempDir dir;
-  const std::string uri = dir.sqlite_uri();
-  acid_client_options opts = ACID_CLIENT_OPTIONS_INIT;
-  opts.store_uri = uri.c_str();
-  opts.auth0_log_token = "webhook";
-  opts.use_environment = 0;
-  acid_client *c = nullptr;
-  ASSERT_EQ(acid_client_create(&c, &opts), ACID_OK) << acid_error_last()->message;
+  const IsolatedClient client(dir.sqlite_uri());
+  acid_client *c = client.ptr;
+  ASSERT_NE(c, nullptr);
   const std::string batch = R"([{"log_id":"d1","data":{"type":"fp","user_name":"\ud83d"}},)"
                             R"({"log_id":"d2","data":{"type":"fp","user_name":"\ud83e"}}])";
   int status = 0;
@@ -265,7 +272,6 @@ TEST(CApi, DeadLettersAreListedWithCheckedOptions) {
   EXPECT_EQ(acid_dead_letters_list(c, "[1]", &list), ACID_EINVAL);
   EXPECT_EQ(acid_dead_letters_list(c, nullptr, &list), ACID_EINVAL);
   EXPECT_EQ(listed("{}"), 2u);  // the refusals changed nothing
-  acid_client_destroy(c);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/json.h"
@@ -297,30 +298,6 @@ TEST(XrpcErrorTest, KindNamesRoundTrip) {
   EXPECT_FALSE(kind_from_name("nope"));
 }
 
-Code expected_code(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::rate_limited:
-      return Code::rate_limited;
-    case ErrorKind::network:
-    case ErrorKind::server_error:
-      return Code::unavailable;
-    case ErrorKind::timeout:
-      return Code::timeout;
-    case ErrorKind::auth_failed:
-    case ErrorKind::expired_token:
-    case ErrorKind::invalid_token:
-      return Code::auth;
-    case ErrorKind::config:
-      return Code::config;
-    case ErrorKind::invalid_input:
-      return Code::invalid;
-    case ErrorKind::unknown:
-      return Code::internal;
-    default:
-      return Code::pds;
-  }
-}
-
 // Every kind's facts. The mirror ends a user's pass on a failure that reaches past its request; the
 // provisioner tries the code handle when the PDS refused the one asked for.
 TEST(XrpcErrorTest, EachKindsCodeReachAndHandleRefusal) {
@@ -335,6 +312,21 @@ TEST(XrpcErrorTest, EachKindsCodeReachAndHandleRefusal) {
       ErrorKind::handle_unavailable, ErrorKind::unsupported_domain};
   const auto among = [](const std::vector<ErrorKind> &kinds, ErrorKind kind) {
     return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  };
+  // Every other kind is Code::pds.
+  const std::vector<std::pair<Code, std::vector<ErrorKind>>> codes = {
+      {Code::rate_limited, {ErrorKind::rate_limited}},
+      {Code::unavailable, {ErrorKind::network, ErrorKind::server_error}},
+      {Code::timeout, {ErrorKind::timeout}},
+      {Code::auth, {ErrorKind::auth_failed, ErrorKind::expired_token, ErrorKind::invalid_token}},
+      {Code::config, {ErrorKind::config}},
+      {Code::invalid, {ErrorKind::invalid_input}},
+      {Code::internal, {ErrorKind::unknown}}};
+  const auto expected_code = [&](ErrorKind kind) {
+    for (const auto &[code, kinds] : codes) {
+      if (among(kinds, kind)) return code;
+    }
+    return Code::pds;
   };
   for (int k = 0; k <= static_cast<int>(ErrorKind::invalid_request); ++k) {
     const auto kind = static_cast<ErrorKind>(k);
